@@ -1,0 +1,54 @@
+/**
+ * Everything the inventory and the repairs need from a node. `LocalNodeAccess` implements it with plain fs calls
+ * under a host-root prefix; the debug-pod bridge implements it remotely, so nothing above it changes.
+ * All paths are node-absolute (as seen on the host, e.g. `/var/lib/cni/results/...`).
+ */
+export interface FileEntry {
+  readonly name: string;
+  /** Node-absolute path. */
+  readonly path: string;
+  readonly size: number;
+  readonly mtimeMs: number;
+  readonly isFile: boolean;
+  readonly isDirectory: boolean;
+}
+
+export interface RunResult {
+  readonly exitCode: number;
+  readonly stdout: Buffer;
+  readonly stderr: Buffer;
+}
+
+export interface RunOptions {
+  readonly timeoutMs: number;
+  readonly signal?: AbortSignal;
+  readonly stdin?: Buffer;
+  readonly env?: Readonly<Record<string, string>>;
+}
+
+/** A gRPC address reaching the node's CRI socket (`unix:///...`), and how to release it. */
+export interface CriEndpointLease {
+  readonly address: string;
+  close(): Promise<void>;
+}
+
+export interface NodeAccess {
+  /** Human-readable, e.g. `local (/)` or `bridge pod kube-system/node-doctor-abc on node-1`. */
+  readonly description: string;
+  /** Lists a directory; undefined when it does not exist. */
+  listDir(path: string, signal?: AbortSignal): Promise<FileEntry[] | undefined>;
+  stat(path: string, signal?: AbortSignal): Promise<FileEntry | undefined>;
+  /** Reads at most `maxBytes`; throws `bad-input` if the file is larger. */
+  readFile(path: string, maxBytes: number, signal?: AbortSignal): Promise<Buffer>;
+  writeFile(path: string, data: Buffer, mode: number, signal?: AbortSignal): Promise<void>;
+  /** Creates the directory and its parents (mode applies to the last one). */
+  makeDir(path: string, mode: number, signal?: AbortSignal): Promise<void>;
+  /** Renames within the node; falls back to copy+remove across filesystems. */
+  moveFile(from: string, to: string, signal?: AbortSignal): Promise<void>;
+  removeFile(path: string, signal?: AbortSignal): Promise<void>;
+  /** Runs an argv on the node (never through a shell). */
+  run(argv: readonly string[], options: RunOptions): Promise<RunResult>;
+  /** Opens a path for gRPC to the runtime endpoint given as `unix:///run/containerd/containerd.sock`. */
+  openCriEndpoint(endpoint: string, signal?: AbortSignal): Promise<CriEndpointLease>;
+  dispose(): Promise<void>;
+}
