@@ -70,7 +70,7 @@ async function guarded(name, blocker, fn) {
 const STAGES = {
   async checks() {
     let passed = 0, failed = 0;
-    for (const [label, argv] of [['build', ['node', 'esbuild.mjs']], ['typecheck', ['npx', 'tsc', '-p', '.', '--noEmit']], ['lint', ['npx', 'eslint', '.']]]) {
+    for (const [label, argv] of [['build', ['node', 'esbuild.mjs']], ['typecheck', ['npm', 'run', '--silent', 'typecheck']], ['lint', ['npx', 'eslint', '.']]]) {
       const { code } = await stream(argv);
       console.log(`${code === 0 ? '✔' : '✘'} ${label}`);
       if (code === 0) passed += 1; else failed += 1;

@@ -29,9 +29,18 @@ export interface Extracted {
   /** Message sizes for `cri-message-too-large`: the actual size and the limit, in bytes. */
   size?: number;
   limit?: number;
-  /** Path of a file the line names (e.g. a CNI cache file). */
+  /** Path of a file the line names (e.g. a CNI cache file, a runtime socket). */
   path?: string;
+  /** A reserved sandbox/container name (`name-reserved`). */
+  name?: string;
+  /** A short, ID-free reason taken from the line (e.g. the OCI runtime error), used to group and to title. */
+  reason?: string;
+  /** An IP range set named by the line (`pod-ip-exhausted`). */
+  ipRange?: string;
 }
+
+/** The identity fields a rule may group by. */
+export type KeyField = 'sandboxId' | 'containerId' | 'podUid' | 'network' | 'method' | 'name' | 'reason' | 'ipRange' | 'path';
 
 /** A grouped diagnosis: every line that matched one rule for one object. */
 export interface LogFinding extends Extracted {
@@ -82,6 +91,11 @@ export interface Rule {
   readonly explanation: string;
   /** The manual fix as exact commands with the finding's values filled in. */
   fixCommands(finding: Extracted): string[];
+  /**
+   * The fields that identify the object a finding is about: one finding per (rule, values of these fields).
+   * Fields missing on a line count as empty; values seen on later lines fill in the finding's other fields.
+   */
+  readonly keyFields: readonly KeyField[];
   /** The repair (later issues) this maps to, e.g. `remove-cache-file-and-sandbox`. */
   readonly repair?: string;
   readonly references: readonly Reference[];

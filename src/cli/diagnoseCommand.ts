@@ -1,0 +1,194 @@
+import fs from 'node:fs';
+import type { Readable } from 'node:stream';
+import { LogDiagnoser } from '../core/diagnosis/engine';
+import { describeObject, fixCommandsFor } from '../core/diagnosis/explain';
+import type { DiagnosisReport, LogFinding } from '../core/diagnosis/types';
+import { describeError, isNodeDoctorError, NodeDoctorError } from '../core/errors';
+
+const HELP = `usage: kube-node-doctor diagnose [FILE|-] [--json]
+
+Scans a kubelet/containerd log (klog, journald/syslog, containerd logfmt, JSON logging,
+kubectl describe events) for known node and runtime problems and groups repeated lines
+into one finding per object. Reads stdin when FILE is "-" or omitted.
+
+  --json   print one JSON document: {"findings":[...],"linesScanned":N,"bytesScanned":N}
+
+Exit status: 0 when the log was scanned (with or without findings), 2 on bad usage or
+unreadable input. Binary data does not stop the scan: NUL bytes are ignored and a note
+is printed on stderr.
+`;
+
+interface DiagnoseArgs {
+  readonly input: string;
+  readonly json: boolean;
+}
+
+function parseArgs(args: readonly string[]): DiagnoseArgs | 'help' {
+  let input: string | undefined;
+  let json = false;
+  for (const arg of args) {
+    if (arg === '--help' || arg === '-h') {
+      return 'help';
+    }
+    if (arg === '--json') {
+      json = true;
+    } else if (arg.startsWith('-') && arg !== '-') {
+      throw new NodeDoctorError('bad-input', `unknown option "${arg}"`, { hint: 'Run "kube-node-doctor diagnose --help".' });
+    } else if (input === undefined) {
+      input = arg;
+    } else {
+      throw new NodeDoctorError('bad-input', `unexpected argument "${arg}": diagnose reads one FILE (or "-" for stdin)`);
+    }
+  }
+  return { input: input ?? '-', json };
+}
+
+function ioReason(error: unknown, file: string): NodeDoctorError {
+  const code = (error as NodeJS.ErrnoException | undefined)?.code;
+  const why = code === 'ENOENT' ? 'no such file'
+    : code === 'EACCES' || code === 'EPERM' ? 'permission denied'
+      : code === 'EISDIR' ? 'is a directory'
+        : describeError(error);
+  return new NodeDoctorError(code === 'EACCES' || code === 'EPERM' ? 'forbidden' : 'bad-input', `cannot read ${file}: ${why}`, { cause: error });
+}
+
+async function scan(input: string, diagnoser: LogDiagnoser, signal: AbortSignal): Promise<void> {
+  let stream: Readable;
+  if (input === '-') {
+    if (process.stdin.isTTY) {
+      throw new NodeDoctorError('bad-input', 'no input: pass a log FILE, or pipe a log into stdin', { hint: 'kube-node-doctor diagnose kubelet.log' });
+    }
+    stream = process.stdin;
+  } else {
+    let stat: fs.Stats;
+    try {
+      stat = await fs.promises.stat(input);
+    } catch (error) {
+      throw ioReason(error, input);
+    }
+    if (stat.isDirectory()) {
+      throw new NodeDoctorError('bad-input', `cannot read ${input}: is a directory`);
+    }
+    stream = fs.createReadStream(input, { highWaterMark: 1024 * 1024, signal });
+  }
+  // Ctrl-C ends the scan (stdin takes no signal of its own, so destroy the stream).
+  const onAbort = (): void => {
+    stream.destroy(new Error('cancelled'));
+  };
+  signal.addEventListener('abort', onAbort, { once: true });
+  try {
+    for await (const chunk of stream) {
+      diagnoser.pushChunk(typeof chunk === 'string' ? Buffer.from(chunk) : (chunk as Buffer));
+    }
+  } catch (error) {
+    if (signal.aborted) {
+      throw new NodeDoctorError('cancelled', 'cancelled');
+    }
+    throw ioReason(error, input === '-' ? 'stdin' : input);
+  } finally {
+    signal.removeEventListener('abort', onAbort);
+  }
+}
+
+/** The `--json` shape: exactly these fields, in this order, optional ones only when known. */
+function findingJson(f: LogFinding): Record<string, unknown> {
+  const out: Record<string, unknown> = { category: f.category, rule: f.rule, severity: f.severity, title: f.title, count: f.count, lines: f.lines };
+  for (const key of ['sandboxId', 'containerId', 'podUid', 'network', 'method', 'firstSeen', 'lastSeen'] as const) {
+    if (f[key] !== undefined) {
+      out[key] = f[key];
+    }
+  }
+  return out;
+}
+
+function formatBytes(bytes: number): string {
+  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
+  let value = bytes;
+  let unit = 0;
+  while (value >= 1024 && unit < units.length - 1) {
+    value /= 1024;
+    unit += 1;
+  }
+  return unit === 0 ? `${bytes} B` : `${value.toFixed(1)} ${units[unit]}`;
+}
+
+function n(value: number): string {
+  return value.toLocaleString('en-US');
+}
+
+function formatLines(f: LogFinding): string {
+  const shown = f.lines.slice(0, 8).join(', ');
+  return f.lines.length > 8 || f.lines.length < f.count ? `${shown}, …` : shown;
+}
+
+/** The human-readable report. */
+export function formatReport(report: DiagnosisReport): string {
+  const out: string[] = [];
+  const { findings } = report;
+  const scanned = `${n(report.linesScanned)} line${report.linesScanned === 1 ? '' : 's'} (${formatBytes(report.bytesScanned)})`;
+  if (findings.length === 0) {
+    return `No known node or runtime problem found in ${scanned}.\n`;
+  }
+  out.push(`${n(findings.length)} finding${findings.length === 1 ? '' : 's'} in ${scanned}:`, '');
+  findings.forEach((f, i) => {
+    out.push(`${i + 1}. [${f.severity}] ${f.title}  (${f.category}, rule ${f.rule})`);
+    out.push(`   object: ${describeObject(f)}`);
+    if (f.reason !== undefined && !describeObject(f).includes(f.reason)) {
+      out.push(`   reason: ${f.reason}`);
+    }
+    out.push(`   seen:   ${n(f.count)} time${f.count === 1 ? '' : 's'}, line${f.lines.length === 1 ? '' : 's'} ${formatLines(f)}`);
+    if (f.firstSeen !== undefined) {
+      out.push(`   when:   ${f.firstSeen}${f.lastSeen !== undefined && f.lastSeen !== f.firstSeen ? ` .. ${f.lastSeen}` : ''}`);
+    }
+    const commands = fixCommandsFor(f);
+    if (commands.length > 0) {
+      out.push('   fix:');
+      for (const command of commands) {
+        out.push(`     ${command}`);
+      }
+    }
+    out.push('');
+  });
+  out.push('Explanations and references: kube-node-doctor rules --markdown');
+  return `${out.join('\n')}\n`;
+}
+
+export async function diagnoseCommand(args: readonly string[]): Promise<number> {
+  const controller = new AbortController();
+  const onSigint = (): void => controller.abort();
+  process.once('SIGINT', onSigint);
+  try {
+    const parsed = parseArgs(args);
+    if (parsed === 'help') {
+      process.stdout.write(HELP);
+      return 0;
+    }
+    const diagnoser = new LogDiagnoser();
+    await scan(parsed.input, diagnoser, controller.signal);
+    const report = diagnoser.finish();
+    const stats = diagnoser.stats();
+    if (parsed.json) {
+      process.stdout.write(`${JSON.stringify({ findings: report.findings.map(findingJson), linesScanned: report.linesScanned, bytesScanned: report.bytesScanned })}\n`);
+    } else {
+      process.stdout.write(formatReport(report));
+    }
+    if (stats.binaryLines > 0) {
+      process.stderr.write(`kube-node-doctor: note: ${n(stats.binaryLines)} line${stats.binaryLines === 1 ? '' : 's'} contained NUL bytes (binary data); they were scanned with the NUL bytes ignored.\n`);
+    }
+    if (stats.longLines > 0) {
+      process.stderr.write(`kube-node-doctor: note: ${n(stats.longLines)} long line${stats.longLines === 1 ? '' : 's'} (over 64 KiB) scanned over the first 64 KiB only.\n`);
+    }
+    if (stats.droppedFindings > 0) {
+      process.stderr.write(`kube-node-doctor: note: more than 10,000 distinct findings; ${n(stats.droppedFindings)} further lines about new objects were not grouped.\n`);
+    }
+    return 0;
+  } catch (error) {
+    if (isNodeDoctorError(error)) {
+      process.stderr.write(`kube-node-doctor diagnose: ${error.message}${error.hint !== undefined ? ` (${error.hint})` : ''}\n`);
+      return error.reason === 'cancelled' ? 130 : 2;
+    }
+    throw error;
+  } finally {
+    process.off('SIGINT', onSigint);
+  }
+}

@@ -1,0 +1,388 @@
+import type { LogLine } from './types';
+
+/**
+ * Turns one raw log line, whatever its source, into a `LogLine`: the message text with prefixes, ANSI codes and
+ * quote escaping normalised away, the timestamp when the line carries one, and the repeat count of
+ * `kubectl describe` event rows.
+ *
+ * Every pattern here is anchored or bounded (no nested quantifiers), and escaping is undone by linear scans,
+ * so a hostile line costs time proportional to its length.
+ */
+
+export interface ParseOptions {
+  /** Year for formats that carry none (klog, BSD syslog). Defaults to the current UTC year (the previous one for dates ahead). */
+  readonly year?: number;
+  /** Reference time (ms since the epoch) for that inference; defaults to `Date.now()`. */
+  readonly now?: number;
+}
+
+export type LogLevel = 'fatal' | 'error' | 'warning' | 'info' | 'debug';
+
+/** A parsed line plus what the parser learned on the way; `LogLine` is the stable part. */
+export interface ParsedLogLine extends LogLine {
+  readonly level?: LogLevel;
+}
+
+/** JSON lines longer than this are treated as plain text (JSON.parse on megabytes is not worth it). */
+const MAX_JSON_LENGTH = 256 * 1024;
+/** Longest value kept from one JSON/logfmt field. */
+const MAX_FIELD_LENGTH = 16 * 1024;
+
+const MONTHS: Readonly<Record<string, string>> = {
+  Jan: '01', Feb: '02', Mar: '03', Apr: '04', May: '05', Jun: '06',
+  Jul: '07', Aug: '08', Sep: '09', Oct: '10', Nov: '11', Dec: '12',
+};
+
+const ISO = '\\d{4}-\\d{2}-\\d{2}[T ]\\d{2}:\\d{2}:\\d{2}(?:[.,]\\d{1,9})?(?:Z|[+-]\\d{2}:?\\d{2})?';
+// eslint-disable-next-line no-control-regex -- ANSI colour codes
+const ANSI = /\x1b\[[0-9;?]{0,32}[A-Za-z]|\x1b/g;
+/** `grep -n` / `grep -r` style `file:123:` prefixes and talosctl's `10.0.0.1: ` node prefix. */
+const GREP_PREFIX = /^(?:[\w.\-/]{1,256}:\d{1,9}:|\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}: )/;
+const ISO_SYSLOG = new RegExp(`^(${ISO}) (\\S{1,255}) ([\\w.\\-@/]{1,64})(?:\\[(\\d{1,10})\\])?: `);
+const BSD_SYSLOG = /^([A-Z][a-z]{2}) {1,2}(\d{1,2}) (\d{2}:\d{2}:\d{2})(?:\.\d{1,9})? (\S{1,255}) ([\w.\-@/]{1,64})(?:\[(\d{1,10})\])?: /;
+const TIME_SYSLOG = /^(\d{2}:\d{2}:\d{2}) (\S{1,255}) ([\w.\-@/]{1,64})\[(\d{1,10})\]: /;
+const CRI_LOG = new RegExp(`^(${ISO}) (?:stdout|stderr) [FP] `);
+const ISO_PREFIX = new RegExp(`^(${ISO})\\s{1,8}`);
+const KLOG = /^([IWEF])(\d{2})(\d{2}) (\d{2}:\d{2}:\d{2}(?:\.\d{1,9})?) {1,20}\d{1,10} [^\]\s]{1,256}:\d{1,7}\] /;
+const EVENT_ROW = /^(?:\S{1,32} {1,40})?(Warning|Normal) {1,40}([A-Za-z]{1,64}) {1,40}/;
+const EVENT_AGE = /^(\S{1,32})(?: \(x(\d{1,9}) over \S{1,32}\))? {1,40}/;
+const ISO_ONLY = new RegExp(`^${ISO}$`);
+
+const BACKSLASH_RUN = /\\+/g;
+const CURLY_TEST = /[\u201c-\u201f\u2033\u2036\u2018\u2019]/;
+const CURLY_DOUBLE = /[\u201c-\u201f\u2033\u2036]/g;
+const CURLY_SINGLE = /[\u2018\u2019]/g;
+/** Only this much of a line is parsed: diagnosis looks at a line's head, and the cost per line stays bounded. */
+export const MAX_LINE_CHARS = 64 * 1024;
+
+const KLOG_LEVELS: Readonly<Record<string, LogLevel>> = { I: 'info', W: 'warning', E: 'error', F: 'fatal' };
+
+let memoTime = Number.NaN;
+let memoYear = 0;
+
+function utcYear(time: number): number {
+  if (time !== memoTime) {
+    memoTime = time;
+    memoYear = new Date(time).getUTCFullYear();
+  }
+  return memoYear;
+}
+
+/**
+ * The year for a month/day timestamp: the given one, else the current UTC year, or the previous year when that
+ * would put the date more than two days in the future (a December log read in January).
+ */
+function yearFor(options: ParseOptions, month: string, day: string): number {
+  if (options.year !== undefined) {
+    return options.year;
+  }
+  const now = options.now ?? Date.now();
+  const year = utcYear(now);
+  const candidate = Date.UTC(year, Number(month) - 1, Number(day));
+  return candidate > now + 2 * 86_400_000 ? year - 1 : year;
+}
+
+function pad2(value: string): string {
+  return value.length === 1 ? `0${value}` : value;
+}
+
+function normaliseIso(value: string): string {
+  return value.replace(' ', 'T').replace(',', '.');
+}
+
+function levelOf(value: string | undefined): LogLevel | undefined {
+  if (value === undefined) {
+    return undefined;
+  }
+  const v = value.toLowerCase();
+  if (v.startsWith('fatal') || v === 'panic' || v === 'crit' || v === 'critical') {
+    return 'fatal';
+  }
+  if (v.startsWith('err')) {
+    return 'error';
+  }
+  if (v.startsWith('warn')) {
+    return 'warning';
+  }
+  if (v.startsWith('info') || v === 'notice') {
+    return 'info';
+  }
+  if (v === 'debug' || v === 'trace') {
+    return 'debug';
+  }
+  return undefined;
+}
+
+/**
+ * Normalises every level of quote escaping to a plain `"`: `\"`, `\\\"`, `\\\\\\\"` and curly quotes all become `"`.
+ * Backslashes not followed by a quote are kept. Linear in the length of the text.
+ */
+export function normaliseQuotes(text: string): string {
+  let out = text;
+  if (out.includes('\\')) {
+    // Each maximal run of backslashes is matched once (linear); it is dropped only when a quote follows it.
+    out = out.replace(BACKSLASH_RUN, (run: string, offset: number, whole: string) => (whole.charCodeAt(offset + run.length) === 0x22 ? '' : run));
+  }
+  if (CURLY_TEST.test(out)) {
+    out = out.replace(CURLY_DOUBLE, '"').replace(CURLY_SINGLE, "'");
+  }
+  return out;
+}
+
+/** Parses `key=value key="quoted \"value\""` pairs with a single linear scan. */
+export function parseLogfmt(text: string): Map<string, string> {
+  const fields = new Map<string, string>();
+  const n = text.length;
+  let i = 0;
+  while (i < n) {
+    while (i < n && text.charCodeAt(i) === 0x20) {
+      i += 1;
+    }
+    const keyStart = i;
+    while (i < n) {
+      const c = text.charCodeAt(i);
+      if (c === 0x3d /* = */ || c === 0x20) {
+        break;
+      }
+      i += 1;
+    }
+    const key = text.slice(keyStart, i);
+    if (i >= n || text.charCodeAt(i) !== 0x3d) {
+      i += 1;
+      continue;
+    }
+    i += 1; // '='
+    let value = '';
+    if (i < n && text.charCodeAt(i) === 0x22) {
+      i += 1;
+      let chunkStart = i;
+      while (i < n) {
+        const c = text.charCodeAt(i);
+        if (c === 0x5c && i + 1 < n) {
+          value += text.slice(chunkStart, i);
+          const next = text[i + 1];
+          value += next === 'n' ? '\n' : next === 't' ? '\t' : next;
+          i += 2;
+          chunkStart = i;
+        } else if (c === 0x22) {
+          break;
+        } else {
+          i += 1;
+        }
+      }
+      value += text.slice(chunkStart, i);
+      i += 1; // closing quote
+    } else {
+      const valueStart = i;
+      while (i < n && text.charCodeAt(i) !== 0x20) {
+        i += 1;
+      }
+      value = text.slice(valueStart, i);
+    }
+    if (key.length > 0 && !fields.has(key)) {
+      fields.set(key, value.length > MAX_FIELD_LENGTH ? value.slice(0, MAX_FIELD_LENGTH) : value);
+    }
+  }
+  return fields;
+}
+
+interface Header {
+  text: string;
+  timestamp?: string;
+  source?: string;
+  level?: LogLevel;
+}
+
+function stripPrefixes(input: string, options: ParseOptions): Header {
+  let text = input;
+  let timestamp: string | undefined;
+  let source: string | undefined;
+  for (let round = 0; round < 4; round += 1) {
+    const iso = ISO_SYSLOG.exec(text);
+    if (iso) {
+      timestamp = normaliseIso(iso[1]);
+      source = iso[3];
+      text = text.slice(iso[0].length);
+      continue;
+    }
+    const bsd = BSD_SYSLOG.exec(text);
+    if (bsd && MONTHS[bsd[1]] !== undefined) {
+      timestamp = `${yearFor(options, MONTHS[bsd[1]], bsd[2])}-${MONTHS[bsd[1]]}-${pad2(bsd[2])}T${bsd[3]}`;
+      source = bsd[5];
+      text = text.slice(bsd[0].length);
+      continue;
+    }
+    const timeOnly = TIME_SYSLOG.exec(text);
+    if (timeOnly) {
+      source = timeOnly[3];
+      text = text.slice(timeOnly[0].length);
+      continue;
+    }
+    const cri = CRI_LOG.exec(text) ?? ISO_PREFIX.exec(text);
+    if (cri) {
+      timestamp = normaliseIso(cri[1]);
+      text = text.slice(cri[0].length);
+      continue;
+    }
+    const grep = GREP_PREFIX.exec(text);
+    if (grep) {
+      text = text.slice(grep[0].length).trimStart();
+      continue;
+    }
+    break;
+  }
+  let level: LogLevel | undefined;
+  const klog = KLOG.exec(text);
+  if (klog) {
+    level = KLOG_LEVELS[klog[1]];
+    timestamp = `${yearFor(options, klog[2], klog[3])}-${klog[2]}-${klog[3]}T${klog[4]}`;
+    text = text.slice(klog[0].length);
+  }
+  return { text, timestamp, source, level };
+}
+
+function timestampFromJson(value: unknown): string | undefined {
+  if (typeof value === 'number' && Number.isFinite(value) && value > 0) {
+    // kubelet's JSON format writes milliseconds since the epoch; some loggers write seconds.
+    const ms = value < 1e11 ? value * 1000 : value > 1e14 ? value / 1000 : value;
+    const date = new Date(ms);
+    return Number.isNaN(date.getTime()) ? undefined : date.toISOString();
+  }
+  if (typeof value === 'string') {
+    if (/^\d{16}$/.test(value)) {
+      return new Date(Number(value) / 1000).toISOString(); // journald __REALTIME_TIMESTAMP, microseconds
+    }
+    if (ISO_ONLY.test(value)) {
+      return normaliseIso(value);
+    }
+  }
+  return undefined;
+}
+
+const JSON_SKIPPED_KEYS = new Set(['ts', 'time', 'timestamp', '@timestamp', 'caller', 'v', 'level', 'msg', 'message', 'MESSAGE', 'logger']);
+
+function fieldText(value: unknown): string {
+  const text = typeof value === 'string' ? value : JSON.stringify(value) ?? '';
+  return text.length > MAX_FIELD_LENGTH ? text.slice(0, MAX_FIELD_LENGTH) : text;
+}
+
+interface Body {
+  text: string;
+  timestamp?: string;
+  source?: string;
+  level?: LogLevel;
+}
+
+function parseJsonLine(text: string, options: ParseOptions): Body | undefined {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+    return undefined;
+  }
+  const record = value as Record<string, unknown>;
+  // journald's `journalctl -o json`: the message is itself a (klog) line.
+  if (typeof record.MESSAGE === 'string') {
+    const inner = stripPrefixes(record.MESSAGE, options);
+    const source = typeof record.SYSLOG_IDENTIFIER === 'string' ? record.SYSLOG_IDENTIFIER : typeof record._COMM === 'string' ? record._COMM : undefined;
+    return { text: inner.text, timestamp: inner.timestamp ?? timestampFromJson(record.__REALTIME_TIMESTAMP), source, level: inner.level };
+  }
+  const msg = record.msg ?? record.message;
+  if (msg === undefined) {
+    return undefined;
+  }
+  let out = fieldText(msg);
+  for (const key of Object.keys(record)) {
+    if (!JSON_SKIPPED_KEYS.has(key)) {
+      out += ` ${key}="${fieldText(record[key])}"`;
+    }
+  }
+  const timestamp = timestampFromJson(record.ts) ?? timestampFromJson(record.time) ?? timestampFromJson(record.timestamp) ?? timestampFromJson(record['@timestamp']);
+  const level = typeof record.level === 'string' ? levelOf(record.level) : record.err !== undefined || record.error !== undefined ? 'error' : undefined;
+  return { text: out, timestamp, level };
+}
+
+function parseLogfmtLine(text: string): Body | undefined {
+  const fields = parseLogfmt(text);
+  const msg = fields.get('msg');
+  if (msg === undefined) {
+    return undefined;
+  }
+  let out = msg;
+  for (const [key, value] of fields) {
+    if (key !== 'time' && key !== 'level' && key !== 'msg') {
+      out += ` ${key}="${value}"`;
+    }
+  }
+  const time = fields.get('time');
+  return { text: out, timestamp: time !== undefined && ISO_ONLY.test(time) ? normaliseIso(time) : undefined, level: levelOf(fields.get('level')) };
+}
+
+/** Parses one raw line (without its newline); only its first `MAX_LINE_CHARS` characters. `lineNumber` is 1-based. */
+export function parseLogLine(raw: string, lineNumber: number, options: ParseOptions = {}): ParsedLogLine {
+  let text = raw.length > MAX_LINE_CHARS ? raw.slice(0, MAX_LINE_CHARS) : raw;
+  if (text.endsWith('\r')) {
+    text = text.replace(/\r+$/, '');
+  }
+  if (text.includes('\0')) {
+    text = text.replace(/\0/g, '');
+  }
+  if (text.includes('\x1b')) {
+    text = text.replace(ANSI, '');
+  }
+  text = text.trimStart();
+
+  const header = stripPrefixes(text, options);
+  text = header.text;
+  let { timestamp, source, level } = header;
+  let repeat = 1;
+
+  const trimmed = text.charCodeAt(0) === 0x7b /* { */ ? text.trimEnd() : '';
+  if (trimmed.endsWith('}') && trimmed.length <= MAX_JSON_LENGTH) {
+    const body = parseJsonLine(trimmed, options);
+    if (body) {
+      text = body.text;
+      timestamp = body.timestamp ?? timestamp;
+      source = body.source ?? source;
+      level = body.level ?? level;
+    }
+  } else if (text.includes('msg=') && (text.startsWith('time=') || text.startsWith('level=') || text.includes(' level='))) {
+    const body = parseLogfmtLine(text);
+    if (body) {
+      text = body.text;
+      timestamp = body.timestamp ?? timestamp;
+      level = body.level ?? level;
+    }
+  } else {
+    const event = EVENT_ROW.exec(text);
+    if (event) {
+      const rest = text.slice(event[0].length);
+      const age = EVENT_AGE.exec(rest);
+      const afterAge = age ? rest.slice(age[0].length) : rest;
+      if (age?.[2] !== undefined) {
+        repeat = Math.max(1, Number(age[2]));
+      }
+      level = event[1] === 'Warning' ? 'warning' : 'info';
+      const from = /^(kubelet|containerd|default-scheduler)\b/.exec(afterAge);
+      source = from ? from[1] : source;
+      text = `${event[2]} ${afterAge}`;
+    }
+  }
+
+  const line: { lineNumber: number; text: string; repeat: number; timestamp?: string; source?: string; level?: LogLevel } = {
+    lineNumber, text: normaliseQuotes(text), repeat,
+  };
+  if (timestamp !== undefined) {
+    line.timestamp = timestamp;
+  }
+  if (source !== undefined) {
+    line.source = source;
+  }
+  if (level !== undefined) {
+    line.level = level;
+  }
+  return line;
+}
