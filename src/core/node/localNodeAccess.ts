@@ -1,0 +1,210 @@
+import { spawn } from 'node:child_process';
+import { promises as fs } from 'node:fs';
+import type { Stats } from 'node:fs';
+import type { FileHandle } from 'node:fs/promises';
+import * as path from 'node:path';
+import { NodeDoctorError, throwIfAborted } from '../errors';
+import { socketPath } from '../cri/endpoints';
+import type { CriEndpointLease, FileEntry, NodeAccess, RunOptions, RunResult } from './nodeAccess';
+
+export interface LocalNodeAccessOptions {
+  /** Where the node's `/` is mounted: `/` on the node itself, `/host` in a debug pod. */
+  readonly hostRoot?: string;
+  /** Cap on what `run` keeps of stdout/stderr each (default 4 MiB). */
+  readonly maxOutputBytes?: number;
+}
+
+function errnoOf(error: unknown): string | undefined {
+  return typeof error === 'object' && error !== null && 'code' in error ? String((error as { code: unknown }).code) : undefined;
+}
+
+function fsError(action: string, nodePath: string, error: unknown): NodeDoctorError {
+  const code = errnoOf(error);
+  if (code === 'EACCES' || code === 'EPERM') {
+    return new NodeDoctorError('forbidden', `Permission denied to ${action} ${nodePath}.`, { cause: error, hint: 'Run as root (the CNI cache directory is mode 0700).' });
+  }
+  if (code === 'ENOENT') {
+    return new NodeDoctorError('not-found', `${nodePath} does not exist.`, { cause: error });
+  }
+  return new NodeDoctorError('internal', `Could not ${action} ${nodePath}: ${code ?? String(error)}.`, { cause: error });
+}
+
+/** Node access with plain filesystem calls under a host-root prefix (on the node, or in a pod that mounts it). */
+export class LocalNodeAccess implements NodeAccess {
+  readonly description: string;
+  private readonly hostRoot: string;
+  private readonly maxOutputBytes: number;
+
+  constructor(options: LocalNodeAccessOptions = {}) {
+    this.hostRoot = path.resolve(options.hostRoot ?? '/');
+    this.maxOutputBytes = options.maxOutputBytes ?? 4 * 1024 * 1024;
+    this.description = this.hostRoot === '/' ? 'local' : `local (host root ${this.hostRoot})`;
+  }
+
+  /** Maps a node-absolute path under the host root; refuses relative paths and `..` escapes. */
+  resolve(nodePath: string): string {
+    if (!path.posix.isAbsolute(nodePath)) {
+      throw new NodeDoctorError('bad-input', `Expected an absolute node path, got "${nodePath}".`);
+    }
+    const normal = path.posix.normalize(nodePath);
+    if (normal.split('/').includes('..')) {
+      throw new NodeDoctorError('bad-input', `Path "${nodePath}" escapes the host root.`);
+    }
+    return this.hostRoot === '/' ? normal : path.join(this.hostRoot, normal);
+  }
+
+  private entry(nodePath: string, stat: Stats): FileEntry {
+    return { name: path.posix.basename(nodePath), path: nodePath, size: stat.size, mtimeMs: stat.mtimeMs, isFile: stat.isFile(), isDirectory: stat.isDirectory() };
+  }
+
+  async listDir(dir: string, signal?: AbortSignal): Promise<FileEntry[] | undefined> {
+    throwIfAborted(signal);
+    let names: string[];
+    try {
+      names = await fs.readdir(this.resolve(dir));
+    } catch (error) {
+      if (errnoOf(error) === 'ENOENT') return undefined;
+      throw fsError('list', dir, error);
+    }
+    const entries: FileEntry[] = [];
+    for (const name of names.sort()) {
+      throwIfAborted(signal);
+      const child = path.posix.join(dir, name);
+      try {
+        entries.push(this.entry(child, await fs.lstat(this.resolve(child))));
+      } catch (error) {
+        if (errnoOf(error) !== 'ENOENT') throw fsError('stat', child, error); // removed while listing: skip
+      }
+    }
+    return entries;
+  }
+
+  async stat(nodePath: string, signal?: AbortSignal): Promise<FileEntry | undefined> {
+    throwIfAborted(signal);
+    try {
+      return this.entry(nodePath, await fs.lstat(this.resolve(nodePath)));
+    } catch (error) {
+      if (errnoOf(error) === 'ENOENT' || errnoOf(error) === 'ENOTDIR') return undefined;
+      throw fsError('stat', nodePath, error);
+    }
+  }
+
+  async readFile(nodePath: string, maxBytes: number, signal?: AbortSignal): Promise<Buffer> {
+    throwIfAborted(signal);
+    let handle: FileHandle | undefined;
+    try {
+      handle = await fs.open(this.resolve(nodePath), 'r');
+      const buffer = Buffer.alloc(maxBytes + 1);
+      let length = 0;
+      for (;;) {
+        const { bytesRead } = await handle.read(buffer, length, buffer.length - length, length);
+        if (bytesRead === 0) break;
+        length += bytesRead;
+        if (length > maxBytes) {
+          throw new NodeDoctorError('bad-input', `${nodePath} is larger than ${maxBytes} bytes; not read.`);
+        }
+      }
+      return buffer.subarray(0, length);
+    } catch (error) {
+      if (error instanceof NodeDoctorError) throw error;
+      throw fsError('read', nodePath, error);
+    } finally {
+      await handle?.close();
+    }
+  }
+
+  async writeFile(nodePath: string, data: Buffer, mode: number, signal?: AbortSignal): Promise<void> {
+    throwIfAborted(signal);
+    try {
+      await fs.writeFile(this.resolve(nodePath), data, { mode, flag: 'wx' });
+    } catch (error) {
+      if (errnoOf(error) === 'EEXIST') throw new NodeDoctorError('precondition-changed', `${nodePath} already exists; not overwritten.`);
+      throw fsError('write', nodePath, error);
+    }
+  }
+
+  async makeDir(nodePath: string, mode: number, signal?: AbortSignal): Promise<void> {
+    throwIfAborted(signal);
+    try {
+      await fs.mkdir(this.resolve(nodePath), { recursive: true, mode });
+    } catch (error) {
+      throw fsError('create', nodePath, error);
+    }
+  }
+
+  async moveFile(from: string, to: string, signal?: AbortSignal): Promise<void> {
+    throwIfAborted(signal);
+    const source = this.resolve(from);
+    const target = this.resolve(to);
+    try {
+      await fs.rename(source, target);
+    } catch (error) {
+      if (errnoOf(error) !== 'EXDEV') throw fsError('move', from, error);
+      await fs.copyFile(source, target, 1 /* COPYFILE_EXCL */);
+      await fs.rm(source);
+    }
+  }
+
+  async removeFile(nodePath: string, signal?: AbortSignal): Promise<void> {
+    throwIfAborted(signal);
+    try {
+      await fs.unlink(this.resolve(nodePath));
+    } catch (error) {
+      if (errnoOf(error) !== 'ENOENT') throw fsError('remove', nodePath, error);
+    }
+  }
+
+  run(argv: readonly string[], options: RunOptions): Promise<RunResult> {
+    if (argv.length === 0) return Promise.reject(new NodeDoctorError('bad-input', 'Empty command.'));
+    throwIfAborted(options.signal);
+    return new Promise((resolve, reject) => {
+      const child = spawn(argv[0], argv.slice(1), {
+        stdio: ['pipe', 'pipe', 'pipe'],
+        env: options.env ? { PATH: process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin', ...options.env } : process.env,
+        signal: options.signal,
+        timeout: options.timeoutMs,
+        killSignal: 'SIGKILL',
+      });
+      const out: Buffer[] = [];
+      const err: Buffer[] = [];
+      let outBytes = 0;
+      let errBytes = 0;
+      child.stdout.on('data', (chunk: Buffer) => { if (outBytes < this.maxOutputBytes) { out.push(chunk); outBytes += chunk.length; } });
+      child.stderr.on('data', (chunk: Buffer) => { if (errBytes < this.maxOutputBytes) { err.push(chunk); errBytes += chunk.length; } });
+      child.on('error', (error) => {
+        if (options.signal?.aborted) reject(new NodeDoctorError('cancelled', `${argv[0]} cancelled.`));
+        else reject(new NodeDoctorError('runtime-error', `Could not run ${argv[0]}: ${error.message}`, { cause: error }));
+      });
+      child.on('close', (code, signal) => {
+        if (signal === 'SIGKILL' && !options.signal?.aborted) {
+          reject(new NodeDoctorError('timeout', `${argv[0]} did not finish within ${options.timeoutMs} ms.`));
+          return;
+        }
+        resolve({ exitCode: code ?? 128, stdout: Buffer.concat(out), stderr: Buffer.concat(err) });
+      });
+      child.stdin.on('error', () => undefined); // the command may exit before reading its input
+      child.stdin.end(options.stdin ?? Buffer.alloc(0));
+    });
+  }
+
+  async openCriEndpoint(endpoint: string, signal?: AbortSignal): Promise<CriEndpointLease> {
+    throwIfAborted(signal);
+    const socket = socketPath(endpoint);
+    if (!socket) {
+      throw new NodeDoctorError('bad-input', `Unsupported runtime endpoint "${endpoint}".`, { hint: 'Use unix:///path/to/the.sock.' });
+    }
+    const resolved = this.resolve(socket);
+    try {
+      await fs.access(resolved);
+    } catch (error) {
+      throw new NodeDoctorError('unreachable', `No runtime socket at ${resolved}.`, {
+        cause: error, hint: 'Check that the container runtime is running, or set the runtime endpoint explicitly.',
+      });
+    }
+    return { address: `unix://${resolved}`, close: async () => undefined };
+  }
+
+  async dispose(): Promise<void> {
+    // nothing held open
+  }
+}

@@ -1,0 +1,65 @@
+#!/usr/bin/env bash
+# Stops the test runtime started by up.sh and removes what it created: our containerd (checked by its command line),
+# its shims, runc containers under the lab's runc root, mounts under the lab dir, the CNI cache files of the lab's
+# sandboxes, the lab bridge, the lab cgroups, and the lab dir. Touches nothing else.
+set -uo pipefail
+lab=${KND_LAB_DIR:-/tmp/knd-lab}
+socket=$lab/containerd.sock
+config=$lab/config.toml
+say() { printf '[runtime-down] %s\n' "$*" >&2; }
+[[ -d $lab ]] || exit 0
+alive() { [[ -d /proc/$1 ]] && ! grep -q '^State:[[:space:]]*Z' "/proc/$1/status" 2>/dev/null; }
+ours() { tr '\0' ' ' < "/proc/$1/cmdline" 2>/dev/null | grep -qF -- "--config $config"; }
+results="$(cat "$lab/cni-cache-dir" 2>/dev/null || echo /var/lib/cni)/results"
+
+# IDs the lab knows, from CRI's on-disk metadata (survives a dead containerd)
+mapfile -t ids < <(
+  { [[ -S $socket ]] && ctr --address "$socket" -n k8s.io containers ls -q 2>/dev/null
+    ls "$lab/root/io.containerd.grpc.v1.cri/sandboxes" "$lab/root/io.containerd.grpc.v1.cri/containers" "$lab/runc/k8s.io" 2>/dev/null
+  } | grep -E '^[0-9a-f]{64}$' | sort -u)
+
+for root in "$lab"/runc/*; do
+  [[ -d $root ]] || continue
+  for id in $(runc --root "$root" list -q 2>/dev/null); do
+    runc --root "$root" kill "$id" KILL >/dev/null 2>&1
+    runc --root "$root" delete --force "$id" >/dev/null 2>&1
+  done
+done
+
+if [[ -f $lab/containerd.pid ]]; then
+  pid=$(cat "$lab/containerd.pid")
+  if alive "$pid" && ours "$pid"; then
+    kill -TERM "$pid"
+    for _ in $(seq 1 100); do alive "$pid" || break; sleep 0.05; done
+    alive "$pid" && kill -KILL "$pid"
+  fi
+fi
+for proc in /proc/[0-9]*; do
+  cmd=$(tr '\0' ' ' < "$proc/cmdline" 2>/dev/null) || continue
+  [[ $cmd == *containerd-shim*"-address $socket "* ]] && kill -KILL "${proc#/proc/}" 2>/dev/null
+done
+sleep 0.2
+
+for _ in 1 2 3; do
+  mapfile -t mounts < <(awk -v prefix="$lab/" 'index($5, prefix) == 1 { print $5 }' /proc/self/mountinfo | sort -r)
+  (( ${#mounts[@]} )) || break
+  for m in "${mounts[@]}"; do umount -l "$m" 2>/dev/null; done
+done
+
+removed=0
+for id in "${ids[@]}"; do
+  for f in "$results"/*-"$id"-*; do [[ -e $f ]] && rm -f "$f" && removed=$((removed + 1)); done
+done
+# cache files that record a netns inside this lab (sandboxes CRI itself already forgot)
+if [[ -d $results ]]; then
+  while IFS= read -r f; do rm -f "$f" && removed=$((removed + 1)); done < <(grep -lsF "\"sandbox\":\"$lab/" "$results"/* 2>/dev/null)
+fi
+say "removed $removed CNI cache files"
+
+bridge=$(cat "$lab/bridge" 2>/dev/null || echo knd0)
+ip link show "$bridge" >/dev/null 2>&1 && ip link del "$bridge"
+for cg in /sys/fs/cgroup/*/knd /sys/fs/cgroup/unified/knd; do
+  [[ -d $cg ]] && find "$cg" -depth -type d -exec rmdir {} \; 2>/dev/null
+done
+rm -rf "$lab"
+say "down"
