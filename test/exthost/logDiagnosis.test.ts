@@ -1,0 +1,125 @@
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import { closeAll, fixture, lensesOf, pasteLog, setSetting, until } from './support';
+
+const SANDBOX_A = '055b221e44a28ce8d9120f771d5e1ef201f2457ce49c58999a0147104cca2708';
+const SEED_LOG = fixture('demo/logs/kubelet-talos-worker.log');
+
+function titles(lenses: vscode.CodeLens[]): string[] {
+  return lenses.map((l) => l.command?.title ?? '');
+}
+
+describe('log diagnosis in a real VS Code', () => {
+  afterEach(async () => {
+    await setSetting('codeLens.enabled', undefined);
+    await setSetting('diagnose.maxDocumentSizeMB', undefined);
+    await closeAll();
+  });
+
+  it(`runs in VS Code ${vscode.version} with every Node Doctor command registered`, async () => {
+    const commands = await vscode.commands.getCommands(true);
+    for (const id of ['pasteLog', 'diagnoseActiveEditor', 'explainFinding', 'copyFixCommands', 'copyCliCommand', 'showLog']) {
+      assert.ok(commands.includes(`kubeNodeDoctor.${id}`), `kubeNodeDoctor.${id} is registered`);
+    }
+  });
+
+  it('puts one lens group per sandbox on a pasted seed log, with titles and exact line counts', async () => {
+    const document = await pasteLog(SEED_LOG);
+    assert.equal(document.languageId, 'log');
+    const lenses = await until(async () => { const l = await lensesOf(document); return l.length >= 9 ? l : undefined; }, 'lenses');
+    const summaries = titles(lenses).filter((t) => t.includes('Empty or invalid CNI result cache'));
+    assert.deepEqual(summaries, [
+      '$(error) Empty or invalid CNI result cache · sandbox 055b221e44a2 · network cbr0 · 120 lines',
+      '$(error) Empty or invalid CNI result cache · sandbox 22548a6f0c0e · network cbr0 · 60 lines',
+      '$(error) Empty or invalid CNI result cache · sandbox 9f1e2d3c4b5a · network cbr0 · 20 lines',
+    ]);
+    assert.equal(titles(lenses).filter((t) => t === 'Explain').length, 3);
+    assert.equal(titles(lenses).filter((t) => t === 'Copy Fix Commands').length, 3);
+    const firstLine = SEED_LOG.split('\n').findIndex((l) => l.includes(SANDBOX_A));
+    assert.equal(lenses[0].range.start.line, firstLine, 'the lens sits above the first evidence line');
+  });
+
+  it('shows the diagnosis and the fix commands when hovering any evidence line', async () => {
+    const document = await pasteLog(SEED_LOG);
+    const lastLine = SEED_LOG.split('\n').map((l, i) => (l.includes(SANDBOX_A) ? i : -1)).filter((i) => i >= 0).pop() ?? 0;
+    const hovers = await vscode.commands.executeCommand<vscode.Hover[]>('vscode.executeHoverProvider', document.uri, new vscode.Position(lastLine, 10));
+    const text = hovers.flatMap((h) => h.contents.map((c) => (typeof c === 'string' ? c : c.value))).join('\n');
+    assert.match(text, /Empty or invalid CNI result cache/);
+    assert.ok(text.includes(`rm -f /var/lib/cni/results/cbr0-${SANDBOX_A}-eth0`), 'hover carries the exact rm command');
+    const infoLine = SEED_LOG.split('\n').findIndex((l) => l.includes('SyncLoop (PLEG)'));
+    const none = await vscode.commands.executeCommand<vscode.Hover[]>('vscode.executeHoverProvider', document.uri, new vscode.Position(infoLine, 10));
+    assert.ok(none.every((h) => h.contents.every((c) => !(typeof c === 'string' ? c : c.value).includes('Kube Node Doctor') && !(typeof c === 'string' ? c : c.value).includes('CNI result cache'))), 'normal lines get no diagnosis');
+  });
+
+  it('lists each problem once in the Problems panel, with its other lines as related information', async () => {
+    const document = await pasteLog(SEED_LOG);
+    const diagnostics = await until(() => { const d = vscode.languages.getDiagnostics(document.uri); return d.length === 3 ? d : undefined; }, 'three diagnostics');
+    assert.deepEqual(diagnostics.map((d) => [d.source, d.code, d.severity]), Array(3).fill(['Kube Node Doctor', 'cni-cache-result-invalid', vscode.DiagnosticSeverity.Error]));
+    assert.match(diagnostics[0].message, /sandbox 055b221e44a2 · network cbr0 · 120 lines$/);
+    assert.equal(diagnostics[0].relatedInformation?.length, 20, 'related lines are capped');
+  });
+
+  it('opens the explanation with the manual fix for the finding under a lens', async () => {
+    const document = await pasteLog(SEED_LOG);
+    const lenses = await until(async () => { const l = await lensesOf(document); return l.length ? l : undefined; }, 'lenses');
+    const explain = lenses.find((l) => l.command?.title === 'Explain');
+    assert.ok(explain?.command);
+    await vscode.commands.executeCommand(explain.command.command, ...(explain.command.arguments ?? []));
+    const opened = await until(() => vscode.workspace.textDocuments.find((d) => d.languageId === 'markdown' && d.getText().includes(SANDBOX_A)), 'the explanation');
+    assert.match(opened.getText(), /cbr0-055b221e44a28ce8d9120f771d5e1ef201f2457ce49c58999a0147104cca2708-eth0/);
+    assert.match(opened.getText(), /crictl rmp 055b221e44a2/);
+  });
+
+  it('copies the exact fix commands to the clipboard', async () => {
+    const document = await pasteLog(SEED_LOG);
+    const lenses = await until(async () => { const l = await lensesOf(document); return l.length ? l : undefined; }, 'lenses');
+    const copy = lenses.find((l) => l.command?.title === 'Copy Fix Commands');
+    assert.ok(copy?.command);
+    await vscode.commands.executeCommand(copy.command.command, ...(copy.command.arguments ?? []));
+    const clip = await vscode.env.clipboard.readText();
+    assert.ok(clip.includes(`rm -f /var/lib/cni/results/cbr0-${SANDBOX_A}-eth0`));
+    assert.ok(clip.includes(`crictl rmp ${SANDBOX_A}`));
+  });
+
+  it('hides the lenses when the codeLens setting is off and brings them back when it is on', async () => {
+    const document = await pasteLog(SEED_LOG);
+    await until(async () => ((await lensesOf(document)).length > 0 ? true : undefined), 'lenses');
+    await setSetting('codeLens.enabled', false);
+    assert.equal((await lensesOf(document)).length, 0);
+    await setSetting('codeLens.enabled', true);
+    assert.ok((await lensesOf(document)).length > 0);
+  });
+
+  it('leaves other languages alone until Diagnose Active Editor is run on them', async () => {
+    const folder = vscode.workspace.workspaceFolders?.[0]?.uri.fsPath;
+    assert.ok(folder, 'the runner opens a workspace folder');
+    const file = path.join(folder, 'incident-notes.md');
+    fs.writeFileSync(file, `# Incident\n\n${SEED_LOG.split('\n')[0]}\n`);
+    const document = await vscode.workspace.openTextDocument(file);
+    await vscode.window.showTextDocument(document);
+    assert.equal((await lensesOf(document)).length, 0, 'markdown is not diagnosed by default');
+    await vscode.commands.executeCommand('kubeNodeDoctor.diagnoseActiveEditor');
+    const lenses = await until(async () => { const l = await lensesOf(document); return l.length ? l : undefined; }, 'lenses after the command');
+    assert.match(lenses[0].command?.title ?? '', /sandbox 055b221e44a2 · network cbr0 · 1 line$/);
+  });
+
+  it('refuses a document over the size limit with a lens that offers the command line instead', async () => {
+    await setSetting('diagnose.maxDocumentSizeMB', 1);
+    const big = SEED_LOG.repeat(Math.ceil((1.5 * 1024 * 1024) / SEED_LOG.length));
+    const document = await pasteLog(big);
+    const lenses = await until(async () => { const l = await lensesOf(document); return l.length ? l : undefined; }, 'the size lens');
+    assert.equal(lenses.length, 1);
+    assert.match(lenses[0].command?.title ?? '', /Not diagnosed in the editor: 2 MB is over the 1 MB limit/);
+    assert.equal(vscode.languages.getDiagnostics(document.uri).length, 0);
+  });
+
+  it('diagnoses the text around binary data in a paste and says how many lines held NUL bytes', async () => {
+    const binary = `${SEED_LOG.split('\n')[0]}\n\u0000\u0000\u0001garbage\u0000\n${SEED_LOG.split('\n')[0]}\n`;
+    const document = await pasteLog(binary);
+    const lenses = await until(async () => { const l = await lensesOf(document); return l.length >= 4 ? l : undefined; }, 'lenses');
+    assert.match(titles(lenses)[0], /^\$\(info\) 1 line holds binary data \(NUL bytes\)/);
+    assert.ok(titles(lenses).some((t) => t.endsWith('· 2 lines')));
+  });
+});

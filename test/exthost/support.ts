@@ -1,0 +1,43 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+
+/** test/fixtures, from out/test/exthost. */
+export const FIXTURES = path.resolve(__dirname, '../../../test/fixtures');
+
+export function fixture(relative: string): string {
+  return fs.readFileSync(path.join(FIXTURES, relative), 'utf8');
+}
+
+export async function until<T>(probe: () => T | undefined | Promise<T | undefined>, what: string, timeoutMs = 10_000): Promise<T> {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+export async function lensesOf(document: vscode.TextDocument): Promise<vscode.CodeLens[]> {
+  return (await vscode.commands.executeCommand<vscode.CodeLens[]>('vscode.executeCodeLensProvider', document.uri)) ?? [];
+}
+
+/** Pastes `text` through the real command: clipboard, then "Paste Log for Diagnosis". */
+export async function pasteLog(text: string): Promise<vscode.TextDocument> {
+  await vscode.env.clipboard.writeText(text);
+  await vscode.commands.executeCommand('kubeNodeDoctor.pasteLog');
+  return until(() => {
+    const editor = vscode.window.activeTextEditor;
+    return editor && editor.document.isUntitled && editor.document.getText() === text ? editor.document : undefined;
+  }, 'the pasted log editor');
+}
+
+export async function setSetting(key: string, value: unknown): Promise<void> {
+  await vscode.workspace.getConfiguration('kubeNodeDoctor').update(key, value, vscode.ConfigurationTarget.Global);
+}
+
+export async function closeAll(): Promise<void> {
+  await vscode.commands.executeCommand('workbench.action.revertAndCloseActiveEditor');
+  await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+}
