@@ -2,6 +2,7 @@ import * as vscode from 'vscode';
 import { registerLogCommands } from './ui/commands/logCommands';
 import { onSettingsChanged } from './ui/config';
 import { ErrorReporter } from './ui/errors';
+import { ExplanationDocuments } from './ui/logs/explanationDocuments';
 import { LogAnalysisService } from './ui/logs/logAnalysis';
 import { LogHoverProvider } from './ui/logs/logHoverProvider';
 import { LogLensProvider } from './ui/logs/logLensProvider';
@@ -15,14 +16,16 @@ export function activate(context: vscode.ExtensionContext): void {
   // Log diagnosis: one cached analysis per document version, read by lenses, hovers and the Problems panel.
   const analysis = new LogAnalysisService(log);
   const documents: vscode.DocumentSelector = [{ scheme: 'file' }, { scheme: 'untitled' }];
+  const explanations = new ExplanationDocuments();
 
   context.subscriptions.push(
     log,
     analysis,
+    explanations,
     vscode.languages.registerCodeLensProvider(documents, new LogLensProvider(analysis)),
     vscode.languages.registerHoverProvider(documents, new LogHoverProvider(analysis)),
     new LogProblems(analysis),
-    registerLogCommands({ analysis, errors, log }),
+    registerLogCommands({ analysis, errors, log, explanations }),
     onSettingsChanged(() => analysis.refreshAll()),
   );
   log.info(`Kube Node Doctor ${String(context.extension.packageJSON.version)} activated`);

@@ -67,7 +67,8 @@ describe('log diagnosis in a real VS Code', () => {
     const explain = lenses.find((l) => l.command?.title === 'Explain');
     assert.ok(explain?.command);
     await vscode.commands.executeCommand(explain.command.command, ...(explain.command.arguments ?? []));
-    const opened = await until(() => vscode.workspace.textDocuments.find((d) => d.languageId === 'markdown' && d.getText().includes(SANDBOX_A)), 'the explanation');
+    const opened = await until(() => vscode.workspace.textDocuments.find((d) => d.uri.scheme === 'kube-node-doctor-explain' && d.getText().includes(SANDBOX_A)), 'the explanation');
+    assert.ok(!opened.isDirty && !opened.isUntitled, 'a read-only document: closing it never asks to save');
     assert.match(opened.getText(), /cbr0-055b221e44a28ce8d9120f771d5e1ef201f2457ce49c58999a0147104cca2708-eth0/);
     assert.match(opened.getText(), /crictl rmp 055b221e44a2/);
   });

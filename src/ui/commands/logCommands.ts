@@ -1,14 +1,16 @@
 import * as vscode from 'vscode';
-import { explainMarkdown, fixCommandsFor } from '../../core/diagnosis/explain';
+import { fixCommandsFor } from '../../core/diagnosis/explain';
 import type { LogFinding } from '../../core/diagnosis/types';
 import type { ErrorReporter } from '../errors';
 import type { LogAnalysisService } from '../logs/logAnalysis';
+import type { ExplanationDocuments } from '../logs/explanationDocuments';
 import { lineCount } from '../logs/presentation';
 
 export interface LogCommandDeps {
   readonly analysis: LogAnalysisService;
   readonly errors: ErrorReporter;
   readonly log: vscode.LogOutputChannel;
+  readonly explanations: ExplanationDocuments;
 }
 
 function isFinding(value: unknown): value is LogFinding {
@@ -50,13 +52,12 @@ async function diagnoseActiveEditor(deps: LogCommandDeps): Promise<void> {
   }
 }
 
-async function explainFinding(finding: unknown): Promise<void> {
+async function explainFinding(deps: LogCommandDeps, finding: unknown): Promise<void> {
   if (!isFinding(finding)) {
     void vscode.window.showInformationMessage('Explain Finding runs from a code lens or hover on a diagnosed log.');
     return;
   }
-  const document = await vscode.workspace.openTextDocument({ language: 'markdown', content: explainMarkdown(finding) });
-  await vscode.window.showTextDocument(document, { viewColumn: vscode.ViewColumn.Beside, preview: true, preserveFocus: false });
+  await deps.explanations.show(finding);
 }
 
 async function copyFixCommands(finding: unknown): Promise<void> {
@@ -78,7 +79,7 @@ export function registerLogCommands(deps: LogCommandDeps): vscode.Disposable {
   return vscode.Disposable.from(
     vscode.commands.registerCommand('kubeNodeDoctor.pasteLog', errors.command('Paste Log for Diagnosis', pasteLog)),
     vscode.commands.registerCommand('kubeNodeDoctor.diagnoseActiveEditor', errors.command('Diagnose Active Editor', () => diagnoseActiveEditor(deps))),
-    vscode.commands.registerCommand('kubeNodeDoctor.explainFinding', errors.command('Explain Finding', explainFinding)),
+    vscode.commands.registerCommand('kubeNodeDoctor.explainFinding', errors.command('Explain Finding', (finding: unknown) => explainFinding(deps, finding))),
     vscode.commands.registerCommand('kubeNodeDoctor.copyFixCommands', errors.command('Copy Fix Commands', copyFixCommands)),
     vscode.commands.registerCommand('kubeNodeDoctor.copyCliCommand', errors.command('Copy CLI Command', copyCliCommand)),
     vscode.commands.registerCommand('kubeNodeDoctor.showLog', () => deps.log.show()),

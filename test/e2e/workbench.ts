@@ -1,0 +1,65 @@
+// Drives a real VS Code (code-server) in Debian's Chromium with the extension installed from the built .vsix.
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import type { BrowserContext, Page } from 'playwright-core';
+
+interface CodeServer { base: string; stop(): Promise<void> }
+interface Browser { context: BrowserContext; close(): Promise<void> }
+interface Harness {
+  startCodeServer(options: { bin: string; workspace: string; vsix?: string; settings?: Record<string, unknown> }): Promise<CodeServer>;
+  launchBrowser(): Promise<Browser>;
+  workbenchUrl(base: string, folder: string): string;
+}
+
+export const REPO = path.resolve(__dirname, '../../..');
+export const ARTIFACTS = path.join(REPO, 'test/e2e/artifacts');
+
+export class Workbench {
+  private constructor(readonly page: Page, private readonly server: CodeServer, private readonly browser: Browser, readonly workspace: string) {}
+
+  /** code-server with a fresh profile, the .vsix installed, the demo workspace copied to a temp folder and opened. */
+  static async open(settings: Record<string, unknown> = {}): Promise<Workbench> {
+    const bin = process.env.CODE_SERVER_BIN;
+    const vsix = process.env.KND_VSIX;
+    if (!bin || !vsix) throw new Error('CODE_SERVER_BIN and KND_VSIX must be set (npm run test:e2e sets them).');
+    // The harness is plain ESM (shared with npm start); load it at run time.
+    const harness = await (new Function('p', 'return import(p)') as (p: string) => Promise<Harness>)(path.join(REPO, 'test/harness/codeServer.mjs'));
+    const workspace = fs.mkdtempSync(path.join(os.tmpdir(), 'knd-e2e-ws-'));
+    fs.cpSync(path.join(REPO, 'test/fixtures/demo'), workspace, { recursive: true });
+    const server = await harness.startCodeServer({ bin, workspace, vsix, settings });
+    const browser = await harness.launchBrowser();
+    const page = browser.context.pages()[0] ?? await browser.context.newPage();
+    await page.goto(harness.workbenchUrl(server.base, workspace));
+    await page.locator('.monaco-workbench').waitFor({ timeout: 60_000 });
+    await page.locator('.activitybar').waitFor({ timeout: 60_000 });
+    fs.mkdirSync(ARTIFACTS, { recursive: true });
+    return new Workbench(page, server, browser, workspace);
+  }
+
+  async screenshot(name: string): Promise<void> {
+    await this.page.waitForTimeout(300); // let animations settle, for the picture only
+    await this.page.screenshot({ path: path.join(ARTIFACTS, `${name}.png`) });
+  }
+
+  /** Runs a command from the palette, clicking the row whose label is exactly `label` (palette matching is fuzzy). */
+  async runCommand(label: string): Promise<void> {
+    await this.page.keyboard.press('F1');
+    const input = this.page.locator('.quick-input-widget input');
+    await input.waitFor({ state: 'visible' });
+    await input.fill(`>${label}`);
+    const row = this.page.locator('.quick-input-list .monaco-list-row').filter({ has: this.page.locator('.label-name', { hasText: label }) }).first();
+    await row.waitFor({ state: 'visible', timeout: 15_000 });
+    await row.click();
+  }
+
+  async setClipboard(text: string): Promise<void> {
+    await this.page.evaluate((t) => (globalThis as unknown as { navigator: { clipboard: { writeText(s: string): Promise<void> } } }).navigator.clipboard.writeText(t), text);
+  }
+
+  async close(): Promise<void> {
+    await this.browser.close();
+    await this.server.stop();
+    fs.rmSync(this.workspace, { recursive: true, force: true });
+  }
+}
