@@ -1,5 +1,6 @@
 import * as vscode from 'vscode';
 import { registerLogCommands } from './ui/commands/logCommands';
+import { registerPreventionCommands } from './ui/commands/preventionCommands';
 import { onSettingsChanged } from './ui/config';
 import { ErrorReporter } from './ui/errors';
 import { ExplanationDocuments } from './ui/logs/explanationDocuments';
@@ -26,6 +27,7 @@ export function activate(context: vscode.ExtensionContext): void {
     vscode.languages.registerHoverProvider(documents, new LogHoverProvider(analysis)),
     new LogProblems(analysis),
     registerLogCommands({ analysis, errors, log, explanations }),
+    registerPreventionCommands(errors),
     onSettingsChanged(() => analysis.refreshAll()),
   );
   log.info(`Kube Node Doctor ${String(context.extension.packageJSON.version)} activated`);
