@@ -1,4 +1,6 @@
 import { diagnoseCommand } from './diagnoseCommand';
+import { inspectCommand } from './inspectCommand';
+import { repairCommand } from './repairCommand';
 import { rulesCommand } from './rulesCommand';
 
 /**
@@ -12,11 +14,15 @@ export type Command = (args: readonly string[]) => Promise<number>;
 export const COMMANDS: Readonly<Record<string, Command>> = {
   diagnose: diagnoseCommand,
   rules: rulesCommand,
+  inspect: inspectCommand,
+  repair: repairCommand,
 };
 
 const SUMMARIES: Readonly<Record<string, string>> = {
   diagnose: 'diagnose [FILE|-] [--json]   find known kubelet/containerd problems in a log',
   rules: 'rules [--markdown|--json]     print the diagnosis rule catalog',
+  inspect: 'inspect [--json]               read this node\'s sandboxes, containers and CNI cache; list findings',
+  repair: 'repair (--finding ID|--all) (--dry-run|--yes)   plan and run repairs of inspect findings',
 };
 
 function usage(): string {

@@ -1,7 +1,7 @@
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { REPO, Workbench } from './workbench';
+import { ARTIFACTS, REPO, Workbench } from './workbench';
 
 const SEED_LOG = fs.readFileSync(path.join(REPO, 'test/fixtures/demo/logs/kubelet-talos-worker.log'), 'utf8');
 
@@ -10,6 +10,8 @@ describe('Kube Node Doctor in VS Code, installed from the .vsix', function () {
   let wb: Workbench;
 
   before(async () => {
+    // Screenshots of an earlier run (failures included) would mislead: start from an empty folder.
+    fs.rmSync(ARTIFACTS, { recursive: true, force: true });
     wb = await Workbench.open();
   });
   after(async () => {

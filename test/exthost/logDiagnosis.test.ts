@@ -14,6 +14,7 @@ function titles(lenses: vscode.CodeLens[]): string[] {
 describe('log diagnosis in a real VS Code', () => {
   afterEach(async () => {
     await setSetting('codeLens.enabled', undefined);
+    await setSetting('diagnose.documents', undefined);
     await setSetting('diagnose.maxDocumentSizeMB', undefined);
     await closeAll();
   });
@@ -39,6 +40,45 @@ describe('log diagnosis in a real VS Code', () => {
     assert.equal(titles(lenses).filter((t) => t === 'Copy Fix Commands').length, 3);
     const firstLine = SEED_LOG.split('\n').findIndex((l) => l.includes(SANDBOX_A));
     assert.equal(lenses[0].range.start.line, firstLine, 'the lens sits above the first evidence line');
+  });
+
+  it('names the problem and its object in each demo log opened from the workspace', async () => {
+    const folder = vscode.workspace.workspaceFolders?.[0]?.uri;
+    assert.ok(folder, 'the runner opens the demo workspace');
+    const expected: Record<string, string[]> = {
+      'kubelet-startup-failure.log': [
+        'Container without its sandbox · sandbox d0831a4288e2 · 1 line',
+        'Container without its sandbox · sandbox bd7408eadf1c · 1 line',
+        'Container without its sandbox · sandbox 9f141a500138 · 1 line',
+      ],
+      'cri-message-too-large.log': [
+        'CRI response larger than the gRPC message limit · ListPodSandbox 8,398,577 > 8,388,608 bytes · 3 lines',
+        'CRI response larger than the gRPC message limit · this node · 1 line',
+      ],
+      'describe-pod-terminating.log': [
+        'Sandbox stop timed out · context deadline exceeded · 1 line',
+        'Sandbox stop timed out · sandbox c39500ca65a7 · 1 line',
+        'Sandbox stop timed out · sandbox 1e49c7890ad6 · 1 line',
+      ],
+    };
+    for (const [name, summaries] of Object.entries(expected)) {
+      const document: vscode.TextDocument = await vscode.workspace.openTextDocument(vscode.Uri.joinPath(folder, 'logs', name));
+      await vscode.window.showTextDocument(document);
+      assert.equal(document.languageId, 'log', `${name} opens as a log`);
+      const lenses = await until(async () => { const l = await lensesOf(document); return l.length >= summaries.length * 3 ? l : undefined; }, `lenses on ${name}`);
+      assert.deepEqual(titles(lenses).filter((t) => t.startsWith('$(error) ')).map((t) => t.slice('$(error) '.length)), summaries, name);
+    }
+  });
+
+  it('re-diagnoses after an edit: an appended evidence line raises the count on the lens', async () => {
+    const document = await pasteLog(SEED_LOG);
+    await until(async () => (titles(await lensesOf(document)).some((t) => t.endsWith('sandbox 055b221e44a2 · network cbr0 · 120 lines')) ? true : undefined), '120 lines');
+    const evidence = SEED_LOG.split('\n').find((l) => l.includes(SANDBOX_A)) ?? '';
+    const editor = vscode.window.activeTextEditor;
+    assert.ok(editor && editor.document === document);
+    await editor.edit((edit) => edit.insert(document.lineAt(document.lineCount - 1).range.end, `\n${evidence}`));
+    await until(async () => (titles(await lensesOf(document)).some((t) => t.endsWith('sandbox 055b221e44a2 · network cbr0 · 121 lines')) ? true : undefined), 'the lens to count 121 lines');
+    await until(() => (vscode.languages.getDiagnostics(document.uri).some((d) => d.message.endsWith('055b221e44a2 · network cbr0 · 121 lines')) ? true : undefined), 'the Problems entry to follow the edit');
   });
 
   it('shows the diagnosis and the fix commands when hovering any evidence line', async () => {
@@ -103,6 +143,19 @@ describe('log diagnosis in a real VS Code', () => {
     assert.equal((await lensesOf(document)).length, 0, 'markdown is not diagnosed by default');
     await vscode.commands.executeCommand('kubeNodeDoctor.diagnoseActiveEditor');
     const lenses = await until(async () => { const l = await lensesOf(document); return l.length ? l : undefined; }, 'lenses after the command');
+    assert.match(lenses[0].command?.title ?? '', /sandbox 055b221e44a2 · network cbr0 · 1 line$/);
+  });
+
+  it('diagnoses every text document when diagnose.documents is "all"', async () => {
+    const folder = vscode.workspace.workspaceFolders?.[0]?.uri.fsPath;
+    assert.ok(folder);
+    const file = path.join(folder, 'postmortem.md');
+    fs.writeFileSync(file, `# Postmortem\n\n${SEED_LOG.split('\n')[0]}\n`);
+    const document = await vscode.workspace.openTextDocument(file);
+    await vscode.window.showTextDocument(document);
+    assert.equal((await lensesOf(document)).length, 0, 'markdown is left alone with the default "logs"');
+    await setSetting('diagnose.documents', 'all');
+    const lenses = await until(async () => { const l = await lensesOf(document); return l.length ? l : undefined; }, 'lenses with "all"');
     assert.match(lenses[0].command?.title ?? '', /sandbox 055b221e44a2 · network cbr0 · 1 line$/);
   });
 

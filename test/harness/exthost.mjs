@@ -20,7 +20,14 @@ if (!bin || !a.ext && !a.extensionDevelopmentPath || !a.tests && !a.extensionTes
   console.error('usage: exthost.mjs --code-server BIN --ext DIR --tests DIR');
   process.exit(2);
 }
-const workspace = path.resolve(a.workspace ?? fs.mkdtempSync(path.join(os.tmpdir(), 'knd-ws-')));
+// Default workspace: a throwaway copy of the demo workspace (tests may write files into it).
+function demoCopy() {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'knd-ws-'));
+  const demo = path.join(ext, 'test/fixtures/demo');
+  if (fs.existsSync(demo)) fs.cpSync(demo, dir, { recursive: true });
+  return dir;
+}
+const workspace = path.resolve(a.workspace ?? demoCopy());
 
 const started = Date.now();
 const server = await startCodeServer({ bin, workspace });
@@ -30,7 +37,7 @@ try {
   const page = browser.context.pages()[0] ?? await browser.context.newPage();
   const exited = new Promise((resolve) => { void page.exposeFunction('codeAutomationExit', (c) => resolve(c)); });
   // The extension host's console arrives as ('%c INFO', css, format, ...args): re-format it, drop workbench noise.
-  const noise = /^(Resolv|Creating a socket|\[Service Worker\]|Started local extension host|Overwriting extension|ChatSessionStore|The web worker extension host|Updating additional builtin)|ENOTFOUND|open-vsx/;
+  const noise = /^(Resolv|Creating a socket|\[Service Worker\]|Started local extension host|Overwriting extension|ChatSessionStore|The web worker extension host|Updating additional builtin|Unable to load and parse grammar)|ENOTFOUND|open-vsx/;
   page.on('console', async (message) => {
     const args = await Promise.all(message.args().map((h) => h.jsonValue().catch(() => '?')));
     if (typeof args[0] !== 'string' || !args[0].startsWith('%c') || args.length < 3) return;
@@ -47,5 +54,6 @@ try {
 } finally {
   await browser.close();
   await server.stop();
+  if (!a.workspace) fs.rmSync(workspace, { recursive: true, force: true });
 }
 process.exit(code);

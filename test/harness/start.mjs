@@ -29,14 +29,17 @@ if (code.status === 0 && !process.env.KND_FORCE_CODE_SERVER) {
   const server = await startCodeServer({ bin, workspace: demo, port });
   const url = workbenchUrl(server.base, demo, { extensionDevelopmentPath: repoRoot });
   console.log(`\nKube Node Doctor is running in VS Code (code-server) at:\n\n  ${url}\n\nOpen it in a browser, then run "Node Doctor: Paste Log for Diagnosis" or open a file under logs/.\nPress Ctrl-C to stop.\n`);
+  let stopping = false;
   const stop = async () => {
-    await server.stop();
+    stopping = true;
+    await server.stop(); // kills code-server and removes its throwaway profile
     process.exit(0);
   };
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);
   server.server.on('exit', (status) => {
-    console.error(`code-server exited (${status}).`);
+    if (stopping) return;
+    console.error(`code-server exited unexpectedly (${status}).`);
     process.exit(1);
   });
 }

@@ -95,6 +95,16 @@ function containerFilter(filter: ContainerFilter | undefined): unknown {
   };
 }
 
+/** `sandboxID` from a verbose ContainerStatus `info.info` JSON document (containerd, CRI-O); undefined if absent. */
+export function sandboxIdFromInfo(info: Readonly<Record<string, string>> | undefined): string | undefined {
+  try {
+    const parsed = JSON.parse(info?.info ?? '{}') as { sandboxID?: unknown };
+    return typeof parsed.sandboxID === 'string' && parsed.sandboxID !== '' ? parsed.sandboxID : undefined;
+  } catch {
+    return undefined; // runtime-specific and optional
+  }
+}
+
 const NOT_INITIALIZED = 'server is not initialized yet';
 
 function sleep(ms: number, signal?: AbortSignal): Promise<void> {
@@ -210,12 +220,13 @@ class GrpcCriRuntime implements CriRuntime {
   }
 
   async containerStatus(id: string, options?: CallOptions): Promise<ContainerStatus> {
-    const r = await this.call('ContainerStatus', { containerId: id, verbose: false }, options) as { status?: WireContainerStatus };
+    const r = await this.call('ContainerStatus', { containerId: id, verbose: true }, options) as { status?: WireContainerStatus; info?: Record<string, string> };
     if (!r.status) throw new CriError('ContainerStatus', GrpcCode.NOT_FOUND, `no status returned for container "${id}"`);
     const s = r.status;
     return {
       ...toContainer(s),
-      podSandboxId: s.labels?.['io.kubernetes.sandbox.id'] ?? '',
+      // ContainerStatus has no sandbox field; containerd and CRI-O name it in the verbose info document.
+      podSandboxId: sandboxIdFromInfo(r.info) ?? s.labels?.['io.kubernetes.sandbox.id'] ?? '',
       startedAtMs: nanosToMs(s.startedAt),
       finishedAtMs: nanosToMs(s.finishedAt),
       exitCode: s.exitCode,

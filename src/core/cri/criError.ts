@@ -44,7 +44,10 @@ export class CriError extends NodeDoctorError {
 
   constructor(method: string, code: number, details: string, hint?: string) {
     const codeName = CODE_NAMES[code] ?? `CODE_${code}`;
-    super(reasonFor(code), `${method} failed: ${codeName}: ${details}`, { hint });
+    const sendCap = code === GrpcCode.RESOURCE_EXHAUSTED && SEND_LIMIT.test(details);
+    super(reasonFor(code), `${method} failed: ${codeName}: ${details}`, {
+      hint: hint ?? (sendCap ? 'The runtime refused to send an answer this large (its gRPC send limit); list with server-side filters.' : undefined),
+    });
     this.name = 'CriError';
     this.method = method;
     this.code = code;
@@ -56,6 +59,13 @@ export class CriError extends NodeDoctorError {
       const m = send ?? receive;
       if (m) this.sizeLimit = { side: send ? 'runtime-send' : 'client-receive', size: Number(m[1]), limit: Number(m[2]) };
     }
+  }
+
+  /** The text kubelet and crictl print for this error: `rpc error: code = Unknown desc = <details>`. */
+  get grpcText(): string {
+    const words = this.codeName.toLowerCase().split('_').map((w) => w.charAt(0).toUpperCase() + w.slice(1)).join('');
+    const name = this.code === GrpcCode.CANCELLED ? 'Canceled' : this.codeName === 'OK' ? 'OK' : words; // grpc-go spelling
+    return `rpc error: code = ${name} desc = ${this.details}`;
   }
 }
 

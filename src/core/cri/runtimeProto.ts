@@ -1,11 +1,14 @@
 /**
- * A subset of the Kubernetes Container Runtime Interface, runtime.v1, written for Kube Node Doctor from the
- * published definition (kubernetes/cri-api, pkg/apis/runtime/v1/api.proto). Package, service, message and
- * field names and numbers match upstream, so it is wire-compatible; only what this tool calls is declared,
- * and unknown fields the runtime sends are skipped by the decoder.
- * Kept as a string so the bundle (and the .vsix) needs no loose files.
+ * The text of `api.proto` (the runtime.v1 subset beside this file), embedded so the bundle and the .vsix need no
+ * loose files and the plain-Node test run needs no loader. A unit test asserts it equals `api.proto` byte for byte.
  */
-export const RUNTIME_V1_PROTO = `syntax = "proto3";
+export const RUNTIME_V1_PROTO = `// A subset of the Kubernetes Container Runtime Interface, runtime.v1, written for Kube Node Doctor from the published
+// definition (kubernetes/cri-api, pkg/apis/runtime/v1/api.proto). Package, service, message and field names and
+// numbers match upstream, so it is wire-compatible; only what this tool calls is declared, and fields the runtime
+// sends that are not declared here are skipped by the decoder. RuntimeService methods: Version, Status,
+// ListPodSandbox, PodSandboxStatus, StopPodSandbox, RemovePodSandbox, ListContainers, ContainerStatus,
+// StopContainer, RemoveContainer. runtimeProto.ts carries this text into the bundle (a unit test keeps them equal).
+syntax = "proto3";
 
 package runtime.v1;
 
@@ -130,6 +133,7 @@ message Container {
   int64 created_at = 7;
   map<string, string> labels = 8;
   map<string, string> annotations = 9;
+  string image_id = 10;
 }
 message ListContainersResponse { repeated Container containers = 1; }
 
@@ -152,6 +156,7 @@ message ContainerStatus {
   map<string, string> labels = 12;
   map<string, string> annotations = 13;
   string log_path = 15;
+  string image_id = 17;
 }
 message ContainerStatusResponse {
   ContainerStatus status = 1;

@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { promises as fs } from 'node:fs';
+import { constants, promises as fs } from 'node:fs';
 import type { Stats } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
 import * as path from 'node:path';
@@ -10,8 +10,14 @@ import type { CriEndpointLease, FileEntry, NodeAccess, RunOptions, RunResult } f
 export interface LocalNodeAccessOptions {
   /** Where the node's `/` is mounted: `/` on the node itself, `/host` in a debug pod. */
   readonly hostRoot?: string;
-  /** Cap on what `run` keeps of stdout/stderr each (default 4 MiB). */
+  /** Cap on what `run` keeps of stdout/stderr each (default 4 MiB); the rest is discarded, the process still runs to its end. */
   readonly maxOutputBytes?: number;
+  /**
+   * Put in front of every `run` argv, e.g. `['nsenter', '-t', '1', '-m', '--']` in a debug pod (hostPID) so commands
+   * see the node's mounts (network namespaces, /var/lib/cni), or `['nsenter', '-t', <holder>, '-m', '--']` for the
+   * test runtime's private mount namespace. Default: none (commands see this process's own mounts).
+   */
+  readonly runPrefix?: readonly string[];
 }
 
 function errnoOf(error: unknown): string | undefined {
@@ -19,12 +25,16 @@ function errnoOf(error: unknown): string | undefined {
 }
 
 function fsError(action: string, nodePath: string, error: unknown): NodeDoctorError {
+  if (error instanceof NodeDoctorError) return error;
   const code = errnoOf(error);
   if (code === 'EACCES' || code === 'EPERM') {
     return new NodeDoctorError('forbidden', `Permission denied to ${action} ${nodePath}.`, { cause: error, hint: 'Run as root (the CNI cache directory is mode 0700).' });
   }
   if (code === 'ENOENT') {
     return new NodeDoctorError('not-found', `${nodePath} does not exist.`, { cause: error });
+  }
+  if (code === 'ELOOP') {
+    return new NodeDoctorError('bad-input', `${nodePath} is a symbolic link; not followed.`, { cause: error });
   }
   return new NodeDoctorError('internal', `Could not ${action} ${nodePath}: ${code ?? String(error)}.`, { cause: error });
 }
@@ -34,10 +44,12 @@ export class LocalNodeAccess implements NodeAccess {
   readonly description: string;
   private readonly hostRoot: string;
   private readonly maxOutputBytes: number;
+  private readonly runPrefix: readonly string[];
 
   constructor(options: LocalNodeAccessOptions = {}) {
     this.hostRoot = path.resolve(options.hostRoot ?? '/');
     this.maxOutputBytes = options.maxOutputBytes ?? 4 * 1024 * 1024;
+    this.runPrefix = options.runPrefix ?? [];
     this.description = this.hostRoot === '/' ? 'local' : `local (host root ${this.hostRoot})`;
   }
 
@@ -46,11 +58,47 @@ export class LocalNodeAccess implements NodeAccess {
     if (!path.posix.isAbsolute(nodePath)) {
       throw new NodeDoctorError('bad-input', `Expected an absolute node path, got "${nodePath}".`);
     }
-    const normal = path.posix.normalize(nodePath);
-    if (normal.split('/').includes('..')) {
-      throw new NodeDoctorError('bad-input', `Path "${nodePath}" escapes the host root.`);
+    // Refuse any `..` segment outright (not only those that would climb past the root after normalising): node
+    // paths come from cache files and the runtime, and a path that needs `..` is never a legitimate one here.
+    if (nodePath.split('/').includes('..') || nodePath.includes('\0')) {
+      throw new NodeDoctorError('bad-input', `Path "${nodePath.slice(0, 200)}" contains "..": refused so it cannot escape the host root.`);
     }
+    const normal = path.posix.normalize(nodePath);
     return this.hostRoot === '/' ? normal : path.join(this.hostRoot, normal);
+  }
+
+  /**
+   * `resolve`, plus symbolic links in the directories of the path followed the way the node would follow them: an
+   * absolute link target (`/var/run -> /run` on most hosts) is re-rooted under the host root instead of escaping into
+   * this process's own filesystem, and `..` in a target cannot climb above the host root. The last component is not
+   * followed (callers lstat it, or open it with O_NOFOLLOW).
+   */
+  private async within(nodePath: string): Promise<string> {
+    const direct = this.resolve(nodePath);
+    if (this.hostRoot === '/') return direct;
+    const parts = path.posix.normalize(nodePath).split('/').filter(Boolean);
+    const last = parts.pop();
+    const queue = [...parts];
+    let resolved: string[] = [];
+    let links = 0;
+    while (queue.length > 0) {
+      const part = queue.shift() as string;
+      if (part === '.') continue;
+      if (part === '..') { resolved.pop(); continue; }
+      const candidate = path.join(this.hostRoot, ...resolved, part);
+      let target: string | undefined;
+      try {
+        if ((await fs.lstat(candidate)).isSymbolicLink()) target = await fs.readlink(candidate);
+      } catch {
+        target = undefined; // missing: the caller's own call reports it
+      }
+      if (target === undefined) { resolved.push(part); continue; }
+      links += 1;
+      if (links > 40) throw new NodeDoctorError('bad-input', `Too many symbolic links in ${nodePath}.`);
+      if (target.startsWith('/')) resolved = [];
+      queue.unshift(...target.split('/').filter(Boolean));
+    }
+    return path.join(this.hostRoot, ...resolved, ...(last === undefined ? [] : [last]));
   }
 
   private entry(nodePath: string, stat: Stats): FileEntry {
@@ -61,7 +109,7 @@ export class LocalNodeAccess implements NodeAccess {
     throwIfAborted(signal);
     let names: string[];
     try {
-      names = await fs.readdir(this.resolve(dir));
+      names = await fs.readdir(await this.within(dir));
     } catch (error) {
       if (errnoOf(error) === 'ENOENT') return undefined;
       throw fsError('list', dir, error);
@@ -71,7 +119,7 @@ export class LocalNodeAccess implements NodeAccess {
       throwIfAborted(signal);
       const child = path.posix.join(dir, name);
       try {
-        entries.push(this.entry(child, await fs.lstat(this.resolve(child))));
+        entries.push(this.entry(child, await fs.lstat(await this.within(child))));
       } catch (error) {
         if (errnoOf(error) !== 'ENOENT') throw fsError('stat', child, error); // removed while listing: skip
       }
@@ -82,7 +130,7 @@ export class LocalNodeAccess implements NodeAccess {
   async stat(nodePath: string, signal?: AbortSignal): Promise<FileEntry | undefined> {
     throwIfAborted(signal);
     try {
-      return this.entry(nodePath, await fs.lstat(this.resolve(nodePath)));
+      return this.entry(nodePath, await fs.lstat(await this.within(nodePath)));
     } catch (error) {
       if (errnoOf(error) === 'ENOENT' || errnoOf(error) === 'ENOTDIR') return undefined;
       throw fsError('stat', nodePath, error);
@@ -93,7 +141,7 @@ export class LocalNodeAccess implements NodeAccess {
     throwIfAborted(signal);
     let handle: FileHandle | undefined;
     try {
-      handle = await fs.open(this.resolve(nodePath), 'r');
+      handle = await fs.open(await this.within(nodePath), constants.O_RDONLY | constants.O_NOFOLLOW);
       const buffer = Buffer.alloc(maxBytes + 1);
       let length = 0;
       for (;;) {
@@ -116,7 +164,7 @@ export class LocalNodeAccess implements NodeAccess {
   async writeFile(nodePath: string, data: Buffer, mode: number, signal?: AbortSignal): Promise<void> {
     throwIfAborted(signal);
     try {
-      await fs.writeFile(this.resolve(nodePath), data, { mode, flag: 'wx' });
+      await fs.writeFile(await this.within(nodePath), data, { mode, flag: 'wx' });
     } catch (error) {
       if (errnoOf(error) === 'EEXIST') throw new NodeDoctorError('precondition-changed', `${nodePath} already exists; not overwritten.`);
       throw fsError('write', nodePath, error);
@@ -126,7 +174,7 @@ export class LocalNodeAccess implements NodeAccess {
   async makeDir(nodePath: string, mode: number, signal?: AbortSignal): Promise<void> {
     throwIfAborted(signal);
     try {
-      await fs.mkdir(this.resolve(nodePath), { recursive: true, mode });
+      await fs.mkdir(await this.within(nodePath), { recursive: true, mode });
     } catch (error) {
       throw fsError('create', nodePath, error);
     }
@@ -134,29 +182,39 @@ export class LocalNodeAccess implements NodeAccess {
 
   async moveFile(from: string, to: string, signal?: AbortSignal): Promise<void> {
     throwIfAborted(signal);
-    const source = this.resolve(from);
-    const target = this.resolve(to);
+    const source = await this.within(from);
+    const target = await this.within(to);
     try {
       await fs.rename(source, target);
     } catch (error) {
       if (errnoOf(error) !== 'EXDEV') throw fsError('move', from, error);
-      await fs.copyFile(source, target, 1 /* COPYFILE_EXCL */);
-      await fs.rm(source);
+      try {
+        await fs.copyFile(source, target, constants.COPYFILE_EXCL);
+        await fs.rm(source);
+      } catch (copyError) {
+        throw fsError('move', from, copyError);
+      }
     }
   }
 
   async removeFile(nodePath: string, signal?: AbortSignal): Promise<void> {
     throwIfAborted(signal);
     try {
-      await fs.unlink(this.resolve(nodePath));
+      await fs.unlink(await this.within(nodePath));
     } catch (error) {
       if (errnoOf(error) !== 'ENOENT') throw fsError('remove', nodePath, error);
     }
   }
 
-  run(argv: readonly string[], options: RunOptions): Promise<RunResult> {
-    if (argv.length === 0) return Promise.reject(new NodeDoctorError('bad-input', 'Empty command.'));
+  /** The node path seen from this process: the host root joined with the node-absolute path. */
+  hostPath(nodePath: string): string {
+    return this.resolve(nodePath);
+  }
+
+  run(command: readonly string[], options: RunOptions): Promise<RunResult> {
+    if (command.length === 0) return Promise.reject(new NodeDoctorError('bad-input', 'Empty command.'));
     throwIfAborted(options.signal);
+    const argv = [...this.runPrefix, ...command];
     return new Promise((resolve, reject) => {
       const child = spawn(argv[0], argv.slice(1), {
         stdio: ['pipe', 'pipe', 'pipe'],
@@ -169,8 +227,9 @@ export class LocalNodeAccess implements NodeAccess {
       const err: Buffer[] = [];
       let outBytes = 0;
       let errBytes = 0;
-      child.stdout.on('data', (chunk: Buffer) => { if (outBytes < this.maxOutputBytes) { out.push(chunk); outBytes += chunk.length; } });
-      child.stderr.on('data', (chunk: Buffer) => { if (errBytes < this.maxOutputBytes) { err.push(chunk); errBytes += chunk.length; } });
+      const cap = this.maxOutputBytes;
+      child.stdout.on('data', (chunk: Buffer) => { if (outBytes < cap) { const part = chunk.subarray(0, cap - outBytes); out.push(part); outBytes += part.length; } });
+      child.stderr.on('data', (chunk: Buffer) => { if (errBytes < cap) { const part = chunk.subarray(0, cap - errBytes); err.push(part); errBytes += part.length; } });
       child.on('error', (error) => {
         if (options.signal?.aborted) reject(new NodeDoctorError('cancelled', `${argv[0]} cancelled.`));
         else reject(new NodeDoctorError('runtime-error', `Could not run ${argv[0]}: ${error.message}`, { cause: error }));
@@ -193,7 +252,7 @@ export class LocalNodeAccess implements NodeAccess {
     if (!socket) {
       throw new NodeDoctorError('bad-input', `Unsupported runtime endpoint "${endpoint}".`, { hint: 'Use unix:///path/to/the.sock.' });
     }
-    const resolved = this.resolve(socket);
+    const resolved = await this.within(socket);
     try {
       await fs.access(resolved);
     } catch (error) {

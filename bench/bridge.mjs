@@ -1,0 +1,141 @@
+// Prints figures for the debug-pod bridge (not a test: nothing here asserts).
+//   eval "$(sudo bash test/harness/runtime/up.sh)"   # the real containerd harness (KND_* env); without it only part 2 runs
+//   node bench/bridge.mjs [--runs 5] [--nodes 5000] [--page 500] [--cache-files 200]
+// 1. Inventory of the harness node locally (LocalNodeAccess + the runtime socket) and through the bridge (API stand-in,
+//    exec'd argv for files, socat relay for CRI) in the same run: median of --runs each, the overhead ratio, execs per
+//    inventory, and the one-off bridge start (RBAC preflight + pod create + Running). The CNI cache read by both is a
+//    private directory with --cache-files synthetic result files (libcni's cniCacheV1 layout), so the bench never
+//    touches the harness's shared cache; CRI calls go to the real containerd.
+// 2. The node list of --nodes nodes through pagination (limit --page) from the stand-in: time and pages.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import * as esbuild from 'esbuild';
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
+
+const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const arg = (name, fallback) => {
+  const i = process.argv.indexOf(`--${name}`);
+  return i > 0 ? Number(process.argv[i + 1]) : fallback;
+};
+const runs = arg('runs', 5);
+const nodeCount = arg('nodes', 5000);
+const pageSize = arg('page', 500);
+const cacheFiles = arg('cache-files', 200);
+
+/** A private CNI cache dir with `count` result files shaped like libcni's (network cbr0, eth0). */
+function syntheticCache(count) {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'knd-bench-cni-'));
+  fs.mkdirSync(path.join(dir, 'results'));
+  for (let i = 0; i < count; i++) {
+    const id = i.toString(16).padStart(64, '0');
+    const entry = {
+      kind: 'cniCacheV1', containerId: id, ifName: 'eth0', networkName: 'cbr0',
+      config: Buffer.from('{"cniVersion":"1.0.0","name":"cbr0","plugins":[{"type":"bridge"}]}').toString('base64'),
+      result: { cniVersion: '1.0.0', interfaces: [{ name: 'eth0', sandbox: `/var/run/netns/cni-${i}` }], ips: [{ address: `10.244.${i >> 8}.${i & 255}/24`, interface: 0 }] },
+    };
+    fs.writeFileSync(path.join(dir, 'results', `cbr0-${id}-eth0`), JSON.stringify(entry));
+  }
+  return dir;
+}
+
+async function load() {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'knd-bench-bridge-'));
+  const entry = path.join(dir, 'entry.ts');
+  const from = (p) => JSON.stringify(path.join(repoRoot, p));
+  fs.writeFileSync(entry, [
+    `export { openBridgeNodeAccess } from ${from('src/core/bridge/openBridge')};`,
+    `export { createCriClient } from ${from('src/core/cri/criClient')};`,
+    `export { inspectNode } from ${from('src/core/inventory/inspect')};`,
+    `export { LocalNodeAccess } from ${from('src/core/node/localNodeAccess')};`,
+    `export { loadKubeconfigs } from ${from('src/core/cluster/kubeconfig')};`,
+    `export { KubeApi } from ${from('src/core/cluster/kubeApi')};`,
+    `export { listNodes } from ${from('src/core/cluster/nodes')};`,
+    `export { ApiStandIn } from ${from('test/standin/apiStandIn')};`,
+    `export { labPaths, startLabStandIn } from ${from('test/standin/labStandIn')};`,
+  ].join('\n'));
+  const outfile = path.join(dir, 'bench.cjs');
+  await esbuild.build({ entryPoints: [entry], outfile, bundle: true, platform: 'node', target: 'node20', format: 'cjs', logLevel: 'error', loader: { '.proto': 'text' } });
+  const mod = createRequire(import.meta.url)(outfile);
+  fs.rmSync(dir, { recursive: true, force: true });
+  return mod;
+}
+
+const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
+const ms = (v) => `${v.toFixed(1)} ms`;
+
+async function time(fn) {
+  const t0 = performance.now();
+  const result = await fn();
+  return { ms: performance.now() - t0, result };
+}
+
+const m = await load();
+console.log(`node ${process.version}, ${os.cpus().length} CPUs`);
+
+const lab = m.labPaths();
+if (!lab) {
+  console.log('\n[1] inventory: SKIPPED (no runtime harness: run test/harness/runtime/up.sh and export its KND_* lines)');
+} else {
+  const cacheDir = syntheticCache(cacheFiles);
+  const env = await m.startLabStandIn({ ...lab, cniCacheDir: cacheDir });
+  try {
+    const local = m.createCriClient(`unix://${lab.socket}`);
+    const localTimes = [];
+    let inventory;
+    for (let i = 0; i < runs; i++) {
+      const r = await time(() => m.inspectNode(new m.LocalNodeAccess(), local, { cniCacheDir: cacheDir, cniConfDir: lab.cniConfDir, node: 'lab-node' }));
+      localTimes.push(r.ms);
+      inventory = r.result;
+    }
+    local.close();
+
+    const start = await time(() => m.openBridgeNodeAccess({ explicitPath: env.kubeconfig, context: 'lab', node: env.node, pollIntervalMs: 50 }));
+    const { access } = start.result;
+    const lease = await access.openCriEndpoint('unix:///run/containerd/containerd.sock');
+    const remote = m.createCriClient(lease.address);
+    const bridgeTimes = [];
+    const execsBefore = env.standIn.stats.execs;
+    for (let i = 0; i < runs; i++) {
+      const r = await time(() => m.inspectNode(access, remote, { cniCacheDir: '/var/lib/cni', cniConfDir: '/etc/cni/net.d', node: 'lab-node' }));
+      bridgeTimes.push(r.ms);
+    }
+    const execsPerRun = (env.standIn.stats.execs - execsBefore) / runs;
+    remote.close();
+    await lease.close();
+    await access.dispose();
+
+    const [l, b] = [median(localTimes), median(bridgeTimes)];
+    console.log(`\n[1] inventory of the harness node: ${inventory.sandboxes.length} sandboxes, ${inventory.containers.length} containers, ${inventory.cniCache.length} cache files, ${inventory.findings.length} findings`);
+    console.log(`    local (fs + runtime socket)        median of ${runs}: ${ms(l)}   (all: ${localTimes.map((v) => v.toFixed(0)).join(', ')})`);
+    console.log(`    bridge (exec argv + socat relay)   median of ${runs}: ${ms(b)}   (all: ${bridgeTimes.map((v) => v.toFixed(0)).join(', ')})`);
+    console.log(`    overhead ratio bridge/local: ${(b / l).toFixed(1)}x   execs per inventory: ${execsPerRun.toFixed(0)} (the relay is one exec per gRPC connection)`);
+    console.log(`    one-off bridge start (kubeconfig, RBAC preflight, node check, pod create → Running; stand-in start delay 150 ms): ${ms(start.ms)}`);
+    console.log(`    bridge pods left: ${env.standIn.podsIn('kube-system').length}`);
+  } finally {
+    await env.close();
+    fs.rmSync(cacheDir, { recursive: true, force: true });
+  }
+}
+
+const standIn = new m.ApiStandIn({ nodeCount });
+await standIn.start();
+try {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'knd-bench-kc-'));
+  fs.writeFileSync(path.join(dir, 'config'), standIn.kubeconfig([{ name: 'bench' }]));
+  const api = new m.KubeApi('bench', (await m.loadKubeconfigs({ explicitPath: path.join(dir, 'config') })).forContext('bench'));
+  fs.rmSync(dir, { recursive: true, force: true });
+  await m.listNodes(api, { pageSize }); // warm-up (module load, connection)
+  const times = [];
+  let list;
+  for (let i = 0; i < runs; i++) {
+    const r = await time(() => m.listNodes(api, { pageSize }));
+    times.push(r.ms);
+    list = r.result;
+  }
+  console.log(`\n[2] node list through pagination: ${list.nodes.length} nodes in ${list.pages} pages of ${pageSize}`);
+  console.log(`    median of ${runs}: ${ms(median(times))}   (all: ${times.map((v) => v.toFixed(0)).join(', ')})   ${(list.nodes.length / (median(times) / 1000)).toFixed(0)} nodes/s`);
+} finally {
+  await standIn.stop();
+}

@@ -1,0 +1,98 @@
+import { discoverEndpoint, WELL_KNOWN_ENDPOINTS } from '../core/cri/endpoints';
+import { NodeDoctorError } from '../core/errors';
+import type { NodeAccess } from '../core/node/nodeAccess';
+import { LocalNodeAccess } from '../core/node/localNodeAccess';
+import { openBridgeNodeAccess } from '../core/bridge/openBridge';
+import type { BridgeProfile } from '../core/bridge/podSpec';
+
+/** Flags shared by `inspect` and `repair` that say which node and runtime to talk to. */
+export interface NodeFlags {
+  readonly runtimeEndpoint?: string;
+  readonly hostRoot?: string;
+  readonly cniCacheDir?: string;
+  readonly cniConfDir?: string;
+  readonly cniBinDir?: string;
+  /** Through the Kubernetes API (debug-pod bridge): `--context CTX --node NODE`. */
+  readonly context?: string;
+  readonly node?: string;
+  readonly kubeconfig?: string;
+  readonly bridgeNamespace?: string;
+  readonly bridgeImage?: string;
+  readonly bridgeProfile?: string;
+}
+
+export interface NodeTarget {
+  readonly access: NodeAccess;
+  /** `unix:///...` as seen on the node. */
+  readonly endpoint: string;
+  readonly cniCacheDir: string;
+  readonly cniConfDir: string;
+  readonly cniBinDir: string;
+}
+
+export const NODE_FLAGS_HELP = `  --runtime-endpoint unix:///PATH  CRI socket (default: the first well-known one present)
+  --host-root DIR                  where the node's / is mounted (default /; /host in a debug pod)
+  --cni-cache-dir DIR              libcni's cache dir (default /var/lib/cni; files in DIR/results)
+  --cni-conf-dir DIR               CNI network configs (default /etc/cni/net.d)
+  --cni-bin-dir DIR                CNI plugin binaries (default /opt/cni/bin)
+  --context CTX --node NODE        reach NODE through the Kubernetes API with a short-lived bridge pod (kubeconfig context CTX)
+  --kubeconfig FILE                kubeconfig to use (default: KUBECONFIG, then ~/.kube/config)
+  --bridge-namespace NS            namespace of the bridge pod (default kube-system)
+  --bridge-image IMAGE             bridge image (default docker.io/alpine/socat; mirror it for air-gapped clusters)
+  --bridge-profile PROFILE         least-privilege (default) or host-pid (last-resort repairs on host processes)`;
+
+/** Parses one of the node flags at `args[i]`; returns how many arguments it used (0 when it is not a node flag). */
+export function parseNodeFlag(args: readonly string[], i: number, flags: { -readonly [K in keyof NodeFlags]: NodeFlags[K] }): number {
+  const names: Readonly<Record<string, keyof NodeFlags>> = {
+    '--runtime-endpoint': 'runtimeEndpoint', '--host-root': 'hostRoot', '--cni-cache-dir': 'cniCacheDir', '--cni-conf-dir': 'cniConfDir', '--cni-bin-dir': 'cniBinDir',
+    '--context': 'context', '--node': 'node', '--kubeconfig': 'kubeconfig', '--bridge-namespace': 'bridgeNamespace', '--bridge-image': 'bridgeImage',
+    '--bridge-profile': 'bridgeProfile',
+  };
+  const arg = args[i];
+  const eq = arg.indexOf('=');
+  const name = eq > 0 ? arg.slice(0, eq) : arg;
+  const key = names[name];
+  if (key === undefined) return 0;
+  const value = eq > 0 ? arg.slice(eq + 1) : args[i + 1];
+  if (value === undefined || value === '') throw new NodeDoctorError('bad-input', `${name} needs a value`);
+  flags[key] = value;
+  return eq > 0 ? 1 : 2;
+}
+
+/** Through a bridge pod (`--node`, optionally `--context`); the pod is deleted when the process is about to exit. */
+async function resolveBridgeTarget(flags: NodeFlags, signal?: AbortSignal): Promise<NodeTarget> {
+  if (!flags.node) throw new NodeDoctorError('bad-input', '--context needs --node NODE (kubectl get nodes lists them)');
+  if (flags.bridgeProfile !== undefined && flags.bridgeProfile !== 'least-privilege' && flags.bridgeProfile !== 'host-pid') {
+    throw new NodeDoctorError('bad-input', `unknown --bridge-profile "${flags.bridgeProfile}" (least-privilege or host-pid)`);
+  }
+  const cniCacheDir = flags.cniCacheDir ?? '/var/lib/cni';
+  const cniConfDir = flags.cniConfDir ?? '/etc/cni/net.d';
+  const { access } = await openBridgeNodeAccess({
+    explicitPath: flags.kubeconfig, context: flags.context, node: flags.node, namespace: flags.bridgeNamespace, image: flags.bridgeImage,
+    profile: flags.bridgeProfile as BridgeProfile | undefined, runtimeEndpoint: flags.runtimeEndpoint, cniCacheDir, cniConfDir, client: 'cli', signal,
+  });
+  process.once('beforeExit', () => void access.dispose());
+  return { access, endpoint: flags.runtimeEndpoint ?? 'unix:///run/containerd/containerd.sock', cniCacheDir, cniConfDir, cniBinDir: flags.cniBinDir ?? '/opt/cni/bin' };
+}
+
+/** Local access (this process runs on the node, or in a pod mounting it at --host-root), or the bridge with --context/--node. */
+export async function resolveNodeTarget(flags: NodeFlags, signal?: AbortSignal): Promise<NodeTarget> {
+  if (flags.node !== undefined || flags.context !== undefined) return resolveBridgeTarget(flags, signal);
+  const access = new LocalNodeAccess({ hostRoot: flags.hostRoot ?? '/' });
+  if (flags.runtimeEndpoint !== undefined && !/^unix:\/\/\/./.test(flags.runtimeEndpoint)) {
+    throw new NodeDoctorError('bad-input', `unsupported runtime endpoint "${flags.runtimeEndpoint}"`, { hint: 'Use unix:///path/to/the.sock.' });
+  }
+  const found = await discoverEndpoint(access, flags.runtimeEndpoint, signal);
+  if (!found) {
+    throw new NodeDoctorError('unreachable', `no container runtime socket found (looked for ${WELL_KNOWN_ENDPOINTS.map((e) => e.path).join(', ')})`, {
+      hint: 'Run on the node as root, or pass --runtime-endpoint unix:///path/to/the.sock.',
+    });
+  }
+  return {
+    access,
+    endpoint: found.endpoint,
+    cniCacheDir: flags.cniCacheDir ?? '/var/lib/cni',
+    cniConfDir: flags.cniConfDir ?? '/etc/cni/net.d',
+    cniBinDir: flags.cniBinDir ?? '/opt/cni/bin',
+  };
+}

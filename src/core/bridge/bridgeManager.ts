@@ -1,0 +1,325 @@
+import { randomBytes } from 'node:crypto';
+import type { Duplex } from 'node:stream';
+import { NodeDoctorError, throwIfAborted } from '../errors';
+import type { RunResult } from '../node/nodeAccess';
+import { ApiError } from '../cluster/kubeApi';
+import type { KubeApi } from '../cluster/kubeApi';
+import { requireBridgeAccess } from '../cluster/rbac';
+import { ExecInterruptedError, execInPod, relayThroughPod } from './podExec';
+import type { ExecOptions, PodRef } from './podExec';
+import {
+  ANNOTATION_NODE, BRIDGE_CONTAINER, BRIDGE_SELECTOR, DEFAULT_BRIDGE_IMAGE, LABEL_SESSION, bridgePodManifest, bridgePodName, planMounts,
+} from './podSpec';
+import type { BridgeMount, BridgeProfile, MountPlanOptions } from './podSpec';
+
+export interface BridgeOptions extends MountPlanOptions {
+  /** Default `kube-system`: Talos enforces Pod Security `baseline` (which forbids hostPath) everywhere else. */
+  readonly namespace?: string;
+  readonly image?: string;
+  readonly profile?: BridgeProfile;
+  /** The pod dies by itself after this long, even if the extension does not (default 2 h). */
+  readonly activeDeadlineSeconds?: number;
+  /** Delete a node's pod after this long unused (default 5 min). */
+  readonly idleTimeoutMs?: number;
+  /** Pending longer than this is an error (default 120 s; image pulls count). */
+  readonly startTimeoutMs?: number;
+  readonly pollIntervalMs?: number;
+  /** Identifies this client in the pods' labels (random when omitted). */
+  readonly sessionId?: string;
+  /** `vscode` or `cli`, recorded in an annotation. */
+  readonly client?: string;
+  /** Progress lines (no credentials are ever passed here). */
+  readonly log?: (line: string) => void;
+}
+
+interface WirePod {
+  metadata?: { name?: string; deletionTimestamp?: string; labels?: Record<string, string>; annotations?: Record<string, string> };
+  status?: {
+    phase?: string;
+    reason?: string;
+    message?: string;
+    conditions?: { type: string; status: string; reason?: string; message?: string }[];
+    containerStatuses?: { name: string; state?: { waiting?: { reason?: string; message?: string }; running?: object; terminated?: { reason?: string; exitCode?: number } } }[];
+  };
+}
+
+const IMAGE_FAILURES = new Set(['ErrImagePull', 'ImagePullBackOff', 'InvalidImageName', 'ErrImageNeverPull', 'ImageInspectError']);
+
+interface NodeBridge {
+  readonly pod: PodRef;
+  readonly node: string;
+  inflight: number;
+  idleTimer?: NodeJS.Timeout;
+}
+
+function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => { signal?.removeEventListener('abort', onAbort); resolve(); }, ms);
+    const onAbort = (): void => { clearTimeout(timer); reject(new NodeDoctorError('cancelled', 'Cancelled.')); };
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
+}
+
+/**
+ * Owns the bridge pods of one cluster context: one pod per node, created on demand, reused while in use, deleted when idle,
+ * on failure and on dispose. Every failure leaves no pod behind and ends in one `NodeDoctorError`.
+ */
+export class BridgeManager {
+  readonly sessionId: string;
+  readonly namespace: string;
+  readonly profile: BridgeProfile;
+  readonly mounts: readonly BridgeMount[];
+  private readonly bridges = new Map<string, Promise<NodeBridge>>();
+  private preflight: Promise<void> | undefined;
+  private disposed = false;
+
+  constructor(readonly api: KubeApi, private readonly options: BridgeOptions = {}) {
+    this.sessionId = options.sessionId ?? randomBytes(4).toString('hex');
+    this.namespace = options.namespace ?? 'kube-system';
+    this.profile = options.profile ?? 'least-privilege';
+    this.mounts = planMounts(options);
+  }
+
+  private log(line: string): void {
+    this.options.log?.(line);
+  }
+
+  private podsPath(name?: string): string {
+    return `/api/v1/namespaces/${encodeURIComponent(this.namespace)}/pods${name ? `/${encodeURIComponent(name)}` : ''}`;
+  }
+
+  /** RBAC preflight, once per manager (a failure is retried on the next call). */
+  checkAccess(signal?: AbortSignal): Promise<void> {
+    this.preflight ??= requireBridgeAccess(this.api, this.namespace, signal).catch((error: unknown) => {
+      this.preflight = undefined;
+      throw error;
+    });
+    return this.preflight;
+  }
+
+  /** The running bridge pod for a node, creating it when needed. */
+  async ensure(node: string, signal?: AbortSignal): Promise<PodRef> {
+    if (this.disposed) throw new NodeDoctorError('cancelled', 'The bridge has been shut down.');
+    let bridge = this.bridges.get(node);
+    if (!bridge) {
+      bridge = this.create(node, signal);
+      this.bridges.set(node, bridge);
+      bridge.catch(() => this.bridges.delete(node));
+    }
+    return (await bridge).pod;
+  }
+
+  private async create(node: string, signal?: AbortSignal): Promise<NodeBridge> {
+    await this.checkAccess(signal);
+    const name = bridgePodName(node, randomBytes(3).toString('hex'));
+    const deadline = this.options.activeDeadlineSeconds ?? 7200;
+    const manifest = bridgePodManifest({
+      name, namespace: this.namespace, node, image: this.options.image ?? DEFAULT_BRIDGE_IMAGE, profile: this.profile, mounts: this.mounts,
+      sessionId: this.sessionId, client: this.options.client ?? 'cli', activeDeadlineSeconds: deadline, createdAt: new Date(),
+    });
+    this.log(`creating bridge pod ${this.namespace}/${name} on node ${node} (${this.profile})`);
+    try {
+      await this.api.request({ method: 'POST', path: this.podsPath(), body: manifest, signal });
+    } catch (error) {
+      if (error instanceof ApiError && error.httpStatus === 403) {
+        // RBAC allowed `create pods` (preflight), so a 403 here comes from admission: Pod Security.
+        throw new NodeDoctorError('rejected', `Pod Security admission in namespace ${this.namespace} of context "${this.api.context}" rejected the bridge pod (it needs hostPath volumes${this.profile === 'host-pid' ? ' and host PID' : ''}): ${error.status?.message ?? 'forbidden'}`, {
+          cluster: this.api.context, node, cause: error,
+          hint: `Use a namespace whose Pod Security level is privileged (kube-system on Talos), or label it pod-security.kubernetes.io/enforce=privileged.`,
+        });
+      }
+      throw error;
+    }
+    const pod: PodRef = { namespace: this.namespace, name, container: BRIDGE_CONTAINER };
+    try {
+      await this.waitRunning(pod, node, signal);
+    } catch (error) {
+      await this.deletePod(name);
+      throw error;
+    }
+    this.log(`bridge pod ${this.namespace}/${name} is running`);
+    return { pod, node, inflight: 0 };
+  }
+
+  private async waitRunning(pod: PodRef, node: string, signal?: AbortSignal): Promise<void> {
+    const limit = this.options.startTimeoutMs ?? 120_000;
+    const started = Date.now();
+    const where = `bridge pod ${pod.namespace}/${pod.name} on node ${node}`;
+    for (;;) {
+      throwIfAborted(signal);
+      let current: WirePod;
+      try {
+        current = await this.api.request<WirePod>({ method: 'GET', path: this.podsPath(pod.name), signal });
+      } catch (error) {
+        if (error instanceof ApiError && error.httpStatus === 404) {
+          throw new NodeDoctorError('not-found', `The ${where} was deleted before it started.`, { cluster: this.api.context, node });
+        }
+        throw error;
+      }
+      const status = current.status ?? {};
+      const container = status.containerStatuses?.find((c) => c.name === BRIDGE_CONTAINER);
+      if (status.phase === 'Running' && container?.state?.running) return;
+      if (status.phase === 'Failed' || status.phase === 'Succeeded' || current.metadata?.deletionTimestamp) {
+        throw new NodeDoctorError('runtime-error', `The ${where} stopped before it could be used (${status.reason ?? status.phase ?? 'deleted'}${status.message ? `: ${status.message}` : ''}).`, {
+          cluster: this.api.context, node, hint: 'Check the node\'s state (kubectl describe node) and try again.',
+        });
+      }
+      const waiting = container?.state?.waiting;
+      if (waiting?.reason && IMAGE_FAILURES.has(waiting.reason)) {
+        throw new NodeDoctorError('unreachable', `The node ${node} cannot pull the bridge image ${this.options.image ?? DEFAULT_BRIDGE_IMAGE} (${waiting.reason}${waiting.message ? `: ${waiting.message}` : ''}).`, {
+          cluster: this.api.context, node, hint: 'Mirror the image into a registry the node can reach and pass it with --bridge-image (the kubeNodeDoctor.bridge.image setting in VS Code).',
+        });
+      }
+      if (Date.now() - started > limit) {
+        const scheduled = status.conditions?.find((c) => c.type === 'PodScheduled' && c.status !== 'True');
+        const why = waiting?.reason ?? scheduled?.message ?? status.phase ?? 'no status';
+        throw new NodeDoctorError('timeout', `The ${where} was still not running after ${Math.round(limit / 1000)} s (${why}).`, {
+          cluster: this.api.context, node, hint: 'kubectl describe pod shows why; a full node or a missing image are the usual causes.',
+        });
+      }
+      await sleep(this.options.pollIntervalMs ?? 500, signal);
+    }
+  }
+
+  private async deletePod(name: string): Promise<void> {
+    try {
+      await this.api.request({ method: 'DELETE', path: this.podsPath(name), query: { gracePeriodSeconds: 0 }, timeoutMs: 10_000 });
+      this.log(`deleted bridge pod ${this.namespace}/${name}`);
+    } catch (error) {
+      if (!(error instanceof ApiError && error.httpStatus === 404)) this.log(`could not delete bridge pod ${this.namespace}/${name}: ${error instanceof Error ? error.message : String(error)}`);
+    }
+  }
+
+  private async settled(node: string): Promise<NodeBridge | undefined> {
+    const pending = this.bridges.get(node);
+    if (!pending) return undefined;
+    try {
+      return await pending;
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** Marks a node's pod busy until the returned function is called; then the idle timer starts. */
+  private async hold(node: string, signal?: AbortSignal): Promise<{ bridge: NodeBridge; release: () => void }> {
+    await this.ensure(node, signal);
+    const bridge = await this.settled(node);
+    if (!bridge) return this.hold(node, signal);
+    bridge.inflight += 1;
+    if (bridge.idleTimer) clearTimeout(bridge.idleTimer);
+    bridge.idleTimer = undefined;
+    let released = false;
+    const release = (): void => {
+      if (released) return;
+      released = true;
+      bridge.inflight -= 1;
+      if (bridge.inflight === 0 && this.bridges.has(node)) {
+        bridge.idleTimer = setTimeout(() => void this.remove(node, 'idle'), this.options.idleTimeoutMs ?? 300_000);
+        bridge.idleTimer.unref();
+      }
+    };
+    return { bridge, release };
+  }
+
+  /** Explains an exec that broke: a deleted, evicted or expired pod gets its own message; the pod is forgotten and removed. */
+  private async explain(bridge: NodeBridge, error: unknown): Promise<unknown> {
+    if (!(error instanceof ExecInterruptedError)) return error;
+    let current: WirePod | undefined;
+    try {
+      current = await this.api.request<WirePod>({ method: 'GET', path: this.podsPath(bridge.pod.name), timeoutMs: 5_000 });
+    } catch (lookup) {
+      if (!(lookup instanceof ApiError && lookup.httpStatus === 404)) return error;
+    }
+    const where = `The bridge pod ${bridge.pod.namespace}/${bridge.pod.name} on node ${bridge.node}`;
+    let message: string | undefined;
+    if (!current || current.metadata?.deletionTimestamp) message = `${where} was deleted while in use.`;
+    else if (current.status?.phase === 'Failed' || current.status?.phase === 'Succeeded') {
+      message = `${where} stopped while in use (${current.status.reason ?? current.status.phase}${current.status.message ? `: ${current.status.message}` : ''}).`;
+    }
+    if (!message) return error;
+    await this.remove(bridge.node, 'broken');
+    return new NodeDoctorError('not-found', message, { cluster: this.api.context, node: bridge.node, cause: error, hint: 'Retry: a new bridge pod is created on demand.' });
+  }
+
+  /** Runs an argv in the node's bridge pod. */
+  async exec(node: string, argv: readonly string[], options: ExecOptions): Promise<RunResult> {
+    const { bridge, release } = await this.hold(node, options.signal);
+    try {
+      return await execInPod(this.api.kubeConfig, bridge.pod, argv, options);
+    } catch (error) {
+      throw await this.explain(bridge, error);
+    } finally {
+      release();
+    }
+  }
+
+  /** Carries a local byte stream through an exec'd relay command in the node's bridge pod (the pod stays busy meanwhile). */
+  async relay(node: string, argv: readonly string[], local: Duplex, signal?: AbortSignal): Promise<void> {
+    const { bridge, release } = await this.hold(node, signal);
+    try {
+      await relayThroughPod(this.api.kubeConfig, bridge.pod, argv, local, (stderr) => {
+        if (stderr.trim()) this.log(`relay in ${bridge.pod.name}: ${stderr.trim().split('\n')[0]}`);
+        release();
+      });
+    } catch (error) {
+      release();
+      local.destroy();
+      throw await this.explain(bridge, new ExecInterruptedError(`Could not open the relay in pod ${bridge.pod.namespace}/${bridge.pod.name}.`, error));
+    }
+  }
+
+  /** The pod currently serving a node, if any (for display). */
+  async podFor(node: string): Promise<PodRef | undefined> {
+    return (await this.settled(node))?.pod;
+  }
+
+  /** Deletes a node's pod now (idle, broken, or asked). */
+  async remove(node: string, why: string): Promise<void> {
+    const bridge = await this.settled(node);
+    this.bridges.delete(node);
+    if (!bridge) return;
+    if (bridge.idleTimer) clearTimeout(bridge.idleTimer);
+    this.log(`removing bridge pod ${bridge.pod.name} (${why})`);
+    await this.deletePod(bridge.pod.name);
+  }
+
+  /**
+   * Finds bridge pods (by label) that this session does not use: left over by a client that died, or another session's.
+   * Deletes them unless `dryRun`; returns their names.
+   */
+  async cleanupLeftovers(options: { dryRun?: boolean; signal?: AbortSignal } = {}): Promise<string[]> {
+    const live = new Set<string>();
+    for (const node of this.bridges.keys()) {
+      const bridge = await this.settled(node);
+      if (bridge) live.add(bridge.pod.name);
+    }
+    const found: string[] = [];
+    let token: string | undefined;
+    do {
+      const page = await this.api.request<{ items?: WirePod[]; metadata?: { continue?: string } }>({
+        method: 'GET', path: this.podsPath(), query: { labelSelector: BRIDGE_SELECTOR, limit: 500, continue: token }, signal: options.signal,
+      });
+      for (const pod of page.items ?? []) {
+        const name = pod.metadata?.name;
+        if (name && !live.has(name)) found.push(name);
+      }
+      token = page.metadata?.continue || undefined;
+    } while (token);
+    if (!options.dryRun) await Promise.all(found.map((name) => this.deletePod(name)));
+    return found;
+  }
+
+  /** Pods of this session (label `kube-node-doctor.io/session`), by node annotation. */
+  async listSessionPods(signal?: AbortSignal): Promise<{ name: string; node: string }[]> {
+    const list = await this.api.request<{ items?: WirePod[] }>({
+      method: 'GET', path: this.podsPath(), query: { labelSelector: `${BRIDGE_SELECTOR},${LABEL_SESSION}=${this.sessionId}` }, signal,
+    });
+    return (list.items ?? []).map((p) => ({ name: p.metadata?.name ?? '', node: p.metadata?.annotations?.[ANNOTATION_NODE] ?? '' }));
+  }
+
+  /** Deletes every pod of this session (on deactivate / CLI exit). */
+  async dispose(): Promise<void> {
+    this.disposed = true;
+    await Promise.all([...this.bridges.keys()].map((node) => this.remove(node, 'shutdown')));
+  }
+}

@@ -1,0 +1,163 @@
+import * as path from 'node:path';
+import { socketPath } from '../cri/endpoints';
+import { NodeDoctorError } from '../errors';
+
+/**
+ * What the bridge pod looks like. Everything it creates on the cluster is decided here, so the README can list it exactly.
+ * `least-privilege` (default): not privileged, all capabilities dropped, read-only root filesystem, no host network or PID,
+ * only the directories inspection and repair need mounted under `/host`. `host-pid`: adds host PID and privileged mode for
+ * the last-resort repairs that act on host processes (killing a stuck shim) through `nsenter -t 1`.
+ */
+export type BridgeProfile = 'least-privilege' | 'host-pid';
+
+/** The public default: Alpine (busybox `sleep stat find head tee chmod ln mv rm mkdir env nsenter`) plus `socat` for the CRI relay. */
+export const DEFAULT_BRIDGE_IMAGE = 'docker.io/alpine/socat:1.8.0.3';
+export const BRIDGE_CONTAINER = 'bridge';
+/** Where node directories appear inside the pod: node `/var/lib/cni` is `/host/var/lib/cni`. */
+export const HOST_PREFIX = '/host';
+
+export const LABEL_MANAGED_BY = 'app.kubernetes.io/managed-by';
+export const LABEL_COMPONENT = 'app.kubernetes.io/component';
+export const LABEL_SESSION = 'kube-node-doctor.io/session';
+export const ANNOTATION_NODE = 'kube-node-doctor.io/node';
+export const ANNOTATION_CREATED = 'kube-node-doctor.io/created-at';
+export const ANNOTATION_PROFILE = 'kube-node-doctor.io/profile';
+export const ANNOTATION_CLIENT = 'kube-node-doctor.io/client';
+export const MANAGED_BY = 'kube-node-doctor';
+export const COMPONENT = 'node-bridge';
+/** Selects every bridge pod this tool ever created (any session). */
+export const BRIDGE_SELECTOR = `${LABEL_MANAGED_BY}=${MANAGED_BY},${LABEL_COMPONENT}=${COMPONENT}`;
+
+export interface BridgeMount {
+  /** Node-absolute directory; mounted at `/host<hostPath>`. */
+  readonly hostPath: string;
+  readonly readOnly: boolean;
+  /** hostPath type: `Directory` must exist; `DirectoryOrCreate` is created by the kubelet. */
+  readonly type: 'Directory' | 'DirectoryOrCreate';
+}
+
+export interface MountPlanOptions {
+  /** CRI endpoint as seen on the node (default containerd's `unix:///run/containerd/containerd.sock`). */
+  readonly runtimeEndpoint?: string;
+  /** CNI result cache directory (default `/var/lib/cni`). */
+  readonly cniCacheDir?: string;
+  /** CNI network configs, for each network's cniVersion (default `/etc/cni/net.d`, mounted read-only). */
+  readonly cniConfDir?: string;
+  /** The runtime's persistent state (default `/var/lib/containerd`, mounted read-only). */
+  readonly runtimeStateDirs?: readonly string[];
+  /** Where repairs keep backups and the audit log (default `/var/lib/kube-node-doctor`). */
+  readonly quarantineDir?: string;
+  readonly extraMounts?: readonly BridgeMount[];
+}
+
+export const DEFAULT_RUNTIME_ENDPOINT = 'unix:///run/containerd/containerd.sock';
+export const DEFAULT_CNI_CACHE_DIR = '/var/lib/cni';
+export const DEFAULT_QUARANTINE_DIR = '/var/lib/kube-node-doctor';
+
+/** The least set of host directories: the runtime socket's directory, the CNI cache and configs, the runtime state, the quarantine. */
+export function planMounts(options: MountPlanOptions = {}): BridgeMount[] {
+  const socket = socketPath(options.runtimeEndpoint ?? DEFAULT_RUNTIME_ENDPOINT);
+  if (!socket) {
+    throw new NodeDoctorError('bad-input', `Unsupported runtime endpoint "${options.runtimeEndpoint}".`, { hint: 'Use unix:///path/to/the.sock.' });
+  }
+  const mounts: BridgeMount[] = [
+    { hostPath: path.posix.dirname(socket), readOnly: false, type: 'Directory' },
+    { hostPath: options.cniCacheDir ?? DEFAULT_CNI_CACHE_DIR, readOnly: false, type: 'DirectoryOrCreate' },
+    { hostPath: options.cniConfDir ?? '/etc/cni/net.d', readOnly: true, type: 'DirectoryOrCreate' },
+    ...(options.runtimeStateDirs ?? ['/var/lib/containerd']).map((dir): BridgeMount => ({ hostPath: dir, readOnly: true, type: 'DirectoryOrCreate' })),
+    { hostPath: options.quarantineDir ?? DEFAULT_QUARANTINE_DIR, readOnly: false, type: 'DirectoryOrCreate' },
+    ...(options.extraMounts ?? []),
+  ];
+  const seen = new Set<string>();
+  return mounts.filter((m) => {
+    const key = path.posix.normalize(m.hostPath);
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}
+
+/** Node path → pod path when a mount covers it; undefined when the pod cannot see it. */
+export function podPathFor(mounts: readonly BridgeMount[], nodePath: string): { podPath: string; mount: BridgeMount } | undefined {
+  if (!path.posix.isAbsolute(nodePath)) {
+    throw new NodeDoctorError('bad-input', `Expected an absolute node path, got "${nodePath}".`);
+  }
+  if (nodePath.split('/').includes('..')) throw new NodeDoctorError('bad-input', `Path "${nodePath}" escapes the node root.`);
+  const normal = path.posix.normalize(nodePath);
+  let best: BridgeMount | undefined;
+  for (const mount of mounts) {
+    const root = path.posix.normalize(mount.hostPath);
+    if ((normal === root || normal.startsWith(`${root}/`)) && (!best || root.length > best.hostPath.length)) best = mount;
+  }
+  return best ? { podPath: HOST_PREFIX + normal, mount: best } : undefined;
+}
+
+export interface PodSpecInput {
+  readonly name: string;
+  readonly namespace: string;
+  readonly node: string;
+  readonly image: string;
+  readonly profile: BridgeProfile;
+  readonly mounts: readonly BridgeMount[];
+  readonly sessionId: string;
+  readonly client: string;
+  readonly activeDeadlineSeconds: number;
+  readonly createdAt: Date;
+}
+
+function volumeName(index: number, hostPath: string): string {
+  const slug = hostPath.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '').slice(0, 40);
+  return `host-${index}-${slug || 'root'}`.replace(/-$/, '');
+}
+
+/** A DNS-1123 pod name for a node: `knd-bridge-<node>-<suffix>`. */
+export function bridgePodName(node: string, suffix: string): string {
+  const slug = node.toLowerCase().replace(/[^a-z0-9-]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 40).replace(/-+$/, '');
+  return `knd-bridge-${slug || 'node'}-${suffix}`;
+}
+
+/** The pod manifest (plain JSON, as POSTed). */
+export function bridgePodManifest(input: PodSpecInput): Record<string, unknown> {
+  const hostPid = input.profile === 'host-pid';
+  return {
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: {
+      name: input.name,
+      namespace: input.namespace,
+      labels: { [LABEL_MANAGED_BY]: MANAGED_BY, [LABEL_COMPONENT]: COMPONENT, [LABEL_SESSION]: input.sessionId },
+      annotations: {
+        [ANNOTATION_NODE]: input.node,
+        [ANNOTATION_CREATED]: input.createdAt.toISOString(),
+        [ANNOTATION_PROFILE]: input.profile,
+        [ANNOTATION_CLIENT]: input.client,
+      },
+    },
+    spec: {
+      nodeName: input.node,
+      restartPolicy: 'Never',
+      activeDeadlineSeconds: input.activeDeadlineSeconds,
+      terminationGracePeriodSeconds: 1,
+      tolerations: [{ operator: 'Exists' }],
+      automountServiceAccountToken: false,
+      enableServiceLinks: false,
+      hostNetwork: false,
+      hostPID: hostPid,
+      containers: [{
+        name: BRIDGE_CONTAINER,
+        image: input.image,
+        imagePullPolicy: 'IfNotPresent',
+        command: ['sleep', String(input.activeDeadlineSeconds)],
+        resources: { requests: { cpu: '10m', memory: '16Mi' }, limits: { memory: '64Mi' } },
+        securityContext: hostPid
+          ? { privileged: true, runAsUser: 0 }
+          : {
+            privileged: false, runAsUser: 0, allowPrivilegeEscalation: false, readOnlyRootFilesystem: true,
+            capabilities: { drop: ['ALL'] }, seccompProfile: { type: 'RuntimeDefault' },
+          },
+        volumeMounts: input.mounts.map((m, i) => ({ name: volumeName(i, m.hostPath), mountPath: HOST_PREFIX + path.posix.normalize(m.hostPath), readOnly: m.readOnly })),
+      }],
+      volumes: input.mounts.map((m, i) => ({ name: volumeName(i, m.hostPath), hostPath: { path: path.posix.normalize(m.hostPath), type: m.type } })),
+    },
+  };
+}

@@ -1,0 +1,161 @@
+import * as http from 'node:http';
+import * as https from 'node:https';
+import { NodeDoctorError } from '../errors';
+import type { ErrorReason } from '../errors';
+import type { KubeConfigObject } from './clientNode';
+
+/** The `Status` object the API server returns with an error. */
+export interface ApiStatus {
+  readonly kind?: string;
+  readonly status?: string;
+  readonly message?: string;
+  readonly reason?: string;
+  readonly code?: number;
+  readonly details?: { readonly name?: string; readonly kind?: string; readonly causes?: readonly { readonly reason?: string; readonly message?: string }[] };
+}
+
+/** An API error with the HTTP status and the server's `Status.reason`, so callers branch on data, not text. */
+export class ApiError extends NodeDoctorError {
+  constructor(
+    reason: ErrorReason,
+    message: string,
+    readonly httpStatus: number,
+    readonly status: ApiStatus | undefined,
+    context: { cluster: string; hint?: string },
+  ) {
+    super(reason, message, context);
+    this.name = 'ApiError';
+  }
+}
+
+export interface ApiRequest {
+  readonly method: 'GET' | 'POST' | 'DELETE' | 'PATCH';
+  /** Path under the server URL, e.g. `/api/v1/nodes`. */
+  readonly path: string;
+  readonly query?: Readonly<Record<string, string | number | boolean | undefined>>;
+  readonly body?: unknown;
+  readonly timeoutMs?: number;
+  readonly signal?: AbortSignal;
+}
+
+const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ENOTFOUND', 'EHOSTUNREACH', 'ENETUNREACH', 'EAI_AGAIN', 'EPIPE', 'ETIMEDOUT']);
+
+function errorCode(error: unknown): string | undefined {
+  return typeof error === 'object' && error !== null && 'code' in error ? String((error as { code: unknown }).code) : undefined;
+}
+
+/**
+ * A minimal JSON client for the few API calls the tool makes. Authentication (token, client certificate, exec plugin,
+ * OIDC) comes from client-node's `applyToHTTPSOptions`; every request has a timeout and an abort signal.
+ * Error messages name the context and the cause, never a header, token or certificate.
+ */
+export class KubeApi {
+  constructor(
+    readonly context: string,
+    readonly kubeConfig: KubeConfigObject,
+    private readonly defaultTimeoutMs = 15_000,
+  ) {}
+
+  get server(): string {
+    return this.kubeConfig.getCurrentCluster()?.server ?? '';
+  }
+
+  async request<T>(req: ApiRequest): Promise<T> {
+    const timeoutMs = req.timeoutMs ?? this.defaultTimeoutMs;
+    const controller = new AbortController();
+    let timedOut = false;
+    const timer = setTimeout(() => { timedOut = true; controller.abort(); }, timeoutMs);
+    const onAbort = (): void => controller.abort();
+    req.signal?.addEventListener('abort', onAbort, { once: true });
+    try {
+      if (req.signal?.aborted) throw new NodeDoctorError('cancelled', 'Cancelled.', { cluster: this.context });
+      return await this.send<T>(req, controller.signal);
+    } catch (error) {
+      if (error instanceof NodeDoctorError) throw error;
+      if (timedOut) {
+        throw new NodeDoctorError('timeout', `The API server of context "${this.context}" did not answer within ${Math.round(timeoutMs / 1000)} s.`, {
+          cluster: this.context, hint: 'Check the network path to the cluster (VPN, proxy) and try again.',
+        });
+      }
+      if (req.signal?.aborted) throw new NodeDoctorError('cancelled', 'Cancelled.', { cluster: this.context });
+      throw this.networkError(error);
+    } finally {
+      clearTimeout(timer);
+      req.signal?.removeEventListener('abort', onAbort);
+    }
+  }
+
+  private networkError(error: unknown): NodeDoctorError {
+    const code = errorCode(error);
+    const what = code && (NETWORK_CODES.has(code) || code.startsWith('ERR_TLS') || code.includes('CERT')) ? code : 'connection failed';
+    return new NodeDoctorError('unreachable', `Cannot reach the API server of context "${this.context}" (${what}).`, {
+      cluster: this.context, cause: error, hint: 'Check that the cluster is running and reachable from here (kubectl --context ... get nodes).',
+    });
+  }
+
+  private async send<T>(req: ApiRequest, signal: AbortSignal): Promise<T> {
+    const server = this.server;
+    if (!server) throw new NodeDoctorError('bad-input', `Context "${this.context}" has no cluster server URL.`, { cluster: this.context });
+    const url = new URL(server.replace(/\/+$/, '') + req.path);
+    for (const [key, value] of Object.entries(req.query ?? {})) {
+      if (value !== undefined && value !== '') url.searchParams.set(key, String(value));
+    }
+    const body = req.body === undefined ? undefined : Buffer.from(JSON.stringify(req.body));
+    const options: https.RequestOptions = {
+      method: req.method,
+      headers: { Accept: 'application/json', ...(body ? { 'Content-Type': 'application/json', 'Content-Length': String(body.length) } : {}) },
+    };
+    try {
+      await this.kubeConfig.applyToHTTPSOptions(options);
+    } catch (error) {
+      // The auth provider's own message may quote its output: keep it only as the cause.
+      throw new NodeDoctorError('bad-input', `Could not prepare a connection for context "${this.context}" (its credentials, auth provider or TLS settings failed).`, {
+        cluster: this.context, cause: error, hint: 'Run kubectl --context ... get nodes once to see the full error.',
+      });
+    }
+    const transport = url.protocol === 'https:' ? https : http;
+    const { statusCode, text } = await new Promise<{ statusCode: number; text: string }>((resolve, reject) => {
+      const request = transport.request(url, { ...options, signal }, (response) => {
+        const chunks: Buffer[] = [];
+        response.on('data', (chunk: Buffer) => chunks.push(chunk));
+        response.on('end', () => resolve({ statusCode: response.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }));
+        response.on('error', reject);
+      });
+      request.on('error', reject);
+      request.end(body);
+    });
+    let parsed: unknown;
+    try {
+      parsed = text === '' ? undefined : JSON.parse(text);
+    } catch {
+      parsed = undefined;
+    }
+    if (statusCode >= 200 && statusCode < 300) {
+      if (parsed === undefined) throw new NodeDoctorError('internal', `The API server of context "${this.context}" sent a non-JSON answer to ${req.method} ${req.path}.`, { cluster: this.context });
+      return parsed as T;
+    }
+    throw this.statusError(statusCode, parsed as ApiStatus | undefined, req);
+  }
+
+  private statusError(httpStatus: number, status: ApiStatus | undefined, req: ApiRequest): ApiError {
+    const said = status?.message ? `: ${status.message}` : '';
+    const cluster = this.context;
+    switch (httpStatus) {
+      case 401:
+        return new ApiError('forbidden', `The API server of context "${cluster}" rejected the credentials (401 Unauthorized).`, httpStatus, status, {
+          cluster, hint: 'Log in again or refresh the kubeconfig credentials.',
+        });
+      case 403:
+        return new ApiError('forbidden', `Forbidden in context "${cluster}"${said}`, httpStatus, status, { cluster });
+      case 404:
+        return new ApiError('not-found', `Not found in context "${cluster}": ${req.method} ${req.path}${said}`, httpStatus, status, { cluster });
+      case 409:
+        return new ApiError('rejected', `Conflict in context "${cluster}"${said}`, httpStatus, status, { cluster });
+      case 400:
+      case 422:
+        return new ApiError('rejected', `The API server of context "${cluster}" refused the request${said}`, httpStatus, status, { cluster });
+      default:
+        return new ApiError(httpStatus >= 500 ? 'unreachable' : 'internal', `The API server of context "${cluster}" answered ${httpStatus}${said}`, httpStatus, status, { cluster });
+    }
+  }
+}

@@ -1,0 +1,46 @@
+import type { Inventory } from '../inventory/types';
+import { shortId } from '../model/ids';
+import type { RepairPlan } from '../repair/types';
+import type { ReportFinding, ReportModel } from '../../shared/reportProtocol';
+
+function objectOf(f: Inventory['findings'][number]): string {
+  if (f.path) return f.path;
+  if (f.containerId) return `container ${shortId(f.containerId)}`;
+  if (f.sandboxId) return `sandbox ${shortId(f.sandboxId)}`;
+  if (f.pod) return `pod ${f.pod}`;
+  return f.id.slice(f.id.indexOf(':') + 1);
+}
+
+/** The node report webview's model from an inventory and, optionally, the plans made for its findings. */
+export function reportModelFromInventory(inventory: Inventory, plans: readonly RepairPlan[] = []): ReportModel {
+  const steps = plans.flatMap((p) => p.steps);
+  const findings: ReportFinding[] = inventory.findings.map((f) => ({
+    id: f.id,
+    category: f.category,
+    severity: f.severity,
+    title: f.title,
+    explanation: f.detail,
+    object: objectOf(f),
+    steps: steps.filter((s) => s.findingId === f.id).map((s) => ({ title: s.title, risk: s.risk, manualCommand: s.manualCommand })),
+  }));
+  const c = inventory.counts;
+  const ls = inventory.listStrategy;
+  return {
+    node: inventory.node,
+    access: inventory.access,
+    generatedAt: inventory.generatedAt,
+    versions: {
+      runtime: `${inventory.runtime.runtimeName} ${inventory.runtime.runtimeVersion}`.trim(),
+      'CRI API': inventory.runtime.runtimeApiVersion,
+      ...Object.fromEntries(inventory.cniNetworks.map((n) => [`CNI network ${n.name}`, n.cniVersion])),
+    },
+    counts: [
+      { label: 'Pod sandboxes', value: c.sandboxes, detail: `${c.notReadySandboxes} NotReady` },
+      { label: 'Containers', value: c.containers, detail: `${c.exitedContainers} exited` },
+      { label: 'CNI cache files', value: c.cacheFiles, detail: `${c.unreadableCacheFiles} unreadable` },
+    ],
+    listSizes: inventory.listSizes.map((s) => ({ method: s.method, bytes: s.bytes })),
+    listStrategy: ls.sandboxes === ls.containers ? ls.sandboxes : `sandboxes ${ls.sandboxes}, containers ${ls.containers}`,
+    findings,
+  };
+}

@@ -1,0 +1,84 @@
+// Repairs of what a sandbox removed underneath the runtime leaves behind (runtime lab, "Orphan scenario"): after a
+// containerd restart its containers are orphans and its cache files, netns, veth and host-local IP leak. The plan
+// releases the network with the CNI DEL built from the cache file's own contents and removes the orphan containers.
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { isNotFound } from '../../src/core/cri/criError';
+import type { CriRuntime } from '../../src/core/cri/types';
+import { inspectNode } from '../../src/core/inventory/inspect';
+import type { Inventory } from '../../src/core/inventory/types';
+import { LocalNodeAccess } from '../../src/core/node/localNodeAccess';
+import { MemoryAuditSink } from '../../src/core/repair/audit';
+import { RepairExecutor } from '../../src/core/repair/executor';
+import { planRepairs } from '../../src/core/repair/planner';
+import { cacheFilePath, cleanupAll, labCri, labEnv, removeSandboxUnderneath, requireLab, runExitedContainer, runSandbox } from './support/lab';
+
+function labAccess(): LocalNodeAccess {
+  const lab = requireLab();
+  return new LocalNodeAccess({ hostRoot: lab.hostRoot ?? '/', runPrefix: lab.mountNsPid ? ['nsenter', '-t', String(lab.mountNsPid), '-m', '--'] : [] });
+}
+
+/** host-local's reservations (`<dataDir>/<network>/<ip>` holding `<containerId>\n<ifname>`) held by one container. */
+function reservedIps(containerId: string): string[] {
+  const dir = requireLab().hostLocalDir;
+  return fs.readdirSync(dir).filter((name) => /^\d+\.\d+\.\d+\.\d+$/.test(name))
+    .filter((name) => fs.readFileSync(path.join(dir, name), 'utf8').split('\n')[0]?.trim() === containerId);
+}
+
+describe('repair of orphans left by a sandbox removed underneath a real containerd', function () {
+  this.timeout(180_000);
+  let cri: CriRuntime;
+
+  before(async function () {
+    if (!labEnv()) this.skip();
+    cri = labCri();
+    await cleanupAll();
+  });
+  after(async () => {
+    if (!labEnv()) return;
+    await cleanupAll();
+    cri.close();
+  });
+
+  async function inspect(): Promise<Inventory> {
+    const lab = requireLab();
+    return inspectNode(labAccess(), cri, { cniCacheDir: lab.hostRoot ? '/var/lib/cni' : lab.cniCacheDir, cniConfDir: lab.cniConfDir, endpoint: lab.endpoint });
+  }
+
+  it('releases the leaked IP with the CNI DEL from the cache file, removes the orphan container, and re-runs as already done', async () => {
+    const lab = requireLab();
+    const id = await runSandbox({ name: 'orphaned', namespace: 'knd-repair' });
+    const job = await runExitedContainer(id, 'job', 2);
+    const eth0 = cacheFilePath(lab.network, id, 'eth0');
+    assert.equal(reservedIps(id).length, 1, 'host-local reserved one IP for the sandbox');
+    await removeSandboxUnderneath(id);
+    cri.close();
+    cri = labCri();
+
+    const inventory = await inspect();
+    const wanted = [`cni-cache-orphaned:${path.basename(eth0)}`, `cni-cache-orphaned:cni-loopback-${id}-lo`, `runtime-object-missing:${job}`];
+    for (const id of wanted) assert.ok(inventory.findings.some((f) => f.id === id), `${id} in ${inventory.findings.map((f) => f.id).join(', ')}`);
+
+    const plan = planRepairs(inventory, wanted, { cniBinDir: lab.cniBinDir });
+    assert.ok(plan.steps.some((s) => s.action.kind === 'cni-del'), 'a CNI DEL step');
+    assert.ok(plan.steps.some((s) => s.action.kind === 'remove-container'), 'an orphan container step');
+    const del = plan.steps.find((s) => s.action.kind === 'cni-del' && s.object.includes(path.basename(eth0)));
+    assert.match(del?.manualCommand ?? '', /CNI_COMMAND=DEL/);
+
+    const audit = new MemoryAuditSink();
+    const executor = new RepairExecutor({ access: labAccess(), cri, audit, quarantineDir: path.join(lab.labDir, 'quarantine'), actor: 'integration-test' });
+    const report = await executor.execute(plan);
+    assert.ok(report.ok, JSON.stringify(report.results, null, 1));
+    assert.deepEqual(reservedIps(id), [], 'host-local released the IP');
+    assert.equal(fs.existsSync(eth0), false, 'the cache file is gone');
+    await assert.rejects(cri.containerStatus(job), (e: unknown) => isNotFound(e));
+    assert.ok(report.results.filter((r) => r.backup).length >= 1, 'the cache files were backed up before removal');
+    assert.ok(audit.entries.every((e) => e.result === 'done'));
+
+    const again = await executor.execute(plan);
+    assert.ok(again.results.every((r) => r.outcome === 'already-done'), JSON.stringify(again.results.map((r) => r.outcome)));
+    const after = await inspect();
+    assert.equal(after.findings.filter((f) => wanted.includes(f.id)).length, 0, 'nothing left to find');
+  });
+});
