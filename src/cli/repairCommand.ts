@@ -127,7 +127,7 @@ export async function repairCommand(args: readonly string[]): Promise<number> {
     const target = await resolveNodeTarget(parsed.flags, controller.signal);
     const read = await readInventory(target, controller.signal);
     cri = read.cri;
-    const plan = planRepairs(read.inventory, parsed.all ? 'all' : parsed.findings, { cniBinDir: target.cniBinDir, keep: parsed.keep, minAgeMs: parsed.minAgeMs });
+    const plan = planRepairs(read.inventory, parsed.all ? 'all' : parsed.findings, { cniBinDir: target.cniBinDir, keep: parsed.keep, minAgeMs: parsed.minAgeMs, missingIsResolved: parsed.yes });
     if (!parsed.yes) {
       process.stdout.write(parsed.json ? `${JSON.stringify({ plan, executed: false })}\n` : `${formatPlan(plan)}Dry run: nothing was changed. Run again with --yes to apply.\n`);
       return 0;

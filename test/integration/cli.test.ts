@@ -66,6 +66,9 @@ describe('kube-node-doctor inspect and repair (the built CLI)', function () {
     const entries = fs.readFileSync(auditLog, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { result: string; findingId: string });
     assert.deepEqual(entries.map((e) => e.result), ['done', 'done']);
     assert.equal(fs.readdirSync(quarantine).length, 1);
+    const rerun = cli(['repair', '--finding', finding.id, '--yes', '--audit-log', auditLog, '--quarantine-dir', quarantine]);
+    assert.equal(rerun.code, 0, rerun.stderr);
+    assert.match(rerun.stdout, /no longer present on this node/);
     const after = JSON.parse(cli(['inspect', '--json']).stdout) as { findings: { sandboxId?: string }[]; sandboxes: { id: string }[] };
     assert.equal(after.sandboxes.some((s) => s.id === id), false);
   });

@@ -40,7 +40,11 @@ function fsError(action: string, nodePath: string, error: unknown): NodeDoctorEr
 }
 
 /** Node access with plain filesystem calls under a host-root prefix (on the node, or in a pod that mounts it). */
+const DIR_CACHE_MS = 5_000;
+const LIST_CONCURRENCY = 32;
+
 export class LocalNodeAccess implements NodeAccess {
+  private readonly resolvedDirs = new Map<string, { at: number; resolved: string }>();
   readonly description: string;
   private readonly hostRoot: string;
   private readonly maxOutputBytes: number;
@@ -76,9 +80,15 @@ export class LocalNodeAccess implements NodeAccess {
   private async within(nodePath: string): Promise<string> {
     const direct = this.resolve(nodePath);
     if (this.hostRoot === '/') return direct;
-    const parts = path.posix.normalize(nodePath).split('/').filter(Boolean);
-    const last = parts.pop();
-    const queue = [...parts];
+    const normal = path.posix.normalize(nodePath);
+    if (normal === '/') return this.hostRoot;
+    // The directory part is resolved once and remembered briefly: an inventory touches thousands of files in the
+    // same few directories, and resolving every component of every path again costs one lstat per component.
+    const parent = path.posix.dirname(normal);
+    const last = path.posix.basename(normal);
+    const cached = this.resolvedDirs.get(parent);
+    if (cached && Date.now() - cached.at < DIR_CACHE_MS) return path.join(cached.resolved, last);
+    const queue = parent.split('/').filter(Boolean);
     let resolved: string[] = [];
     let links = 0;
     while (queue.length > 0) {
@@ -98,7 +108,15 @@ export class LocalNodeAccess implements NodeAccess {
       if (target.startsWith('/')) resolved = [];
       queue.unshift(...target.split('/').filter(Boolean));
     }
-    return path.join(this.hostRoot, ...resolved, ...(last === undefined ? [] : [last]));
+    const resolvedParent = path.join(this.hostRoot, ...resolved);
+    if (this.resolvedDirs.size > 256) this.resolvedDirs.clear();
+    this.resolvedDirs.set(parent, { at: Date.now(), resolved: resolvedParent });
+    return path.join(resolvedParent, last);
+  }
+
+  /** A directory resolved component by component under the host root (its own last component included). */
+  private async withinDir(dir: string): Promise<string> {
+    return path.dirname(await this.within(path.posix.join(dir, '_')));
   }
 
   private entry(nodePath: string, stat: Stats): FileEntry {
@@ -109,22 +127,30 @@ export class LocalNodeAccess implements NodeAccess {
     throwIfAborted(signal);
     let names: string[];
     try {
-      names = await fs.readdir(await this.within(dir));
+      names = await fs.readdir(await this.withinDir(dir));
     } catch (error) {
       if (errnoOf(error) === 'ENOENT') return undefined;
       throw fsError('list', dir, error);
     }
-    const entries: FileEntry[] = [];
-    for (const name of names.sort()) {
-      throwIfAborted(signal);
-      const child = path.posix.join(dir, name);
-      try {
-        entries.push(this.entry(child, await fs.lstat(await this.within(child))));
-      } catch (error) {
-        if (errnoOf(error) !== 'ENOENT') throw fsError('stat', child, error); // removed while listing: skip
+    const resolvedDir = await this.withinDir(dir);
+    const sorted = names.sort();
+    const found: (FileEntry | undefined)[] = new Array(sorted.length);
+    let next = 0;
+    // Bounded parallel lstat of the entries, in the directory resolved once (names hold no '/').
+    const worker = async (): Promise<void> => {
+      while (next < sorted.length) {
+        const index = next++;
+        throwIfAborted(signal);
+        const child = path.posix.join(dir, sorted[index]);
+        try {
+          found[index] = this.entry(child, await fs.lstat(path.join(resolvedDir, sorted[index])));
+        } catch (error) {
+          if (errnoOf(error) !== 'ENOENT') throw fsError('stat', child, error); // removed while listing: skip
+        }
       }
-    }
-    return entries;
+    };
+    await Promise.all(Array.from({ length: Math.min(LIST_CONCURRENCY, sorted.length) }, worker));
+    return found.filter((e): e is FileEntry => e !== undefined);
   }
 
   async stat(nodePath: string, signal?: AbortSignal): Promise<FileEntry | undefined> {

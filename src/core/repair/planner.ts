@@ -11,6 +11,8 @@ export interface PlanOptions {
   /** Prune: only objects older than this (default 1 hour). */
   readonly minAgeMs?: number;
   readonly nowMs?: number;
+  /** Treat a selected finding that is no longer present as resolved (a note) instead of an error; for re-runs. */
+  readonly missingIsResolved?: boolean;
 }
 
 /** kubelet's container GC settings that stop exited containers piling up (command-line flags; no KubeletConfiguration fields). */
@@ -84,10 +86,20 @@ function removeContainerDraft(finding: Finding, c: ContainerItem, expect: 'sandb
 export function planRepairs(inventory: Inventory, selection: readonly string[] | 'all', options: PlanOptions = {}): RepairPlan {
   const byId = new Map(inventory.findings.map((f) => [f.id, f]));
   const chosen: Finding[] = [];
+  const resumed: Finding[] = [];
+  const missingNotes: string[] = [];
   if (selection === 'all') chosen.push(...inventory.findings);
   else {
     for (const id of selection) {
       const f = byId.get(id);
+      if (!f && options.missingIsResolved) {
+        // A half-done seed repair: the file is gone but its sandbox is still NotReady. Finish it.
+        const m = /^cni-cache-corrupt:.+-([0-9a-f]{64})-[^-]+$/.exec(id);
+        const sandbox = m ? inventory.sandboxes.find((s) => s.id === m[1] && s.state === 'SANDBOX_NOTREADY') : undefined;
+        if (sandbox) resumed.push({ id, category: 'cni-cache-corrupt', rule: 'cni-cache-resume', severity: 'error', title: 'resume', detail: '', repair: 'remove-cache-file-and-sandbox', sandboxId: sandbox.id });
+        else missingNotes.push(`${id}: no longer present on this node (already repaired?)`);
+        continue;
+      }
       if (!f) {
         throw new NodeDoctorError('not-found', `No finding "${id.slice(0, 200)}" on this node.`, { hint: 'Run "kube-node-doctor inspect" for the current finding IDs.' });
       }
@@ -107,6 +119,14 @@ export function planRepairs(inventory: Inventory, selection: readonly string[] |
   const plannedContainers = new Set<string>();
   const plannedFiles = new Set<string>();
   let prune = false;
+  notes.push(...missingNotes);
+  for (const f of resumed) {
+    const sandbox = f.sandboxId ? sandboxes.get(f.sandboxId) : undefined;
+    if (sandbox && !plannedSandboxes.has(sandbox.id)) {
+      sandboxSteps.push(removeSandboxDraft(f, sandbox, inventory, ' (its bad cache file is already gone)'));
+      plannedSandboxes.add(sandbox.id);
+    }
+  }
 
   for (const f of chosen) {
     if (!f.repair) {
@@ -203,5 +223,5 @@ export function planRepairs(inventory: Inventory, selection: readonly string[] |
   // Files first (a bad cache file blocks its sandbox's stop), then containers, then sandboxes.
   const ordered = [...drafts, ...sandboxSteps];
   const steps: PlanStep[] = ordered.map((d, i) => ({ id: `${String(i + 1).padStart(2, '0')}-${d.action.kind}`, ...d }));
-  return { node: inventory.node, createdAt: new Date(now).toISOString(), findingIds: chosen.map((f) => f.id), steps, notes };
+  return { node: inventory.node, createdAt: new Date(now).toISOString(), findingIds: [...chosen, ...resumed].map((f) => f.id), steps, notes };
 }

@@ -63,4 +63,12 @@ describe('repair planner', () => {
     assert.deepEqual(plan.steps.map((x) => x.object).sort(), [`container ${id(100)}`, `container ${id(101)}`, `container ${id(102)}`, `sandbox ${id(1)}`, `sandbox ${id(2)}`].sort());
     assert.ok(plan.notes.some((n) => n.includes('--maximum-dead-containers-per-container=1') && n.includes('--minimum-container-ttl-duration')));
   });
+
+  it('finishes a half-done seed repair on re-run: the file is gone, the NotReady sandbox is still there', () => {
+    const s = sandbox(1, 'SANDBOX_NOTREADY', HOUR);
+    const { finding } = corrupt(s.id);
+    const plan = planRepairs(inventory({ sandboxes: [s], findings: [] }), [finding.id, 'cni-cache-orphaned:gone'], { nowMs: NOW, missingIsResolved: true });
+    assert.deepEqual(plan.steps.map((x) => [x.action.kind, x.findingId]), [['remove-sandbox', finding.id]]);
+    assert.ok(plan.notes.some((n) => n.startsWith('cni-cache-orphaned:gone: no longer present')));
+  });
 });
