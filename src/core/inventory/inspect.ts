@@ -62,12 +62,22 @@ export async function readCniCache(
   const files = ((await access.listDir(dir, options.signal)) ?? []).filter((e) => e.isFile);
   const maxBytes = options.maxBytes ?? MIB;
   const versions = new Map([...networks].map(([name, n]) => [name, n.conf.cniVersion]));
-  const entries = await mapLimit(files, CONCURRENCY, async (file): Promise<CacheEntry | undefined> => {
+  // Bulk read where the node access offers it (local access), one read per file otherwise (the bridge).
+  const bulk = access.readSmallFiles ? await access.readSmallFiles(dir, files.map((f) => f.name), maxBytes, options.signal) : undefined;
+  const entries = await mapLimit(files.map((file, index) => ({ file, index })), CONCURRENCY, async ({ file, index }): Promise<CacheEntry | undefined> => {
+    // A file over maxBytes is no CNI result cache; it is left out rather than analysed as if it were empty.
+    if (file.size > maxBytes) return undefined;
     let data: Buffer;
-    try {
-      data = file.size > maxBytes ? Buffer.alloc(0) : await access.readFile(file.path, Math.max(file.size + 4096, 4096), options.signal);
-    } catch {
-      return undefined; // removed while reading, or too large: skip
+    if (bulk) {
+      const read = bulk[index];
+      if (read === undefined) return undefined; // removed or grown while reading: skip
+      data = read;
+    } else {
+      try {
+        data = await access.readFile(file.path, Math.max(file.size + 4096, 4096), options.signal);
+      } catch {
+        return undefined; // removed while reading, or too large: skip
+      }
     }
     const a = analyseCacheFile({ ...file, size: data.length }, data, versions);
     if (!a) return undefined;

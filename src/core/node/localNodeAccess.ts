@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { constants, promises as fs } from 'node:fs';
+import { closeSync, constants, fstatSync, openSync, promises as fs, readSync } from 'node:fs';
 import type { Stats } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
 import * as path from 'node:path';
@@ -42,6 +42,8 @@ function fsError(action: string, nodePath: string, error: unknown): NodeDoctorEr
 /** Node access with plain filesystem calls under a host-root prefix (on the node, or in a pod that mounts it). */
 const DIR_CACHE_MS = 5_000;
 const LIST_CONCURRENCY = 32;
+/** Files read synchronously per slice of `readSmallFiles` before the event loop gets a turn (~5 ms of work). */
+const READ_SLICE = 128;
 
 export class LocalNodeAccess implements NodeAccess {
   private readonly resolvedDirs = new Map<string, { at: number; resolved: string }>();
@@ -187,6 +189,22 @@ export class LocalNodeAccess implements NodeAccess {
     }
   }
 
+  async readSmallFiles(dir: string, names: readonly string[], maxBytes: number, signal?: AbortSignal): Promise<(Buffer | undefined)[]> {
+    // Small files are read with synchronous calls in short slices: on a busy 2-core node the thread-pool round trips
+    // of async reads cost ~0.5 ms a file, synchronous reads ~0.03 ms; yielding between slices keeps the loop responsive.
+    const resolvedDir = await this.withinDir(dir);
+    const out: (Buffer | undefined)[] = new Array(names.length);
+    for (let start = 0; start < names.length; start += READ_SLICE) {
+      throwIfAborted(signal);
+      for (let i = start; i < Math.min(start + READ_SLICE, names.length); i++) {
+        if (names[i].includes('/')) throw new NodeDoctorError('bad-input', `"${names[i]}" is not a file name.`);
+        out[i] = readSmallSync(path.join(resolvedDir, names[i]), maxBytes);
+      }
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    return out;
+  }
+
   async writeFile(nodePath: string, data: Buffer, mode: number, signal?: AbortSignal): Promise<void> {
     throwIfAborted(signal);
     try {
@@ -291,5 +309,32 @@ export class LocalNodeAccess implements NodeAccess {
 
   async dispose(): Promise<void> {
     // nothing held open
+  }
+}
+
+/** One small file, not following a final symlink; undefined when it is gone, not a regular file, or too large. */
+function readSmallSync(file: string, maxBytes: number): Buffer | undefined {
+  let fd: number;
+  try {
+    fd = openSync(file, constants.O_RDONLY | constants.O_NOFOLLOW);
+  } catch {
+    return undefined;
+  }
+  try {
+    const stat = fstatSync(fd);
+    if (!stat.isFile() || stat.size > maxBytes) return undefined;
+    const buffer = Buffer.alloc(Math.min(maxBytes, stat.size + 4096) + 1);
+    let length = 0;
+    for (;;) {
+      const n = readSync(fd, buffer, length, buffer.length - length, length);
+      if (n === 0) break;
+      length += n;
+      if (length > maxBytes) return undefined;
+    }
+    return buffer.subarray(0, length);
+  } catch {
+    return undefined;
+  } finally {
+    closeSync(fd);
   }
 }

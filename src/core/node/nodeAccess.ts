@@ -40,6 +40,11 @@ export interface NodeAccess {
   stat(path: string, signal?: AbortSignal): Promise<FileEntry | undefined>;
   /** Reads at most `maxBytes`; throws `bad-input` if the file is larger. */
   readFile(path: string, maxBytes: number, signal?: AbortSignal): Promise<Buffer>;
+  /**
+   * Optional bulk read of many small files in one directory (an inventory reads thousands of CNI cache files).
+   * Returns one entry per name; a file that vanished or is larger than `maxBytes` maps to undefined.
+   */
+  readSmallFiles?(dir: string, names: readonly string[], maxBytes: number, signal?: AbortSignal): Promise<(Buffer | undefined)[]>;
   writeFile(path: string, data: Buffer, mode: number, signal?: AbortSignal): Promise<void>;
   /** Creates the directory and its parents (mode applies to the last one). */
   makeDir(path: string, mode: number, signal?: AbortSignal): Promise<void>;

@@ -43,6 +43,16 @@ describe('local node access', () => {
     await assert.rejects(access.readFile('/missing', 20), (e: unknown) => reasonOf(e) === 'not-found');
   });
 
+  it('reads many small files in one call, leaving out missing, oversized and symlinked ones', async () => {
+    const dir = path.join(root, 'var/lib/cni/results');
+    fs.writeFileSync(path.join(dir, 'big'), 'x'.repeat(100));
+    fs.symlinkSync('/etc/hostname', path.join(dir, 'link'));
+    const names = [`cbr0-${'a'.repeat(64)}-eth0`, `cni-loopback-${'a'.repeat(64)}-lo`, 'big', 'link', 'gone'];
+    const read = await access.readSmallFiles('/var/lib/cni/results', names, 50);
+    assert.deepEqual(read.map((b) => b?.toString()), ['', '{"kind":"cniCacheV1"}', undefined, undefined, undefined]);
+    await assert.rejects(access.readSmallFiles('/var/lib/cni/results', ['../x'], 50), (e: unknown) => reasonOf(e) === 'bad-input');
+  });
+
   it('writes without overwriting, moves and removes (idempotently)', async () => {
     await access.makeDir('/var/lib/knd/quarantine', 0o700);
     await access.writeFile('/var/lib/knd/quarantine/x', Buffer.from('one'), 0o600);
