@@ -1,10 +1,8 @@
-import { createCriClient } from '../core/cri/criClient';
-import type { CriRuntime } from '../core/cri/types';
-import { isNodeDoctorError, NodeDoctorError } from '../core/errors';
-import { inspectNode } from '../core/inventory/inspect';
+import { NodeDoctorError } from '../core/errors';
 import type { Finding, Inventory } from '../core/inventory/types';
-import { NODE_FLAGS_HELP, parseNodeFlag, resolveNodeTarget } from './nodeTarget';
-import type { NodeFlags, NodeTarget } from './nodeTarget';
+import { runNodeCommand } from './nodeSession';
+import { NODE_FLAGS_HELP, parseNodeFlag } from './nodeTarget';
+import type { NodeFlags } from './nodeTarget';
 
 const HELP = `usage: kube-node-doctor inspect [options] [--json]
 
@@ -37,27 +35,6 @@ function parseArgs(args: readonly string[]): ParsedNodeArgs | 'help' {
     i += used;
   }
   return { flags, json };
-}
-
-/** Opens the runtime and reads the inventory; the caller closes `cri`. */
-export async function readInventory(target: NodeTarget, signal: AbortSignal): Promise<{ inventory: Inventory; cri: CriRuntime }> {
-  const lease = await target.access.openCriEndpoint(target.endpoint, signal);
-  const cri = createCriClient(lease.address);
-  try {
-    await cri.version({ signal, timeoutMs: 5_000 });
-  } catch (error) {
-    cri.close();
-    await lease.close();
-    if (isNodeDoctorError(error) && (error.reason === 'unreachable' || error.reason === 'timeout')) {
-      throw new NodeDoctorError('unreachable', `cannot reach the container runtime at ${target.endpoint}`, { hint: 'Check that containerd (or CRI-O) is running and the socket path is right (--runtime-endpoint).', cause: error });
-    }
-    throw error;
-  }
-  const inventory = await inspectNode(target.access, cri, {
-    cniCacheDir: target.cniCacheDir, cniConfDir: target.cniConfDir, endpoint: target.endpoint, signal,
-    onProgress: (m) => { if (process.env.KND_VERBOSE) process.stderr.write(`… ${m}\n`); },
-  });
-  return { inventory, cri };
 }
 
 /** The `--json` shape. */
@@ -121,30 +98,9 @@ export function formatInventory(inv: Inventory): string {
   return `${out.join('\n')}\n`;
 }
 
-export async function inspectCommand(args: readonly string[]): Promise<number> {
-  const controller = new AbortController();
-  const onSigint = (): void => controller.abort();
-  process.once('SIGINT', onSigint);
-  let cri: CriRuntime | undefined;
-  try {
-    const parsed = parseArgs(args);
-    if (parsed === 'help') {
-      process.stdout.write(HELP);
-      return 0;
-    }
-    const target = await resolveNodeTarget(parsed.flags, controller.signal);
-    const read = await readInventory(target, controller.signal);
-    cri = read.cri;
-    process.stdout.write(parsed.json ? `${JSON.stringify(inventoryJson(read.inventory))}\n` : formatInventory(read.inventory));
+export function inspectCommand(args: readonly string[]): Promise<number> {
+  return runNodeCommand('inspect', HELP, args, parseArgs, async (parsed, { inventory }) => {
+    process.stdout.write(parsed.json ? `${JSON.stringify(inventoryJson(inventory))}\n` : formatInventory(inventory));
     return 0;
-  } catch (error) {
-    if (isNodeDoctorError(error)) {
-      process.stderr.write(`kube-node-doctor inspect: ${error.message}${error.hint !== undefined ? ` (${error.hint})` : ''}\n`);
-      return error.reason === 'cancelled' ? 130 : 2;
-    }
-    throw error;
-  } finally {
-    cri?.close();
-    process.off('SIGINT', onSigint);
-  }
+  });
 }

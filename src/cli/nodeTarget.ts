@@ -59,7 +59,7 @@ export function parseNodeFlag(args: readonly string[], i: number, flags: { -read
   return eq > 0 ? 1 : 2;
 }
 
-/** Through a bridge pod (`--node`, optionally `--context`); the pod is deleted when the process is about to exit. */
+/** Through a bridge pod (`--node`, optionally `--context`); disposing the access deletes the pod. */
 async function resolveBridgeTarget(flags: NodeFlags, signal?: AbortSignal): Promise<NodeTarget> {
   if (!flags.node) throw new NodeDoctorError('bad-input', '--context needs --node NODE (kubectl get nodes lists them)');
   if (flags.bridgeProfile !== undefined && flags.bridgeProfile !== 'least-privilege' && flags.bridgeProfile !== 'host-pid') {
@@ -71,7 +71,6 @@ async function resolveBridgeTarget(flags: NodeFlags, signal?: AbortSignal): Prom
     explicitPath: flags.kubeconfig, context: flags.context, node: flags.node, namespace: flags.bridgeNamespace, image: flags.bridgeImage,
     profile: flags.bridgeProfile as BridgeProfile | undefined, runtimeEndpoint: flags.runtimeEndpoint, cniCacheDir, cniConfDir, client: 'cli', signal,
   });
-  process.once('beforeExit', () => void access.dispose());
   return { access, endpoint: flags.runtimeEndpoint ?? 'unix:///run/containerd/containerd.sock', cniCacheDir, cniConfDir, cniBinDir: flags.cniBinDir ?? '/opt/cni/bin' };
 }
 

@@ -1,12 +1,11 @@
 import * as os from 'node:os';
-import type { CriRuntime } from '../core/cri/types';
-import { isNodeDoctorError, NodeDoctorError } from '../core/errors';
+import { NodeDoctorError } from '../core/errors';
 import { JsonLinesAuditSink } from '../core/repair/audit';
 import { RepairExecutor } from '../core/repair/executor';
 import { planRepairs } from '../core/repair/planner';
 import type { RepairPlan } from '../core/repair/types';
-import { readInventory } from './inspectCommand';
-import { NODE_FLAGS_HELP, parseNodeFlag, resolveNodeTarget } from './nodeTarget';
+import { runNodeCommand } from './nodeSession';
+import { NODE_FLAGS_HELP, parseNodeFlag } from './nodeTarget';
 import type { NodeFlags } from './nodeTarget';
 
 const HELP = `usage: kube-node-doctor repair [options] (--finding ID ... | --all) (--dry-run | --yes)
@@ -113,21 +112,9 @@ export function formatPlan(plan: RepairPlan): string {
   return `${out.join('\n')}\n`;
 }
 
-export async function repairCommand(args: readonly string[]): Promise<number> {
-  const controller = new AbortController();
-  const onSigint = (): void => controller.abort();
-  process.once('SIGINT', onSigint);
-  let cri: CriRuntime | undefined;
-  try {
-    const parsed = parseArgs(args);
-    if (parsed === 'help') {
-      process.stdout.write(HELP);
-      return 0;
-    }
-    const target = await resolveNodeTarget(parsed.flags, controller.signal);
-    const read = await readInventory(target, controller.signal);
-    cri = read.cri;
-    const plan = planRepairs(read.inventory, parsed.all ? 'all' : parsed.findings, { cniBinDir: target.cniBinDir, keep: parsed.keep, minAgeMs: parsed.minAgeMs, missingIsResolved: parsed.yes });
+export function repairCommand(args: readonly string[]): Promise<number> {
+  return runNodeCommand('repair', HELP, args, parseArgs, async (parsed, { target, cri, inventory }, signal) => {
+    const plan = planRepairs(inventory, parsed.all ? 'all' : parsed.findings, { cniBinDir: target.cniBinDir, keep: parsed.keep, minAgeMs: parsed.minAgeMs, missingIsResolved: parsed.yes });
     if (!parsed.yes) {
       process.stdout.write(parsed.json ? `${JSON.stringify({ plan, executed: false })}\n` : `${formatPlan(plan)}Dry run: nothing was changed. Run again with --yes to apply.\n`);
       return 0;
@@ -135,7 +122,7 @@ export async function repairCommand(args: readonly string[]): Promise<number> {
     if (!parsed.json) process.stdout.write(formatPlan(plan));
     const executor = new RepairExecutor({
       access: target.access, cri, audit: new JsonLinesAuditSink(parsed.auditLog), quarantineDir: parsed.quarantineDir,
-      actor: `${os.userInfo().username}@${os.hostname()} (kube-node-doctor CLI)`, signal: controller.signal,
+      actor: `${os.userInfo().username}@${os.hostname()} (kube-node-doctor CLI)`, signal,
       onStep: (step, result) => {
         if (!parsed.json) process.stdout.write(`${step.id}  ${result.outcome.toUpperCase()}: ${result.detail}${result.error && result.error !== result.detail ? `\n    error: ${result.error}` : ''}\n`);
       },
@@ -144,14 +131,5 @@ export async function repairCommand(args: readonly string[]): Promise<number> {
     if (parsed.json) process.stdout.write(`${JSON.stringify({ plan, executed: true, results: report.results })}\n`);
     else process.stdout.write(`${report.ok ? 'All steps done.' : 'Some steps did not complete (see above).'} Audit: ${parsed.auditLog}\n`);
     return report.ok ? 0 : 1;
-  } catch (error) {
-    if (isNodeDoctorError(error)) {
-      process.stderr.write(`kube-node-doctor repair: ${error.message}${error.hint !== undefined ? ` (${error.hint})` : ''}\n`);
-      return error.reason === 'cancelled' ? 130 : 2;
-    }
-    throw error;
-  } finally {
-    cri?.close();
-    process.off('SIGINT', onSigint);
-  }
+  });
 }
