@@ -19,7 +19,9 @@ const common = {
 const nodeTarget = { ...common, platform: 'node', target: 'node20', format: 'cjs' };
 
 const builds = [
-  { ...nodeTarget, entryPoints: { extension: 'src/extension.ts' }, outdir: 'dist', external: ['vscode'] },
+  // The extension stays small for a fast activation; the engine (client-node, gRPC) is a second bundle it requires lazily.
+  { ...nodeTarget, entryPoints: { extension: 'src/extension.ts' }, outdir: 'dist', external: ['vscode', './engine.js'] },
+  { ...nodeTarget, entryPoints: { engine: 'src/engine.ts' }, outdir: 'dist' },
   { ...nodeTarget, entryPoints: { cli: 'src/cli/main.ts' }, outdir: 'dist', banner: { js: '#!/usr/bin/env node' } },
 ];
 if (fs.existsSync('webview/main.ts')) {

@@ -2,8 +2,9 @@
 //   eval "$(sudo bash test/harness/runtime/up.sh)"   # the real containerd harness (KND_* env); without it only part 2 runs
 //   node bench/bridge.mjs [--runs 5] [--nodes 5000] [--page 500] [--cache-files 200]
 // 1. Inventory of the harness node locally (LocalNodeAccess + the runtime socket) and through the bridge (API stand-in,
-//    exec'd argv for files, socat relay for CRI) in the same run: median of --runs each, the overhead ratio, execs per
-//    inventory, and the one-off bridge start (RBAC preflight + pod create + Running). The CNI cache read by both is a
+//    exec'd argv for files — the cache files in one bulk-read exec —, socat relay for CRI) in the same run: median of
+//    --runs each, the overhead ratio, execs per inventory, the bulk read alone (list + read of every cache file), and the
+//    one-off bridge start (RBAC preflight + pod create + Running). The CNI cache read by both is a
 //    private directory with --cache-files synthetic result files (libcni's cniCacheV1 layout), so the bench never
 //    touches the harness's shared cache; CRI calls go to the real containerd.
 // 2. The node list of --nodes nodes through pagination (limit --page) from the stand-in: time and pages.
@@ -81,27 +82,47 @@ if (!lab) {
   const cacheDir = syntheticCache(cacheFiles);
   const env = await m.startLabStandIn({ ...lab, cniCacheDir: cacheDir });
   try {
+    const start = await time(() => m.openBridgeNodeAccess({ explicitPath: env.kubeconfig, context: 'lab', node: env.node, pollIntervalMs: 50 }));
+    const { access } = start.result;
     const local = m.createCriClient(`unix://${lab.socket}`);
+    const lease = await access.openCriEndpoint('unix:///run/containerd/containerd.sock');
+    const remote = m.createCriClient(lease.address);
+    // Local and bridge runs alternate, so both see the same load on a shared machine; the ratio is also taken per pair.
     const localTimes = [];
+    const bridgeTimes = [];
     let inventory;
+    let execs = 0;
     for (let i = 0; i < runs; i++) {
       const r = await time(() => m.inspectNode(new m.LocalNodeAccess(), local, { cniCacheDir: cacheDir, cniConfDir: lab.cniConfDir, node: 'lab-node' }));
       localTimes.push(r.ms);
       inventory = r.result;
+      const before = env.standIn.stats.execs;
+      bridgeTimes.push((await time(() => m.inspectNode(access, remote, { cniCacheDir: '/var/lib/cni', cniConfDir: '/etc/cni/net.d', node: 'lab-node' }))).ms);
+      execs += env.standIn.stats.execs - before;
+    }
+    // The same bridge without bulk reads (one exec per cache file, as before readSmallFiles existed there), for comparison.
+    const perFile = new Proxy(access, { get: (target, key) => (key === 'readSmallFiles' ? undefined : typeof target[key] === 'function' ? target[key].bind(target) : target[key]) });
+    const perFileTimes = [];
+    for (let i = 0; i < Math.min(runs, 3); i++) {
+      perFileTimes.push((await time(() => m.inspectNode(perFile, remote, { cniCacheDir: '/var/lib/cni', cniConfDir: '/etc/cni/net.d', node: 'lab-node' }))).ms);
     }
     local.close();
-
-    const start = await time(() => m.openBridgeNodeAccess({ explicitPath: env.kubeconfig, context: 'lab', node: env.node, pollIntervalMs: 50 }));
-    const { access } = start.result;
-    const lease = await access.openCriEndpoint('unix:///run/containerd/containerd.sock');
-    const remote = m.createCriClient(lease.address);
-    const bridgeTimes = [];
-    const execsBefore = env.standIn.stats.execs;
+    const pairRatios = bridgeTimes.map((v, i) => v / localTimes[i]);
+    const execsPerRun = execs / runs;
+    const bulk = async (acc, dir) => {
+      const files = ((await acc.listDir(dir)) ?? []).filter((e) => e.isFile);
+      const read = await acc.readSmallFiles(dir, files.map((f) => f.name), 1024 * 1024);
+      return read.filter((b) => b !== undefined).length;
+    };
+    const bulkBridge = [];
+    const bulkLocal = [];
+    let bulkCount = 0;
     for (let i = 0; i < runs; i++) {
-      const r = await time(() => m.inspectNode(access, remote, { cniCacheDir: '/var/lib/cni', cniConfDir: '/etc/cni/net.d', node: 'lab-node' }));
-      bridgeTimes.push(r.ms);
+      const b = await time(() => bulk(access, '/var/lib/cni/results'));
+      bulkBridge.push(b.ms);
+      bulkCount = b.result;
+      bulkLocal.push((await time(() => bulk(new m.LocalNodeAccess(), path.join(cacheDir, 'results')))).ms);
     }
-    const execsPerRun = (env.standIn.stats.execs - execsBefore) / runs;
     remote.close();
     await lease.close();
     await access.dispose();
@@ -110,7 +131,9 @@ if (!lab) {
     console.log(`\n[1] inventory of the harness node: ${inventory.sandboxes.length} sandboxes, ${inventory.containers.length} containers, ${inventory.cniCache.length} cache files, ${inventory.findings.length} findings`);
     console.log(`    local (fs + runtime socket)        median of ${runs}: ${ms(l)}   (all: ${localTimes.map((v) => v.toFixed(0)).join(', ')})`);
     console.log(`    bridge (exec argv + socat relay)   median of ${runs}: ${ms(b)}   (all: ${bridgeTimes.map((v) => v.toFixed(0)).join(', ')})`);
-    console.log(`    overhead ratio bridge/local: ${(b / l).toFixed(1)}x   execs per inventory: ${execsPerRun.toFixed(0)} (the relay is one exec per gRPC connection)`);
+    console.log(`    overhead ratio bridge/local: ${(b / l).toFixed(1)}x of the medians, ${median(pairRatios).toFixed(1)}x median of the ${runs} alternating pairs   execs per inventory: ${execsPerRun.toFixed(0)} (the relay is one exec per gRPC connection)`);
+    console.log(`    for comparison, the bridge with one exec per cache file (no bulk read), median of ${perFileTimes.length}: ${ms(median(perFileTimes))}   (all: ${perFileTimes.map((v) => v.toFixed(0)).join(', ')})`);
+    console.log(`    cache list + bulk read of ${bulkCount} files, median of ${runs}: local ${ms(median(bulkLocal))}, bridge ${ms(median(bulkBridge))} (2 execs: find+stat, then find+tar)`);
     console.log(`    one-off bridge start (kubeconfig, RBAC preflight, node check, pod create → Running; stand-in start delay 150 ms): ${ms(start.ms)}`);
     console.log(`    bridge pods left: ${env.standIn.podsIn('kube-system').length}`);
   } finally {

@@ -1,13 +1,20 @@
 import * as vscode from 'vscode';
 import { registerLogCommands } from './ui/commands/logCommands';
+import { registerNodeCommands } from './ui/commands/nodeCommands';
 import { registerPreventionCommands } from './ui/commands/preventionCommands';
+import { registerRepairCommands } from './ui/commands/repairCommands';
 import { onSettingsChanged } from './ui/config';
+import { EngineHost } from './ui/engine';
 import { ErrorReporter } from './ui/errors';
 import { ExplanationDocuments } from './ui/logs/explanationDocuments';
 import { LogAnalysisService } from './ui/logs/logAnalysis';
 import { LogHoverProvider } from './ui/logs/logHoverProvider';
 import { LogLensProvider } from './ui/logs/logLensProvider';
 import { LogProblems } from './ui/logs/logProblems';
+import { ReportController } from './ui/report/reportController';
+import { NodeTreeProvider } from './ui/tree/nodeTreeProvider';
+
+let engine: EngineHost | undefined;
 
 /** Composition root: builds the services once and registers every UI piece; everything is owned by the context. */
 export function activate(context: vscode.ExtensionContext): void {
@@ -19,6 +26,11 @@ export function activate(context: vscode.ExtensionContext): void {
   const documents: vscode.DocumentSelector = [{ scheme: 'file' }, { scheme: 'untitled' }];
   const explanations = new ExplanationDocuments();
 
+  // Nodes: the engine (client-node, gRPC) loads on first use; the tree, the repairs and the report share it.
+  engine = new EngineHost(context, log);
+  const tree = new NodeTreeProvider(engine, log); // owns the 'kubeNodeDoctor.nodes' TreeView
+  const reports = new ReportController(context.extensionUri, engine, errors, log);
+
   context.subscriptions.push(
     log,
     analysis,
@@ -28,11 +40,17 @@ export function activate(context: vscode.ExtensionContext): void {
     new LogProblems(analysis),
     registerLogCommands({ analysis, errors, log, explanations }),
     registerPreventionCommands(errors),
-    onSettingsChanged(() => analysis.refreshAll()),
+    tree,
+    reports,
+    registerNodeCommands({ engine, tree, reports, errors, log }),
+    registerRepairCommands({ engine, tree, reports, errors, log }),
+    onSettingsChanged(() => { analysis.refreshAll(); tree.refreshAll(); }),
   );
   log.info(`Kube Node Doctor ${String(context.extension.packageJSON.version)} activated`);
 }
 
-export function deactivate(): void {
-  // Everything is disposed through context.subscriptions.
+/** Deletes the bridge pods this window created (VS Code waits for the promise, briefly). */
+export async function deactivate(): Promise<void> {
+  await engine?.dispose();
+  engine = undefined;
 }

@@ -1,3 +1,4 @@
+import { bridgeCleanupCommand } from './bridgeCleanupCommand';
 import { diagnoseCommand } from './diagnoseCommand';
 import { inspectCommand } from './inspectCommand';
 import { repairCommand } from './repairCommand';
@@ -16,6 +17,7 @@ export const COMMANDS: Readonly<Record<string, Command>> = {
   rules: rulesCommand,
   inspect: inspectCommand,
   repair: repairCommand,
+  'bridge-cleanup': bridgeCleanupCommand,
 };
 
 const SUMMARIES: Readonly<Record<string, string>> = {
@@ -23,6 +25,7 @@ const SUMMARIES: Readonly<Record<string, string>> = {
   rules: 'rules [--markdown|--json]     print the diagnosis rule catalog',
   inspect: 'inspect [--json]               read this node\'s sandboxes, containers and CNI cache; list findings',
   repair: 'repair (--finding ID|--all) (--dry-run|--yes)   plan and run repairs of inspect findings',
+  'bridge-cleanup': 'bridge-cleanup [--context CTX] [--dry-run]   delete bridge pods left over by clients that went away',
 };
 
 function usage(): string {

@@ -1,9 +1,9 @@
-import { createCriClient } from '../core/cri/criClient';
 import type { CriRuntime } from '../core/cri/types';
-import { isNodeDoctorError, NodeDoctorError } from '../core/errors';
+import { isNodeDoctorError } from '../core/errors';
 import { inspectNode } from '../core/inventory/inspect';
 import type { Inventory } from '../core/inventory/types';
-import type { CriEndpointLease } from '../core/node/nodeAccess';
+import { connectRuntime } from '../core/session/nodeTarget';
+import type { RuntimeConnection } from '../core/session/nodeTarget';
 import { resolveNodeTarget } from './nodeTarget';
 import type { NodeFlags, NodeTarget } from './nodeTarget';
 
@@ -14,19 +14,10 @@ export interface NodeSession {
   readonly inventory: Inventory;
 }
 
-/** Opens the runtime endpoint, checks the runtime answers, and reads the inventory. The caller releases both. */
-async function openSession(target: NodeTarget, signal: AbortSignal, opened: { lease?: CriEndpointLease; cri?: CriRuntime }): Promise<NodeSession> {
-  opened.lease = await target.access.openCriEndpoint(target.endpoint, signal);
-  const cri = createCriClient(opened.lease.address);
-  opened.cri = cri;
-  try {
-    await cri.version({ signal, timeoutMs: 5_000 });
-  } catch (error) {
-    if (isNodeDoctorError(error) && (error.reason === 'unreachable' || error.reason === 'timeout')) {
-      throw new NodeDoctorError('unreachable', `cannot reach the container runtime at ${target.endpoint}`, { hint: 'Check that containerd (or CRI-O) is running and the socket path is right (--runtime-endpoint).', cause: error });
-    }
-    throw error;
-  }
+/** Connects to the runtime and reads the inventory; `opened` keeps the connection so the caller releases it. */
+async function openSession(target: NodeTarget, signal: AbortSignal, opened: { runtime?: RuntimeConnection }): Promise<NodeSession> {
+  opened.runtime = await connectRuntime(target, signal);
+  const { cri } = opened.runtime;
   const inventory = await inspectNode(target.access, cri, {
     cniCacheDir: target.cniCacheDir, cniConfDir: target.cniConfDir, endpoint: target.endpoint, signal,
     onProgress: (m) => { if (process.env.KND_VERBOSE) process.stderr.write(`… ${m}\n`); },
@@ -46,7 +37,7 @@ export async function runNodeCommand<A extends { readonly flags: NodeFlags }>(
   const controller = new AbortController();
   const onSigint = (): void => controller.abort();
   process.once('SIGINT', onSigint);
-  const opened: { target?: NodeTarget; lease?: CriEndpointLease; cri?: CriRuntime } = {};
+  const opened: { target?: NodeTarget; runtime?: RuntimeConnection } = {};
   try {
     const parsed = parse(args);
     if (parsed === 'help') {
@@ -63,8 +54,7 @@ export async function runNodeCommand<A extends { readonly flags: NodeFlags }>(
     }
     throw error;
   } finally {
-    opened.cri?.close();
-    await opened.lease?.close().catch(() => undefined);
+    await opened.runtime?.close();
     await opened.target?.access.dispose().catch(() => undefined);
     process.off('SIGINT', onSigint);
   }

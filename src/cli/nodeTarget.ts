@@ -1,7 +1,6 @@
-import { discoverEndpoint, WELL_KNOWN_ENDPOINTS } from '../core/cri/endpoints';
 import { NodeDoctorError } from '../core/errors';
-import type { NodeAccess } from '../core/node/nodeAccess';
-import { LocalNodeAccess } from '../core/node/localNodeAccess';
+import { openLocalTarget, withDefaults } from '../core/session/nodeTarget';
+import type { NodeTarget } from '../core/session/nodeTarget';
 import { openBridgeNodeAccess } from '../core/bridge/openBridge';
 import type { BridgeProfile } from '../core/bridge/podSpec';
 
@@ -21,14 +20,7 @@ export interface NodeFlags {
   readonly bridgeProfile?: string;
 }
 
-export interface NodeTarget {
-  readonly access: NodeAccess;
-  /** `unix:///...` as seen on the node. */
-  readonly endpoint: string;
-  readonly cniCacheDir: string;
-  readonly cniConfDir: string;
-  readonly cniBinDir: string;
-}
+export type { NodeTarget } from '../core/session/nodeTarget';
 
 export const NODE_FLAGS_HELP = `  --runtime-endpoint unix:///PATH  CRI socket (default: the first well-known one present)
   --host-root DIR                  where the node's / is mounted (default /; /host in a debug pod)
@@ -65,33 +57,16 @@ async function resolveBridgeTarget(flags: NodeFlags, signal?: AbortSignal): Prom
   if (flags.bridgeProfile !== undefined && flags.bridgeProfile !== 'least-privilege' && flags.bridgeProfile !== 'host-pid') {
     throw new NodeDoctorError('bad-input', `unknown --bridge-profile "${flags.bridgeProfile}" (least-privilege or host-pid)`);
   }
-  const cniCacheDir = flags.cniCacheDir ?? '/var/lib/cni';
-  const cniConfDir = flags.cniConfDir ?? '/etc/cni/net.d';
+  const { cniCacheDir, cniConfDir, cniBinDir } = withDefaults(flags);
   const { access } = await openBridgeNodeAccess({
     explicitPath: flags.kubeconfig, context: flags.context, node: flags.node, namespace: flags.bridgeNamespace, image: flags.bridgeImage,
     profile: flags.bridgeProfile as BridgeProfile | undefined, runtimeEndpoint: flags.runtimeEndpoint, cniCacheDir, cniConfDir, client: 'cli', signal,
   });
-  return { access, endpoint: flags.runtimeEndpoint ?? 'unix:///run/containerd/containerd.sock', cniCacheDir, cniConfDir, cniBinDir: flags.cniBinDir ?? '/opt/cni/bin' };
+  return { access, endpoint: flags.runtimeEndpoint ?? 'unix:///run/containerd/containerd.sock', cniCacheDir, cniConfDir, cniBinDir };
 }
 
 /** Local access (this process runs on the node, or in a pod mounting it at --host-root), or the bridge with --context/--node. */
 export async function resolveNodeTarget(flags: NodeFlags, signal?: AbortSignal): Promise<NodeTarget> {
   if (flags.node !== undefined || flags.context !== undefined) return resolveBridgeTarget(flags, signal);
-  const access = new LocalNodeAccess({ hostRoot: flags.hostRoot ?? '/' });
-  if (flags.runtimeEndpoint !== undefined && !/^unix:\/\/\/./.test(flags.runtimeEndpoint)) {
-    throw new NodeDoctorError('bad-input', `unsupported runtime endpoint "${flags.runtimeEndpoint}"`, { hint: 'Use unix:///path/to/the.sock.' });
-  }
-  const found = await discoverEndpoint(access, flags.runtimeEndpoint, signal);
-  if (!found) {
-    throw new NodeDoctorError('unreachable', `no container runtime socket found (looked for ${WELL_KNOWN_ENDPOINTS.map((e) => e.path).join(', ')})`, {
-      hint: 'Run on the node as root, or pass --runtime-endpoint unix:///path/to/the.sock.',
-    });
-  }
-  return {
-    access,
-    endpoint: found.endpoint,
-    cniCacheDir: flags.cniCacheDir ?? '/var/lib/cni',
-    cniConfDir: flags.cniConfDir ?? '/etc/cni/net.d',
-    cniBinDir: flags.cniBinDir ?? '/opt/cni/bin',
-  };
+  return openLocalTarget(flags, signal);
 }

@@ -23,7 +23,16 @@ export interface ErrorContext {
   readonly cause?: unknown;
 }
 
+/** Marks our errors across bundles (the extension and its lazily loaded engine each carry a copy of this class). */
+const BRAND = Symbol.for('kube-node-doctor.error');
+
 export class NodeDoctorError extends Error {
+  /** `x instanceof NodeDoctorError` holds whichever bundle created x; subclasses keep the ordinary prototype check. */
+  static override [Symbol.hasInstance](this: unknown, value: unknown): boolean {
+    if (this !== NodeDoctorError) return Function.prototype[Symbol.hasInstance].call(this, value);
+    return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[BRAND] === true;
+  }
+
   readonly reason: ErrorReason;
   readonly cluster?: string;
   readonly node?: string;
@@ -32,6 +41,7 @@ export class NodeDoctorError extends Error {
   constructor(reason: ErrorReason, message: string, context: ErrorContext = {}) {
     super(message, context.cause === undefined ? undefined : { cause: context.cause });
     this.name = 'NodeDoctorError';
+    Object.defineProperty(this, BRAND, { value: true });
     this.reason = reason;
     this.cluster = context.cluster;
     this.node = context.node;

@@ -12,7 +12,8 @@ describe('Kube Node Doctor in VS Code, installed from the .vsix', function () {
   before(async () => {
     // Screenshots of an earlier run (failures included) would mislead: start from an empty folder.
     fs.rmSync(ARTIFACTS, { recursive: true, force: true });
-    wb = await Workbench.open();
+    // No kubeconfig and no local runtime: the view shows its welcome content.
+    wb = await Workbench.open({ 'kubeNodeDoctor.localNode.mode': 'off' });
   });
   after(async () => {
     await wb?.close();
@@ -21,10 +22,11 @@ describe('Kube Node Doctor in VS Code, installed from the .vsix', function () {
     if (this.currentTest?.state === 'failed') await wb.screenshot(`failed-${this.currentTest.title.replace(/\W+/g, '-').slice(0, 60)}`);
   });
 
-  it('shows the Node Doctor view with its welcome text and a Paste Log button', async () => {
+  it('shows the Node Doctor view with its no-kubeconfig welcome, a Choose Kubeconfig button and a Paste Log button', async () => {
     await wb.page.locator('.activitybar [aria-label^="Node Doctor"]').first().click();
     const welcome = wb.page.locator('.welcome-view-content');
-    await welcome.filter({ hasText: 'Node Doctor will list your clusters' }).first().waitFor({ timeout: 30_000 });
+    await welcome.filter({ hasText: 'No kubeconfig found' }).first().waitFor({ timeout: 30_000 });
+    assert.ok(await welcome.getByRole('button', { name: 'Choose Kubeconfig File…' }).first().isVisible());
     assert.ok(await welcome.getByRole('button', { name: 'Paste Log for Diagnosis' }).first().isVisible());
     await wb.screenshot('01-welcome-view');
   });

@@ -2,9 +2,9 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import type { BrowserContext, Page } from 'playwright-core';
+import type { BrowserContext, Locator, Page } from 'playwright-core';
 
-interface CodeServer { base: string; stop(): Promise<void> }
+interface CodeServer { base: string; tmp: string; stop(): Promise<void> }
 interface Browser { context: BrowserContext; close(): Promise<void> }
 interface Harness {
   startCodeServer(options: { bin: string; workspace: string; vsix?: string; settings?: Record<string, unknown> }): Promise<CodeServer>;
@@ -18,15 +18,15 @@ export const ARTIFACTS = path.join(REPO, 'test/e2e/artifacts');
 export class Workbench {
   private constructor(readonly page: Page, private readonly server: CodeServer, private readonly browser: Browser, readonly workspace: string) {}
 
-  /** code-server with a fresh profile, the .vsix installed, the demo workspace copied to a temp folder and opened. */
-  static async open(settings: Record<string, unknown> = {}): Promise<Workbench> {
+  /** code-server with a fresh profile, the .vsix installed, a copy of `from` (the demo workspace by default) opened. */
+  static async open(settings: Record<string, unknown> = {}, from = path.join(REPO, 'test/fixtures/demo')): Promise<Workbench> {
     const bin = process.env.CODE_SERVER_BIN;
     const vsix = process.env.KND_VSIX;
     if (!bin || !vsix) throw new Error('CODE_SERVER_BIN and KND_VSIX must be set (npm run test:e2e sets them).');
     // The harness is plain ESM (shared with npm start); load it at run time.
     const harness = await (new Function('p', 'return import(p)') as (p: string) => Promise<Harness>)(path.join(REPO, 'test/harness/codeServer.mjs'));
     const workspace = fs.mkdtempSync(path.join(os.tmpdir(), 'knd-e2e-ws-'));
-    fs.cpSync(path.join(REPO, 'test/fixtures/demo'), workspace, { recursive: true });
+    fs.cpSync(from, workspace, { recursive: true });
     const server = await harness.startCodeServer({ bin, workspace, vsix, settings });
     const browser = await harness.launchBrowser();
     const page = browser.context.pages()[0] ?? await browser.context.newPage();
@@ -35,6 +35,49 @@ export class Workbench {
     await page.locator('.activitybar').waitFor({ timeout: 60_000 });
     fs.mkdirSync(ARTIFACTS, { recursive: true });
     return new Workbench(page, server, browser, workspace);
+  }
+
+  /** The extension's global storage in this throwaway profile (the audit log lives there). */
+  get globalStorage(): string {
+    return path.join(this.server.tmp, 'user-data', 'User', 'globalStorage', 'kube-node-doctor.kube-node-doctor');
+  }
+
+  /** A row of the Node Doctor tree whose label is exactly `label`. */
+  treeRow(label: string | RegExp): Locator {
+    const name = typeof label === 'string' ? new RegExp(`^${label.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`) : label;
+    return this.page.locator('.part.sidebar .monaco-list-row').filter({ has: this.page.locator('.label-name', { hasText: name }) }).first();
+  }
+
+  /** Right-clicks a row and picks a context-menu entry. */
+  async contextMenu(row: Locator, item: string | RegExp): Promise<void> {
+    // A tree tooltip left over from an earlier click would take the click: move away and let it close.
+    await this.page.mouse.move(0, 0);
+    await this.page.locator('.context-view .monaco-hover').waitFor({ state: 'hidden', timeout: 10_000 }).catch(() => undefined);
+    await row.click({ button: 'right' });
+    const entry = this.page.locator('.context-view .monaco-menu .action-item').filter({ hasText: item }).first();
+    await entry.waitFor({ state: 'visible', timeout: 15_000 });
+    await entry.click();
+  }
+
+  /** Drags the side bar's edge so tree labels are readable in screenshots. */
+  async widenSidebar(width: number): Promise<void> {
+    const bar = await this.page.locator('.part.sidebar').boundingBox();
+    if (!bar) return;
+    const edge = bar.x + bar.width;
+    for (const sash of await this.page.locator('.monaco-sash.vertical').all()) {
+      const box = await sash.boundingBox();
+      if (!box || Math.abs(box.x + box.width / 2 - edge) > 4 || box.height < bar.height / 2) continue;
+      await this.page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
+      await this.page.mouse.down();
+      await this.page.mouse.move(bar.x + width, box.y + box.height / 2, { steps: 5 });
+      await this.page.mouse.up();
+      return;
+    }
+  }
+
+  /** The modal dialog (VS Code's custom dialog in the browser). */
+  get dialog(): Locator {
+    return this.page.locator('.monaco-dialog-box');
   }
 
   async screenshot(name: string): Promise<void> {

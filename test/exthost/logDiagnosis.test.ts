@@ -21,7 +21,7 @@ describe('log diagnosis in a real VS Code', () => {
 
   it(`runs in VS Code ${vscode.version} with every Node Doctor command registered`, async () => {
     const commands = await vscode.commands.getCommands(true);
-    for (const id of ['pasteLog', 'diagnoseActiveEditor', 'explainFinding', 'copyFixCommands', 'copyCliCommand', 'showLog']) {
+    for (const id of ['pasteLog', 'diagnoseActiveEditor', 'explainFinding', 'copyFixCommands', 'copyCliCommand', 'showLog', 'findOnNode', 'repairOnNode']) {
       assert.ok(commands.includes(`kubeNodeDoctor.${id}`), `kubeNodeDoctor.${id} is registered`);
     }
   });
@@ -38,6 +38,13 @@ describe('log diagnosis in a real VS Code', () => {
     ]);
     assert.equal(titles(lenses).filter((t) => t === 'Explain').length, 3);
     assert.equal(titles(lenses).filter((t) => t === 'Copy Fix Commands').length, 3);
+    // Each of the three findings names a sandbox, so each also gets Find on node… and Repair on node… (15 lenses in all).
+    assert.equal(titles(lenses).filter((t) => t === 'Find on node…').length, 3);
+    assert.equal(titles(lenses).filter((t) => t === 'Repair on node…').length, 3);
+    const find = lenses.find((l) => l.command?.title === 'Find on node…');
+    assert.equal(find?.command?.command, 'kubeNodeDoctor.findOnNode');
+    assert.equal(find?.command?.arguments?.[0], SANDBOX_A, 'the lens passes the full sandbox ID');
+    assert.equal(lenses.find((l) => l.command?.title === 'Repair on node…')?.command?.command, 'kubeNodeDoctor.repairOnNode');
     const firstLine = SEED_LOG.split('\n').findIndex((l) => l.includes(SANDBOX_A));
     assert.equal(lenses[0].range.start.line, firstLine, 'the lens sits above the first evidence line');
   });
@@ -67,6 +74,10 @@ describe('log diagnosis in a real VS Code', () => {
       assert.equal(document.languageId, 'log', `${name} opens as a log`);
       const lenses = await until(async () => { const l = await lensesOf(document); return l.length >= summaries.length * 3 ? l : undefined; }, `lenses on ${name}`);
       assert.deepEqual(titles(lenses).filter((t) => t.startsWith('$(error) ')).map((t) => t.slice('$(error) '.length)), summaries, name);
+      // Find on node… / Repair on node… only on the findings that name a sandbox.
+      const naming = summaries.filter((s) => / · sandbox [0-9a-f]{12} · /.test(s)).length;
+      assert.equal(titles(lenses).filter((t) => t === 'Find on node…').length, naming, `${name}: Find on node lenses`);
+      assert.equal(titles(lenses).filter((t) => t === 'Repair on node…').length, naming, `${name}: Repair on node lenses`);
     }
   });
 

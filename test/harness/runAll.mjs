@@ -109,7 +109,8 @@ const STAGES = {
     if (testFiles('test/e2e').length === 0) return { passed: 0, failed: 0, skipped: true, note: 'no UI end-to-end tests yet' };
     const blocker = fs.existsSync('/usr/bin/chromium') && fs.existsSync(path.join(cacheDir, 'code-server')) ? undefined : systemProvisioningBlocker();
     return guarded('e2e', blocker, async () => {
-      ensureAptPackages(BROWSER_PACKAGES);
+      // The node tree suites start their own demo node (a real containerd lab) and the API stand-in.
+      ensureAptPackages([...BROWSER_PACKAGES, ...RUNTIME_PACKAGES]);
       const codeServer = ensureCodeServer();
       run(['npm', 'run', '--silent', 'package']);
       const env = { ...process.env, CODE_SERVER_BIN: codeServer, KND_VSIX: path.join(repoRoot, 'dist/kube-node-doctor.vsix') };

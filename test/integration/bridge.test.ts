@@ -4,12 +4,13 @@ import * as path from 'node:path';
 import { BridgeManager } from '../../src/core/bridge/bridgeManager';
 import type { BridgeNodeAccess } from '../../src/core/bridge/bridgeNodeAccess';
 import { bridgeAccessFor, openBridgeNodeAccess } from '../../src/core/bridge/openBridge';
-import { BRIDGE_SELECTOR, DEFAULT_BRIDGE_IMAGE } from '../../src/core/bridge/podSpec';
+import { BRIDGE_SELECTOR, DEFAULT_BRIDGE_IMAGE, STATE_DIR } from '../../src/core/bridge/podSpec';
 import { KubeApi } from '../../src/core/cluster/kubeApi';
 import { loadKubeconfigs } from '../../src/core/cluster/kubeconfig';
 import { listNodes } from '../../src/core/cluster/nodes';
 import { createCriClient } from '../../src/core/cri/criClient';
 import { NodeDoctorError } from '../../src/core/errors';
+import { LocalNodeAccess } from '../../src/core/node/localNodeAccess';
 import { labPaths, startLabStandIn } from '../standin/labStandIn';
 import type { LabPaths, LabStandIn } from '../standin/labStandIn';
 
@@ -104,16 +105,47 @@ describe('debug-pod bridge against the API stand-in and the real containerd', fu
     }
   });
 
-  it('writes, reads, moves and removes a file in the quarantine directory, refusing to overwrite', async () => {
+  it('reads a directory of 300 small files in one exec with exactly the bytes local access reads', async () => {
+    const real = path.join(lab.cniCacheDir, 'knd-bulk-test');
+    fs.mkdirSync(real, { recursive: true });
+    const names: string[] = [];
+    for (let i = 0; i < 300; i++) {
+      const name = `cbr0-${i.toString(16).padStart(64, '0')}-eth0`;
+      fs.writeFileSync(path.join(real, name), JSON.stringify({ kind: 'cniCacheV1', containerId: String(i) }));
+      names.push(name);
+    }
+    fs.writeFileSync(path.join(real, 'empty'), '');
+    fs.writeFileSync(path.join(real, 'too-large'), Buffer.alloc(70_000));
+    fs.symlinkSync(path.join(real, 'empty'), path.join(real, 'symlink'));
+    names.push('empty', 'too-large', 'symlink', 'vanished');
     const { access } = await openBridgeNodeAccess({ explicitPath: env.kubeconfig, context: 'lab', node: env.node, pollIntervalMs: 50 });
     try {
-      const dir = '/var/lib/kube-node-doctor/quarantine/t1';
+      const before = env.standIn.stats.execs;
+      const viaBridge = await access.readSmallFiles('/var/lib/cni/knd-bulk-test', names, 65_536);
+      assert.equal(env.standIn.stats.execs - before, 1, 'one exec for 304 names');
+      const direct = await new LocalNodeAccess().readSmallFiles(real, names, 65_536);
+      assert.deepEqual(viaBridge, direct);
+      assert.equal(viaBridge.filter((b) => b !== undefined).length, 301);
+    } finally {
+      await access.dispose();
+      fs.rmSync(real, { recursive: true, force: true });
+    }
+  });
+
+  async function writeReadMoveRemove(target: LabStandIn, label: string): Promise<void> {
+    const { access } = await openBridgeNodeAccess({ explicitPath: target.kubeconfig, context: 'lab', node: target.node, pollIntervalMs: 50 });
+    try {
+      const dir = `/var/lib/kube-node-doctor/quarantine/${label}`;
       await access.makeDir(dir, 0o700);
       const content = Buffer.from('{"cniVersion":"1.0.0"}\n\u0000tail');
       await access.writeFile(`${dir}/a.json`, content, 0o600);
       assert.deepEqual(await access.readFile(`${dir}/a.json`, 1024), content);
       assert.equal((await failure(access.writeFile(`${dir}/a.json`, Buffer.from('x'), 0o600))).reason, 'precondition-changed');
       assert.equal((await failure(access.readFile(`${dir}/a.json`, 4))).reason, 'bad-input');
+      const large = Buffer.alloc(300_000, 0x5a);
+      await access.writeFile(`${dir}/large.bin`, large, 0o600);
+      assert.deepEqual((await access.readSmallFiles(dir, ['a.json', 'large.bin', 'none'], 1024 * 1024)), [content, large, undefined]);
+      await access.removeFile(`${dir}/large.bin`);
       await access.moveFile(`${dir}/a.json`, `${dir}/b.json`);
       assert.equal(await access.stat(`${dir}/a.json`), undefined);
       assert.equal((await access.stat(`${dir}/b.json`))?.size, content.length);
@@ -122,6 +154,23 @@ describe('debug-pod bridge against the API stand-in and the real containerd', fu
       assert.equal((await failure(access.readFile('/etc/hostname', 100))).reason, 'forbidden');
     } finally {
       await access.dispose();
+    }
+  }
+
+  it('writes, reads, moves and removes a file in the quarantine directory over v5, refusing to overwrite', async () => {
+    await writeReadMoveRemove(env, 'v5');
+    assert.equal(env.standIn.stats.v4Execs, 0, 'the stand-in spoke v5');
+  });
+
+  it('does the same through an API server that speaks only v4 (no end-of-stdin signal)', async () => {
+    const v4 = await startLabStandIn(lab, { subprotocols: ['v4.channel.k8s.io'] });
+    try {
+      await writeReadMoveRemove(v4, 'v4');
+      assert.ok(v4.standIn.stats.execs > 5);
+      assert.equal(v4.standIn.stats.v4Execs, v4.standIn.stats.execs, 'every exec spoke v4');
+      assert.equal(v4.standIn.podsIn('kube-system').length, 0);
+    } finally {
+      await v4.close();
     }
   });
 
@@ -191,6 +240,7 @@ describe('debug-pod bridge against the API stand-in and the real containerd', fu
   it('deletes an idle pod after the idle timeout and reuses a busy one', async () => {
     const manager = new BridgeManager(await labApi(), { pollIntervalMs: 50, idleTimeoutMs: 300 });
     try {
+      assert.equal(env.standIn.podsIn('kube-system').length, 0, 'no pod before');
       const access = bridgeAccessFor(manager, env.node);
       await access.stat('/var/lib/cni');
       await access.stat('/var/lib/cni/results');
@@ -202,21 +252,88 @@ describe('debug-pod bridge against the API stand-in and the real containerd', fu
     }
   });
 
+  it('keeps a pod busy with a long exec past the idle timeout, then deletes it once idle', async () => {
+    const manager = new BridgeManager(await labApi(), { pollIntervalMs: 50, idleTimeoutMs: 300 });
+    try {
+      assert.equal(env.standIn.podsIn('kube-system').length, 0, 'no pod before');
+      const pod = await manager.ensure(env.node);
+      const busy = manager.exec(env.node, ['sleep', '1.2'], { timeoutMs: 10_000 });
+      await new Promise((resolve) => setTimeout(resolve, 900));
+      assert.deepEqual(env.standIn.podsIn('kube-system').map((p) => (p.metadata as { name: string }).name), [pod.name], 'still there three idle timeouts into the exec');
+      assert.equal((await busy).exitCode, 0);
+      assert.equal(env.standIn.podsIn('kube-system').length, 1, 'not deleted the moment the exec ends');
+      await until(() => env.standIn.podsIn('kube-system').length === 0, 'idle deletion after the exec');
+    } finally {
+      await manager.dispose();
+    }
+    assert.equal(env.standIn.podsIn('kube-system').length, 0, 'no pod after');
+  });
+
+  /** Makes a pod look as if its client stopped beating `seconds` ago (its state dir and heartbeat file mtimes). */
+  function silence(podName: string, seconds: number): void {
+    const dir = env.standIn.podMountDir('kube-system', podName, STATE_DIR);
+    assert.ok(dir, `${podName} has a state dir`);
+    const then = Date.now() / 1000 - seconds;
+    for (const file of [path.join(dir, 'heartbeat'), dir]) if (fs.existsSync(file)) fs.utimesSync(file, then, then);
+  }
+
+  const names = (): string[] => env.standIn.podsIn('kube-system').map((p) => (p.metadata as { name: string }).name).sort();
+
   it('cleans up leftover bridge pods of a client that went away, and only those', async () => {
     const api = await labApi();
     const crashed = new BridgeManager(api, { pollIntervalMs: 50 });
     const current = new BridgeManager(api, { pollIntervalMs: 50 });
     try {
-      await crashed.ensure(env.node);
-      await current.ensure(env.node);
-      const before = env.standIn.podsIn('kube-system').length;
+      const gone = await crashed.ensure(env.node);
+      const mine = await current.ensure(env.node);
+      silence(gone.name, 600);
+      assert.equal(env.standIn.podsIn('kube-system').length, 2);
       const removed = await current.cleanupLeftovers();
-      const after = env.standIn.podsIn('kube-system');
-      assert.equal(before, 2);
-      assert.equal(removed.length, 1);
-      assert.deepEqual(after.map((p) => (p.metadata as { name: string }).name), [(await current.podFor(env.node))?.name]);
+      assert.deepEqual(removed, [gone.name]);
+      assert.deepEqual(names(), [mine.name]);
     } finally {
       await current.dispose();
+      await crashed.dispose();
+    }
+    assert.equal(env.standIn.podsIn('kube-system').length, 0);
+  });
+
+  it('sweeps finished, expired-by-deadline and silent pods, keeps pods whose client still beats, and changes nothing in a dry run', async () => {
+    const api = await labApi();
+    const crashed = new BridgeManager(api, { pollIntervalMs: 50 });
+    const evicted = new BridgeManager(api, { pollIntervalMs: 50 });
+    const expired = new BridgeManager(api, { pollIntervalMs: 50, activeDeadlineSeconds: 1 });
+    const alive = new BridgeManager(api, { pollIntervalMs: 50, heartbeatIntervalMs: 200 });
+    const current = new BridgeManager(api, { pollIntervalMs: 50 });
+    try {
+      const gone = await crashed.ensure(env.node);
+      const out = await evicted.ensure(env.node);
+      const old = await expired.ensure(env.node);
+      const busy = await alive.ensure(env.node);
+      const mine = await current.ensure(env.node);
+      silence(gone.name, 600);
+      silence(busy.name, 600); // its client beats again within 200 ms
+      env.standIn.evict('kube-system', out.name);
+      await until(() => (env.standIn.pods.get(`kube-system/${old.name}`)?.pod.status as { phase?: string }).phase === 'Failed', 'the 1 s deadline');
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      const before = names();
+      assert.equal(before.length, 5);
+
+      const dry = await current.sweepLeftovers({ dryRun: true });
+      assert.deepEqual(names(), before, 'a dry run deletes nothing');
+      assert.deepEqual(dry.leftovers.map((p) => [p.name, p.reason, p.deleted]), [
+        [gone.name, 'stale', false], [out.name, 'finished', false], [old.name, 'finished', false],
+      ].sort());
+      assert.match(dry.leftovers.find((p) => p.name === gone.name)?.detail ?? '', /last heartbeat 10 min ago/);
+      assert.match(dry.leftovers.find((p) => p.name === old.name)?.detail ?? '', /DeadlineExceeded/);
+      assert.deepEqual(dry.kept.map((p) => p.name), [busy.name]);
+      assert.match(dry.kept[0].detail, /in use \(last heartbeat \d+ s ago\)/);
+
+      const swept = await current.sweepLeftovers();
+      assert.deepEqual(swept.leftovers.map((p) => [p.name, p.deleted]), [[gone.name, true], [out.name, true], [old.name, true]].sort());
+      assert.deepEqual(names(), [busy.name, mine.name].sort(), 'only the live clients\' pods are left');
+    } finally {
+      for (const manager of [current, alive, expired, evicted, crashed]) await manager.dispose();
     }
     assert.equal(env.standIn.podsIn('kube-system').length, 0);
   });

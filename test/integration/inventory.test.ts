@@ -1,45 +1,25 @@
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import { CriError } from '../../src/core/cri/criError';
-import type { CriRuntime } from '../../src/core/cri/types';
-import { inspectNode } from '../../src/core/inventory/inspect';
 import type { Inventory } from '../../src/core/inventory/types';
-import { LocalNodeAccess } from '../../src/core/node/localNodeAccess';
-import {
-  cacheFilePath, cleanupAll, labCri, labEnv, removeSandboxUnderneath, requireLab, runExitedContainer, runSandbox,
-} from './support/lab';
-
-function inspect(cri: CriRuntime, extra: { perPodThreshold?: number } = {}): Promise<Inventory> {
-  const lab = requireLab();
-  return inspectNode(new LocalNodeAccess({ hostRoot: lab.hostRoot ?? '/' }), cri, {
-    cniCacheDir: lab.cniCacheDir, cniConfDir: lab.cniConfDir, endpoint: lab.endpoint, ...extra,
-  });
-}
+import { cacheFilePath, cleanupAll, runExitedContainer, runSandbox } from './support/lab';
+import { inspectLab, useLabRuntime } from './support/labNode';
 
 describe('inventory of a real containerd node', function () {
   this.timeout(120_000);
-  let cri: CriRuntime;
-
-  before(async function () {
-    if (!labEnv()) this.skip();
-    cri = labCri();
-    await cleanupAll();
-  });
-  after(async () => {
-    if (!labEnv()) return;
-    await cleanupAll();
-    cri.close();
-  });
+  const runtime = useLabRuntime();
+  // Cache paths as the lab's own directory: entries and findings compare directly with cacheFilePath().
+  const inspect = (extra: { perPodThreshold?: number } = {}): Promise<Inventory> => inspectLab(runtime.cri, { paths: 'host', ...extra });
 
   it('flags a 0-byte cache file whose sandbox is NotReady as the seed failure the runtime will hit', async () => {
     const id = await runSandbox({ name: 'inv-seed', namespace: 'knd-inv' });
     const file = cacheFilePath('cbr0', id, 'eth0');
     fs.truncateSync(file, 0);
-    const stop = await cri.stopPodSandbox(id).then(() => undefined, (e: unknown) => e);
+    const stop = await runtime.cri.stopPodSandbox(id).then(() => undefined, (e: unknown) => e);
     assert.ok(stop instanceof CriError);
     assert.equal(stop.details, `failed to destroy network for sandbox "${id}": failed to get network "cbr0" cached result: decoding version from network config: unexpected end of JSON input`);
 
-    const inv = await inspect(cri);
+    const inv = await inspect();
     const sandbox = inv.sandboxes.find((s) => s.id === id);
     assert.equal(sandbox?.state, 'SANDBOX_NOTREADY');
     assert.equal(sandbox?.namespace, 'knd-inv');
@@ -76,7 +56,7 @@ describe('inventory of a real containerd node', function () {
     const lo = await runSandbox({ name: 'inv-lo', namespace: 'knd-inv' });
     fs.truncateSync(cacheFilePath('cni-loopback', lo, 'lo'), 0);
 
-    const inv = await inspect(cri);
+    const inv = await inspect();
     variants.forEach(([, , state], i) => {
       const f = inv.findings.find((x) => x.id === `cni-cache-corrupt:cbr0-${ids[i]}-eth0`);
       assert.equal(f?.state, state);
@@ -94,11 +74,9 @@ describe('inventory of a real containerd node', function () {
     await cleanupAll();
     const id = await runSandbox({ name: 'inv-orphan', namespace: 'knd-inv' });
     const job = await runExitedContainer(id, 'job', 1);
-    await removeSandboxUnderneath(id);
-    cri.close();
-    cri = labCri();
+    await runtime.removeSandboxUnderneath(id);
 
-    const inv = await inspect(cri);
+    const inv = await inspect();
     assert.equal(inv.sandboxes.some((s) => s.id === id), false);
     const orphan = inv.findings.find((f) => f.id === `runtime-object-missing:${job}`);
     assert.equal(orphan?.rule, 'orphan-container');
@@ -118,10 +96,10 @@ describe('inventory of a real containerd node', function () {
     for (let i = 0; i < 3; i++) {
       const id = await runSandbox({ name: 'inv-pile', namespace: 'knd-inv', uid: `pile-uid-${i}` });
       await runExitedContainer(id, 'app', 2);
-      await cri.stopPodSandbox(id);
+      await runtime.cri.stopPodSandbox(id);
       sandboxes.push(id);
     }
-    const inv = await inspect(cri, { perPodThreshold: 4 });
+    const inv = await inspect({ perPodThreshold: 4 });
     const pod = inv.counts.perPod.find((p) => p.pod === 'knd-inv/inv-pile');
     assert.deepEqual(pod, { pod: 'knd-inv/inv-pile', sandboxes: 3, notReadySandboxes: 3, exitedContainers: 3 });
     const pile = inv.findings.find((f) => f.id === 'dead-objects-piling-up:knd-inv/inv-pile');

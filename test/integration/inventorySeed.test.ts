@@ -4,67 +4,28 @@
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { CriError, GrpcCode, isNotFound } from '../../src/core/cri/criError';
-import type { CriRuntime } from '../../src/core/cri/types';
-import { inspectNode } from '../../src/core/inventory/inspect';
+import { GrpcCode, isNotFound } from '../../src/core/cri/criError';
 import type { Inventory } from '../../src/core/inventory/types';
-import { LocalNodeAccess } from '../../src/core/node/localNodeAccess';
 import { MemoryAuditSink } from '../../src/core/repair/audit';
-import { RepairExecutor } from '../../src/core/repair/executor';
 import { planRepairs } from '../../src/core/repair/planner';
-import { cacheFilePath, cleanupAll, labCri, labEnv, requireLab, runSandbox } from './support/lab';
+import { cacheFilePath, requireLab, runSandbox } from './support/lab';
+import { inspectLab, labExecutor, stopError, useLabRuntime } from './support/labNode';
 
 const seedError = (id: string, detail = 'unexpected end of JSON input'): string =>
   `failed to destroy network for sandbox "${id}": failed to get network "cbr0" cached result: decoding version from network config: ${detail}`;
 
-/** The lab seen as a node: its private /var/lib/cni through the holder's root, commands inside its mount namespace. */
-function labNode(): { access: LocalNodeAccess; cniCacheDir: string; toNode: (hostPath: string) => string } {
-  const lab = requireLab();
-  const access = new LocalNodeAccess({
-    hostRoot: lab.hostRoot ?? '/',
-    runPrefix: lab.mountNsPid ? ['nsenter', '-t', String(lab.mountNsPid), '-m', '--'] : [],
-  });
-  const cniCacheDir = lab.hostRoot ? '/var/lib/cni' : lab.cniCacheDir;
-  const toNode = (hostPath: string): string => (lab.hostRoot ? hostPath.replace(lab.cniCacheDir, '/var/lib/cni') : hostPath);
-  return { access, cniCacheDir, toNode };
-}
-
-async function stopError(cri: CriRuntime, id: string): Promise<CriError> {
-  try {
-    await cri.stopPodSandbox(id);
-  } catch (error) {
-    assert.ok(error instanceof CriError, String(error));
-    return error;
-  }
-  return assert.fail('StopPodSandbox was expected to fail');
-}
-
 describe('inventory and repair of a corrupt CNI cache file on a real containerd', function () {
   this.timeout(120_000);
-  let cri: CriRuntime;
-
-  before(async function () {
-    if (!labEnv()) this.skip();
-    cri = labCri();
-    await cleanupAll();
-  });
-  after(async () => {
-    if (!labEnv()) return;
-    await cleanupAll();
-    cri.close();
-  });
-
-  async function inspect(): Promise<Inventory> {
-    const { access, cniCacheDir } = labNode();
-    return inspectNode(access, cri, { cniCacheDir, cniConfDir: requireLab().cniConfDir, endpoint: requireLab().endpoint });
-  }
+  const runtime = useLabRuntime();
+  // The lab seen as a node: its private /var/lib/cni through the holder's root, commands inside its mount namespace.
+  const inspect = (): Promise<Inventory> => inspectLab(runtime.cri, { paths: 'node' });
 
   it('reproduces the seed error, finds the empty file, repairs it with a backup and an audit, and the sandbox is gone', async () => {
     const lab = requireLab();
     const id = await runSandbox({ name: 'seed', namespace: 'knd-inv' });
     const file = cacheFilePath(lab.network, id, 'eth0');
     fs.truncateSync(file, 0);
-    const stop = await stopError(cri, id);
+    const stop = await stopError(runtime.cri, id);
     assert.equal(stop.code, GrpcCode.UNKNOWN);
     assert.equal(stop.details, seedError(id));
 
@@ -85,12 +46,10 @@ describe('inventory and repair of a corrupt CNI cache file on a real containerd'
     assert.match(plan.steps.map((s) => s.manualCommand).join('\n'), new RegExp(`rm .*${name}`));
 
     const audit = new MemoryAuditSink();
-    const quarantineDir = path.join(lab.labDir, 'quarantine');
-    const { access } = labNode();
-    const report = await new RepairExecutor({ access, cri, audit, quarantineDir, actor: 'integration-test' }).execute(plan);
+    const report = await labExecutor(runtime.cri, audit).execute(plan);
     assert.ok(report.ok, JSON.stringify(report.results));
     assert.equal(fs.existsSync(file), false, 'the cache file is gone');
-    await assert.rejects(cri.podSandboxStatus(id), (e: unknown) => isNotFound(e));
+    await assert.rejects(runtime.cri.podSandboxStatus(id), (e: unknown) => isNotFound(e));
     const backups = report.results.map((r) => r.backup).filter((b) => b !== undefined);
     assert.equal(backups.length, 1);
     assert.equal(backups[0]?.size, 0);
@@ -98,7 +57,7 @@ describe('inventory and repair of a corrupt CNI cache file on a real containerd'
     assert.equal(audit.entries.length, plan.steps.length);
     assert.ok(audit.entries.every((e) => e.actor === 'integration-test' && e.result === 'done'));
 
-    const again = await new RepairExecutor({ access, cri, audit, quarantineDir, actor: 'integration-test' }).execute(plan);
+    const again = await labExecutor(runtime.cri, audit).execute(plan);
     assert.ok(again.results.every((r) => r.outcome === 'already-done'), 'a finished plan re-runs as already-done');
   });
 
@@ -114,14 +73,14 @@ describe('inventory and repair of a corrupt CNI cache file on a real containerd'
       const file = cacheFilePath(lab.network, id, 'eth0');
       const content = state === 'truncated' ? fs.readFileSync(file).subarray(0, Math.floor(fs.statSync(file).size / 2)) : bytes;
       fs.writeFileSync(file, content);
-      assert.equal((await stopError(cri, id)).details, seedError(id, detail));
+      assert.equal((await stopError(runtime.cri, id)).details, seedError(id, detail));
       const inventory = await inspect();
       const finding = inventory.findings.find((f) => f.id === `cni-cache-corrupt:${path.basename(file)}`);
       assert.equal(finding?.severity, 'error');
       assert.equal(inventory.cniCache.find((e) => e.path.endsWith(path.basename(file)))?.state, state);
       fs.rmSync(file);
-      await cri.stopPodSandbox(id);
-      await cri.removePodSandbox(id);
+      await runtime.cri.stopPodSandbox(id);
+      await runtime.cri.removePodSandbox(id);
     });
   }
 
@@ -138,8 +97,8 @@ describe('inventory and repair of a corrupt CNI cache file on a real containerd'
       assert.ok(finding === undefined || finding.severity === 'info', `${path.basename(file)}: ${finding?.severity}`);
       assert.equal(finding?.repair, undefined);
     }
-    await cri.stopPodSandbox(id);
-    await cri.removePodSandbox(id);
+    await runtime.cri.stopPodSandbox(id);
+    await runtime.cri.removePodSandbox(id);
   });
 
   it('refuses a step whose file changed between plan and execution, and leaves the sandbox alone', async () => {
@@ -147,19 +106,17 @@ describe('inventory and repair of a corrupt CNI cache file on a real containerd'
     const id = await runSandbox({ name: 'changed', namespace: 'knd-inv' });
     const file = cacheFilePath(lab.network, id, 'eth0');
     fs.truncateSync(file, 0);
-    await stopError(cri, id);
+    await stopError(runtime.cri, id);
     const inventory = await inspect();
     const plan = planRepairs(inventory, [`cni-cache-corrupt:${path.basename(file)}`], { cniBinDir: lab.cniBinDir });
     fs.writeFileSync(file, 'garbage'); // someone else touched it meanwhile
 
-    const audit = new MemoryAuditSink();
-    const { access } = labNode();
-    const report = await new RepairExecutor({ access, cri, audit, quarantineDir: path.join(lab.labDir, 'quarantine'), actor: 'integration-test' }).execute(plan);
+    const report = await labExecutor(runtime.cri, new MemoryAuditSink()).execute(plan);
     assert.equal(report.ok, false);
     assert.equal(report.results[0]?.outcome, 'refused');
     assert.equal(report.results[0]?.reason, 'precondition-changed');
     assert.ok(report.results.slice(1).every((r) => r.outcome !== 'done'), 'nothing after a refused step acts on the sandbox');
     assert.equal(fs.readFileSync(file, 'utf8'), 'garbage', 'the file is untouched');
-    assert.equal((await cri.podSandboxStatus(id)).state, 'SANDBOX_NOTREADY', 'the sandbox is still there');
+    assert.equal((await runtime.cri.podSandboxStatus(id)).state, 'SANDBOX_NOTREADY', 'the sandbox is still there');
   });
 });

@@ -4,32 +4,13 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { isNotFound } from '../../src/core/cri/criError';
 import type { CriRuntime } from '../../src/core/cri/types';
-import { inspectNode } from '../../src/core/inventory/inspect';
 import type { Inventory } from '../../src/core/inventory/types';
-import { LocalNodeAccess } from '../../src/core/node/localNodeAccess';
 import { MemoryAuditSink } from '../../src/core/repair/audit';
-import { RepairExecutor } from '../../src/core/repair/executor';
-import { planRepairs } from '../../src/core/repair/planner';
 import type { ExecutionReport } from '../../src/core/repair/executor';
+import { planRepairs } from '../../src/core/repair/planner';
 import type { RepairPlan } from '../../src/core/repair/types';
-import {
-  cacheFilePath, cleanupAll, labCri, labEnv, removeSandboxUnderneath, requireLab, runExitedContainer, runSandbox,
-} from './support/lab';
-
-function access(): LocalNodeAccess {
-  return new LocalNodeAccess({ hostRoot: requireLab().hostRoot ?? '/' });
-}
-
-function inspect(cri: CriRuntime, perPodThreshold?: number): Promise<Inventory> {
-  const lab = requireLab();
-  return inspectNode(access(), cri, { cniCacheDir: lab.cniCacheDir, cniConfDir: lab.cniConfDir, endpoint: lab.endpoint, perPodThreshold });
-}
-
-/** host-local reservations (IP file names) held by a container ID. */
-function reservedIps(containerId: string): string[] {
-  const dir = requireLab().hostLocalDir;
-  return fs.readdirSync(dir).filter((name) => /^\d+\.\d+\.\d+\.\d+$/.test(name) && fs.readFileSync(path.join(dir, name), 'utf8').split('\n')[0].trim() === containerId);
-}
+import { cacheFilePath, cleanupAll, requireLab, runExitedContainer, runSandbox } from './support/lab';
+import { inspectLab, labExecutor, reservedIps, useLabRuntime } from './support/labNode';
 
 async function gone(cri: CriRuntime, sandboxId: string): Promise<boolean> {
   return cri.podSandboxStatus(sandboxId).then(() => false, (e: unknown) => isNotFound(e));
@@ -37,46 +18,37 @@ async function gone(cri: CriRuntime, sandboxId: string): Promise<boolean> {
 
 describe('repair on a real containerd node', function () {
   this.timeout(120_000);
-  let cri: CriRuntime;
+  const runtime = useLabRuntime();
   let quarantine: string;
   let audit: MemoryAuditSink;
 
-  const execute = (plan: RepairPlan): Promise<ExecutionReport> => new RepairExecutor({
-    access: access(), cri, audit, quarantineDir: quarantine, actor: 'test', timeoutMs: 30_000,
-  }).execute(plan);
+  // Cache paths as the lab's own directory, so plan objects compare with cacheFilePath().
+  const inspect = (perPodThreshold?: number): Promise<Inventory> => inspectLab(runtime.cri, { paths: 'host', perPodThreshold });
+  const execute = (plan: RepairPlan): Promise<ExecutionReport> =>
+    labExecutor(runtime.cri, audit, { quarantineDir: quarantine, actor: 'test', timeoutMs: 30_000 }).execute(plan);
   const plan = (inv: Inventory, ids: string[] | 'all'): RepairPlan => planRepairs(inv, ids, { cniBinDir: requireLab().cniBinDir, minAgeMs: 0 });
 
-  before(async function () {
-    if (!labEnv()) this.skip();
-    cri = labCri();
-    await cleanupAll();
-  });
   beforeEach(() => {
     quarantine = fs.mkdtempSync(path.join(os.tmpdir(), 'knd-quarantine-'));
     audit = new MemoryAuditSink();
   });
   afterEach(() => fs.rmSync(quarantine, { recursive: true, force: true }));
-  after(async () => {
-    if (!labEnv()) return;
-    await cleanupAll();
-    cri.close();
-  });
 
   it('repairs the seed failure: backs up and removes the empty file, removes the sandbox, releases its IP, and is idempotent', async () => {
     const id = await runSandbox({ name: 'rep-seed', namespace: 'knd-rep' });
     const file = cacheFilePath('cbr0', id, 'eth0');
     assert.equal(reservedIps(id).length, 1, 'host-local reserved an IP');
     fs.truncateSync(file, 0);
-    await cri.stopPodSandbox(id).catch(() => undefined); // fails as on the node; leaves it NotReady
+    await runtime.cri.stopPodSandbox(id).catch(() => undefined); // fails as on the node; leaves it NotReady
 
     const findingId = `cni-cache-corrupt:cbr0-${id}-eth0`;
-    const p = plan(await inspect(cri), [findingId]);
+    const p = plan(await inspect(), [findingId]);
     assert.deepEqual(p.steps.map((s) => s.action.kind), ['remove-cache-file', 'remove-sandbox']);
     assert.equal(p.steps[1].manualCommand, `crictl stopp ${id} && crictl rmp ${id}`);
     const report = await execute(p);
     assert.deepEqual(report.results.map((r) => r.outcome), ['done', 'done'], JSON.stringify(report.results));
     assert.equal(fs.existsSync(file), false);
-    assert.ok(await gone(cri, id), 'sandbox NOT_FOUND');
+    assert.ok(await gone(runtime.cri, id), 'sandbox NOT_FOUND');
     assert.deepEqual(reservedIps(id), [], 'IP released');
     const backup = report.results[0].backup;
     assert.ok(backup && fs.existsSync(backup.quarantinePath));
@@ -93,19 +65,19 @@ describe('repair on a real containerd node', function () {
     const id = await runSandbox({ name: 'rep-nul', namespace: 'knd-rep' });
     const file = cacheFilePath('cbr0', id, 'eth0');
     fs.writeFileSync(file, Buffer.alloc(1370));
-    await cri.stopPodSandbox(id).catch(() => undefined);
-    const report = await execute(plan(await inspect(cri), [`cni-cache-corrupt:cbr0-${id}-eth0`]));
+    await runtime.cri.stopPodSandbox(id).catch(() => undefined);
+    const report = await execute(plan(await inspect(), [`cni-cache-corrupt:cbr0-${id}-eth0`]));
     assert.ok(report.ok, JSON.stringify(report.results));
     assert.deepEqual(Buffer.from(audit.entries[0].backup?.contentBase64 ?? 'x', 'base64'), Buffer.alloc(1370));
-    assert.ok(await gone(cri, id));
+    assert.ok(await gone(runtime.cri, id));
   });
 
   it('refuses to act when the file changed between plan and execution, and skips the sandbox step', async () => {
     const id = await runSandbox({ name: 'rep-changed', namespace: 'knd-rep' });
     const file = cacheFilePath('cbr0', id, 'eth0');
     fs.truncateSync(file, 0);
-    await cri.stopPodSandbox(id).catch(() => undefined);
-    const p = plan(await inspect(cri), [`cni-cache-corrupt:cbr0-${id}-eth0`]);
+    await runtime.cri.stopPodSandbox(id).catch(() => undefined);
+    const p = plan(await inspect(), [`cni-cache-corrupt:cbr0-${id}-eth0`]);
     fs.writeFileSync(file, 'garbage');
     const report = await execute(p);
     assert.equal(report.ok, false);
@@ -113,7 +85,7 @@ describe('repair on a real containerd node', function () {
     assert.equal(report.results[0].reason, 'precondition-changed');
     assert.equal(report.results[1].outcome, 'skipped');
     assert.equal(fs.readFileSync(file, 'utf8'), 'garbage', 'the file was not touched');
-    assert.equal((await cri.podSandboxStatus(id)).state, 'SANDBOX_NOTREADY');
+    assert.equal((await runtime.cri.podSandboxStatus(id)).state, 'SANDBOX_NOTREADY');
     assert.deepEqual(audit.entries.map((e) => e.result), ['refused', 'skipped']);
   });
 
@@ -123,12 +95,10 @@ describe('repair on a real containerd node', function () {
     const job = await runExitedContainer(id, 'job', 0);
     const ips = reservedIps(id);
     assert.equal(ips.length, 1);
-    await removeSandboxUnderneath(id);
-    cri.close();
-    cri = labCri();
+    await runtime.removeSandboxUnderneath(id);
     assert.deepEqual(reservedIps(id), ips, 'the IP leaked');
 
-    const inv = await inspect(cri);
+    const inv = await inspect();
     const p = plan(inv, [`cni-cache-orphaned:cbr0-${id}-eth0`, `cni-cache-orphaned:cni-loopback-${id}-lo`, `runtime-object-missing:${job}`]);
     assert.deepEqual(p.steps.map((s) => s.action.kind), ['cni-del', 'remove-cache-file', 'cni-del', 'remove-cache-file', 'remove-container']);
     const report = await execute(p);
@@ -137,7 +107,7 @@ describe('repair on a real containerd node', function () {
     assert.deepEqual(reservedIps(id), [], 'the IP is released');
     assert.equal(fs.existsSync(cacheFilePath('cbr0', id, 'eth0')), false);
     assert.equal(fs.existsSync(cacheFilePath('cni-loopback', id, 'lo')), false);
-    const after = await inspect(cri);
+    const after = await inspect();
     assert.equal(after.findings.filter((f) => f.sandboxId === id).length, 0, JSON.stringify(after.findings));
   });
 
@@ -146,10 +116,10 @@ describe('repair on a real containerd node', function () {
     const ids: string[] = [];
     for (let i = 0; i < 3; i++) {
       const id = await runSandbox({ name: 'rep-prune', namespace: 'knd-rep', uid: `prune-${i}` });
-      await cri.stopPodSandbox(id);
+      await runtime.cri.stopPodSandbox(id);
       ids.push(id);
     }
-    const inv = await inspect(cri, 2);
+    const inv = await inspect(2);
     const prunePlan = planRepairs(inv, ['dead-objects-piling-up:knd-rep/rep-prune'], { minAgeMs: 0, keep: 1 });
     const newest = [...inv.sandboxes].filter((s) => ids.includes(s.id)).sort((a, b) => b.createdAtMs - a.createdAtMs)[0];
     assert.deepEqual(prunePlan.steps.map((s) => s.action.kind), ['remove-sandbox', 'remove-sandbox']);
@@ -157,7 +127,7 @@ describe('repair on a real containerd node', function () {
     assert.ok(prunePlan.notes.some((n) => n.includes('--maximum-dead-containers-per-container')));
     const report = await execute(prunePlan);
     assert.ok(report.ok, JSON.stringify(report.results));
-    const left = (await cri.listPodSandbox()).filter((s) => ids.includes(s.id)).map((s) => s.id);
+    const left = (await runtime.cri.listPodSandbox()).filter((s) => ids.includes(s.id)).map((s) => s.id);
     assert.deepEqual(left, [newest.id]);
   });
 });

@@ -5,46 +5,16 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { isNotFound } from '../../src/core/cri/criError';
-import type { CriRuntime } from '../../src/core/cri/types';
-import { inspectNode } from '../../src/core/inventory/inspect';
 import type { Inventory } from '../../src/core/inventory/types';
-import { LocalNodeAccess } from '../../src/core/node/localNodeAccess';
 import { MemoryAuditSink } from '../../src/core/repair/audit';
-import { RepairExecutor } from '../../src/core/repair/executor';
 import { planRepairs } from '../../src/core/repair/planner';
-import { cacheFilePath, cleanupAll, labCri, labEnv, removeSandboxUnderneath, requireLab, runExitedContainer, runSandbox } from './support/lab';
-
-function labAccess(): LocalNodeAccess {
-  const lab = requireLab();
-  return new LocalNodeAccess({ hostRoot: lab.hostRoot ?? '/', runPrefix: lab.mountNsPid ? ['nsenter', '-t', String(lab.mountNsPid), '-m', '--'] : [] });
-}
-
-/** host-local's reservations (`<dataDir>/<network>/<ip>` holding `<containerId>\n<ifname>`) held by one container. */
-function reservedIps(containerId: string): string[] {
-  const dir = requireLab().hostLocalDir;
-  return fs.readdirSync(dir).filter((name) => /^\d+\.\d+\.\d+\.\d+$/.test(name))
-    .filter((name) => fs.readFileSync(path.join(dir, name), 'utf8').split('\n')[0]?.trim() === containerId);
-}
+import { cacheFilePath, requireLab, runExitedContainer, runSandbox } from './support/lab';
+import { inspectLab, labExecutor, reservedIps, useLabRuntime } from './support/labNode';
 
 describe('repair of orphans left by a sandbox removed underneath a real containerd', function () {
   this.timeout(180_000);
-  let cri: CriRuntime;
-
-  before(async function () {
-    if (!labEnv()) this.skip();
-    cri = labCri();
-    await cleanupAll();
-  });
-  after(async () => {
-    if (!labEnv()) return;
-    await cleanupAll();
-    cri.close();
-  });
-
-  async function inspect(): Promise<Inventory> {
-    const lab = requireLab();
-    return inspectNode(labAccess(), cri, { cniCacheDir: lab.hostRoot ? '/var/lib/cni' : lab.cniCacheDir, cniConfDir: lab.cniConfDir, endpoint: lab.endpoint });
-  }
+  const runtime = useLabRuntime();
+  const inspect = (): Promise<Inventory> => inspectLab(runtime.cri, { paths: 'node' });
 
   it('releases the leaked IP with the CNI DEL from the cache file, removes the orphan container, and re-runs as already done', async () => {
     const lab = requireLab();
@@ -52,9 +22,7 @@ describe('repair of orphans left by a sandbox removed underneath a real containe
     const job = await runExitedContainer(id, 'job', 2);
     const eth0 = cacheFilePath(lab.network, id, 'eth0');
     assert.equal(reservedIps(id).length, 1, 'host-local reserved one IP for the sandbox');
-    await removeSandboxUnderneath(id);
-    cri.close();
-    cri = labCri();
+    await runtime.removeSandboxUnderneath(id);
 
     const inventory = await inspect();
     const wanted = [`cni-cache-orphaned:${path.basename(eth0)}`, `cni-cache-orphaned:cni-loopback-${id}-lo`, `runtime-object-missing:${job}`];
@@ -67,12 +35,12 @@ describe('repair of orphans left by a sandbox removed underneath a real containe
     assert.match(del?.manualCommand ?? '', /CNI_COMMAND=DEL/);
 
     const audit = new MemoryAuditSink();
-    const executor = new RepairExecutor({ access: labAccess(), cri, audit, quarantineDir: path.join(lab.labDir, 'quarantine'), actor: 'integration-test' });
+    const executor = labExecutor(runtime.cri, audit);
     const report = await executor.execute(plan);
     assert.ok(report.ok, JSON.stringify(report.results, null, 1));
     assert.deepEqual(reservedIps(id), [], 'host-local released the IP');
     assert.equal(fs.existsSync(eth0), false, 'the cache file is gone');
-    await assert.rejects(cri.containerStatus(job), (e: unknown) => isNotFound(e));
+    await assert.rejects(runtime.cri.containerStatus(job), (e: unknown) => isNotFound(e));
     assert.ok(report.results.filter((r) => r.backup).length >= 1, 'the cache files were backed up before removal');
     assert.ok(audit.entries.every((e) => e.result === 'done'));
 

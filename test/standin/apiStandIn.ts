@@ -36,6 +36,8 @@ export interface StandInOptions {
 interface PodState {
   pod: Json & { metadata: Json & { name: string; namespace: string; labels?: Record<string, string> }; spec: Json; status: Json };
   mounts: { mountPath: string; real: string }[];
+  /** The pod's emptyDir volumes (removed with the pod). */
+  emptyDirs: string[];
   execs: Set<ChildProcess>;
   sockets: Set<WebSocket>;
   timers: NodeJS.Timeout[];
@@ -54,7 +56,7 @@ export class ApiStandIn {
   readonly nodes: Json[] = [];
   readonly pods = new Map<string, PodState>();
   /** Counters for tests and benches. */
-  readonly stats = { requests: 0, execs: 0, nodePages: 0 };
+  readonly stats = { requests: 0, execs: 0, v4Execs: 0, nodePages: 0 };
   private readonly server: http.Server;
   private readonly wss: WebSocketServer;
   private readonly scratch: string;
@@ -109,6 +111,11 @@ export class ApiStandIn {
   deleteFromOutside(namespace: string, name: string): void {
     const state = this.pods.get(`${namespace}/${name}`);
     if (state) this.remove(state);
+  }
+
+  /** Where a pod's volume mounted at `mountPath` lives on this machine (hostPath: the mapped dir; emptyDir: its own dir). */
+  podMountDir(namespace: string, name: string, mountPath: string): string | undefined {
+    return this.pods.get(`${namespace}/${name}`)?.mounts.find((m) => m.mountPath === mountPath)?.real;
   }
 
   /** Evicts a pod: phase Failed, reason Evicted, processes killed. */
@@ -264,12 +271,20 @@ export class ApiStandIn {
       this.send(res, 403, statusBody(403, 'Forbidden', `pods "${meta.name}" is forbidden: violates PodSecurity "${level}:latest": ${violations.join(', ')}`, { name: meta.name, kind: 'pods' }));
       return;
     }
-    const spec = stored.spec as { volumes?: { name: string; hostPath?: { path: string } }[]; containers: { image: string; volumeMounts?: { name: string; mountPath: string }[] }[]; activeDeadlineSeconds?: number };
+    const spec = stored.spec as { volumes?: { name: string; hostPath?: { path: string }; emptyDir?: object }[]; containers: { image: string; volumeMounts?: { name: string; mountPath: string }[] }[]; activeDeadlineSeconds?: number };
     const volumes = new Map((spec.volumes ?? []).filter((v) => v.hostPath).map((v) => [v.name, this.realDir(v.hostPath!.path)]));
+    // emptyDir: a fresh directory per pod and volume, created now (its mtime is the pod's start, as on a node).
+    const emptyDirs: string[] = [];
+    for (const volume of spec.volumes ?? []) {
+      if (!volume.emptyDir) continue;
+      const dir = fs.mkdtempSync(path.join(this.scratch, `emptydir-${volume.name.replace(/[^a-z0-9-]/g, '')}-`));
+      emptyDirs.push(dir);
+      volumes.set(volume.name, dir);
+    }
     const state: PodState = {
       pod: stored,
       mounts: (spec.containers[0].volumeMounts ?? []).filter((m) => volumes.has(m.name)).map((m) => ({ mountPath: m.mountPath, real: volumes.get(m.name)! })).sort((a, b) => b.mountPath.length - a.mountPath.length),
-      execs: new Set(), sockets: new Set(), timers: [],
+      emptyDirs, execs: new Set(), sockets: new Set(), timers: [],
     };
     this.pods.set(`${namespace}/${meta.name}`, state);
     const image = spec.containers[0].image;
@@ -307,6 +322,7 @@ export class ApiStandIn {
   private remove(state: PodState): void {
     this.kill(state);
     this.pods.delete(`${state.pod.metadata.namespace}/${state.pod.metadata.name}`);
+    for (const dir of state.emptyDirs) fs.rmSync(dir, { recursive: true, force: true });
   }
 
   /** Pod mount points in argv → the mapped directories (also after `:` or `=`, as in `UNIX-CONNECT:/host/...`). */
@@ -347,6 +363,7 @@ export class ApiStandIn {
   private exec(ws: WebSocket, state: PodState, argv: string[], wantStdin: boolean): void {
     this.stats.execs += 1;
     const v5 = ws.protocol === 'v5.channel.k8s.io';
+    if (!v5) this.stats.v4Execs += 1;
     const mapped = this.mapArgv(state, argv);
     const child = spawn(mapped[0], mapped.slice(1), { stdio: ['pipe', 'pipe', 'pipe'] });
     state.execs.add(child);

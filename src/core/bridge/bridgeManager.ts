@@ -4,11 +4,12 @@ import { NodeDoctorError, throwIfAborted } from '../errors';
 import type { RunResult } from '../node/nodeAccess';
 import { ApiError } from '../cluster/kubeApi';
 import type { KubeApi } from '../cluster/kubeApi';
-import { requireBridgeAccess } from '../cluster/rbac';
+import { checkAccess, describeCheck, requireBridgeAccess } from '../cluster/rbac';
 import { ExecInterruptedError, execInPod, relayThroughPod } from './podExec';
 import type { ExecOptions, PodRef } from './podExec';
 import {
-  ANNOTATION_NODE, BRIDGE_CONTAINER, BRIDGE_SELECTOR, DEFAULT_BRIDGE_IMAGE, LABEL_SESSION, bridgePodManifest, bridgePodName, planMounts,
+  ANNOTATION_CLIENT, ANNOTATION_CREATED, ANNOTATION_HEARTBEAT, ANNOTATION_NODE, BRIDGE_CONTAINER, BRIDGE_SELECTOR, DEFAULT_BRIDGE_IMAGE, HEARTBEAT_FILE,
+  LABEL_SESSION, STATE_DIR, bridgePodManifest, bridgePodName, planMounts,
 } from './podSpec';
 import type { BridgeMount, BridgeProfile, MountPlanOptions } from './podSpec';
 
@@ -21,6 +22,11 @@ export interface BridgeOptions extends MountPlanOptions {
   readonly activeDeadlineSeconds?: number;
   /** Delete a node's pod after this long unused (default 5 min). */
   readonly idleTimeoutMs?: number;
+  /**
+   * How often this client touches the heartbeat file in each pod it holds (default 60 s). Another client's cleanup
+   * treats a pod whose heartbeat is three intervals old as left over by a client that went away.
+   */
+  readonly heartbeatIntervalMs?: number;
   /** Pending longer than this is an error (default 120 s; image pulls count). */
   readonly startTimeoutMs?: number;
   readonly pollIntervalMs?: number;
@@ -33,7 +39,8 @@ export interface BridgeOptions extends MountPlanOptions {
 }
 
 interface WirePod {
-  metadata?: { name?: string; deletionTimestamp?: string; labels?: Record<string, string>; annotations?: Record<string, string> };
+  metadata?: { name?: string; creationTimestamp?: string; deletionTimestamp?: string; labels?: Record<string, string>; annotations?: Record<string, string> };
+  spec?: { activeDeadlineSeconds?: number };
   status?: {
     phase?: string;
     reason?: string;
@@ -50,6 +57,58 @@ interface NodeBridge {
   readonly node: string;
   inflight: number;
   idleTimer?: NodeJS.Timeout;
+  heartbeat?: NodeJS.Timeout;
+}
+
+/** A bridge pod no live client uses, as found by `sweepLeftovers`. */
+export interface LeftoverPod {
+  readonly name: string;
+  readonly node: string;
+  readonly session: string;
+  readonly client: string;
+  /**
+   * `finished`: Failed or Succeeded (deadline passed, evicted); `expired`: older than its activeDeadlineSeconds;
+   * `abandoned`: still not running long after any client stops waiting; `stale`: its client stopped the heartbeat.
+   */
+  readonly reason: 'finished' | 'expired' | 'abandoned' | 'stale';
+  readonly detail: string;
+  /** Whether it was deleted (false in a dry run, or when the delete failed). */
+  readonly deleted: boolean;
+}
+
+/** A bridge pod of another client that is kept (in use, starting, or not checkable). */
+export interface KeptPod {
+  readonly name: string;
+  readonly node: string;
+  readonly session: string;
+  readonly client: string;
+  readonly detail: string;
+}
+
+export interface SweepReport {
+  readonly leftovers: readonly LeftoverPod[];
+  readonly kept: readonly KeptPod[];
+}
+
+export interface SweepOptions {
+  readonly dryRun?: boolean;
+  readonly signal?: AbortSignal;
+  /** Heartbeat age that counts as "client gone" (default: three of the pod's own heartbeat intervals). */
+  readonly staleAfterMs?: number;
+}
+
+/** Prints the pod's clock, then the mtimes of the state dir (pod start) and of the heartbeat file (when present). */
+export const PROBE_SCRIPT = 'date +%s; stat -c %Y "$1" "$1/heartbeat" 2>/dev/null; exit 0';
+/** A client waits for its pod to start for 120 s by default; a pod Pending far longer has been given up. */
+const ABANDONED_AFTER_MS = 10 * 60_000;
+const PROBE_CONCURRENCY = 8;
+
+/** `42 s`, `12 min`, `3 h`. */
+function formatDuration(ms: number): string {
+  const s = Math.round(ms / 1000);
+  if (s < 120) return `${s} s`;
+  if (s < 7200) return `${Math.round(s / 60)} min`;
+  return `${Math.round(s / 3600)} h`;
 }
 
 function sleep(ms: number, signal?: AbortSignal): Promise<void> {
@@ -116,6 +175,7 @@ export class BridgeManager {
     const manifest = bridgePodManifest({
       name, namespace: this.namespace, node, image: this.options.image ?? DEFAULT_BRIDGE_IMAGE, profile: this.profile, mounts: this.mounts,
       sessionId: this.sessionId, client: this.options.client ?? 'cli', activeDeadlineSeconds: deadline, createdAt: new Date(),
+      heartbeatSeconds: Math.max(1, Math.round(this.heartbeatMs / 1000)),
     });
     this.log(`creating bridge pod ${this.namespace}/${name} on node ${node} (${this.profile})`);
     try {
@@ -138,7 +198,24 @@ export class BridgeManager {
       throw error;
     }
     this.log(`bridge pod ${this.namespace}/${name} is running`);
-    return { pod, node, inflight: 0 };
+    const bridge: NodeBridge = { pod, node, inflight: 0 };
+    // The state dir's own mtime (pod start) is the first beat; then one `touch` per interval while this client holds the pod.
+    bridge.heartbeat = setInterval(() => void this.beat(bridge), this.heartbeatMs);
+    bridge.heartbeat.unref();
+    return bridge;
+  }
+
+  private get heartbeatMs(): number {
+    return this.options.heartbeatIntervalMs ?? 60_000;
+  }
+
+  private async beat(bridge: NodeBridge): Promise<void> {
+    try {
+      const result = await execInPod(this.api.kubeConfig, bridge.pod, ['touch', HEARTBEAT_FILE], { timeoutMs: 10_000 });
+      if (result.exitCode !== 0) this.log(`heartbeat in ${bridge.pod.name} failed: ${result.stderr.toString('utf8').trim().split('\n')[0]}`);
+    } catch (error) {
+      this.log(`heartbeat in ${bridge.pod.name} failed: ${error instanceof Error ? error.message : String(error)}`);
+    }
   }
 
   private async waitRunning(pod: PodRef, node: string, signal?: AbortSignal): Promise<void> {
@@ -181,12 +258,16 @@ export class BridgeManager {
     }
   }
 
-  private async deletePod(name: string): Promise<void> {
+  /** Deletes a pod now; true when it is gone (deleted, or already absent). */
+  private async deletePod(name: string): Promise<boolean> {
     try {
       await this.api.request({ method: 'DELETE', path: this.podsPath(name), query: { gracePeriodSeconds: 0 }, timeoutMs: 10_000 });
       this.log(`deleted bridge pod ${this.namespace}/${name}`);
+      return true;
     } catch (error) {
-      if (!(error instanceof ApiError && error.httpStatus === 404)) this.log(`could not delete bridge pod ${this.namespace}/${name}: ${error instanceof Error ? error.message : String(error)}`);
+      if (error instanceof ApiError && error.httpStatus === 404) return true;
+      this.log(`could not delete bridge pod ${this.namespace}/${name}: ${error instanceof Error ? error.message : String(error)}`);
+      return false;
     }
   }
 
@@ -279,21 +360,34 @@ export class BridgeManager {
     this.bridges.delete(node);
     if (!bridge) return;
     if (bridge.idleTimer) clearTimeout(bridge.idleTimer);
+    if (bridge.heartbeat) clearInterval(bridge.heartbeat);
     this.log(`removing bridge pod ${bridge.pod.name} (${why})`);
     await this.deletePod(bridge.pod.name);
   }
 
   /**
-   * Finds bridge pods (by label) that this session does not use: left over by a client that died, or another session's.
-   * Deletes them unless `dryRun`; returns their names.
+   * Bridge pods (by label) left over by clients that went away: names of those deleted (or, with `dryRun`, to delete).
+   * The rule is `sweepLeftovers`'s; pods of live clients, this one included, are kept.
    */
-  async cleanupLeftovers(options: { dryRun?: boolean; signal?: AbortSignal } = {}): Promise<string[]> {
+  async cleanupLeftovers(options: SweepOptions = {}): Promise<string[]> {
+    return (await this.sweepLeftovers(options)).leftovers.map((p) => p.name);
+  }
+
+  /**
+   * Reviews every bridge pod in the namespace (label selector, page by page) that this manager does not use, and deletes
+   * (unless `dryRun`) those no live client uses: finished (Failed/Succeeded: deadline passed, evicted), older than their
+   * own activeDeadlineSeconds, Pending for more than 10 minutes, or Running with a heartbeat older than three of the
+   * owner's intervals (read in the pod: the pod's clock against the mtimes of its state dir and heartbeat file).
+   * A pod whose heartbeat cannot be read is kept and reported. Needs list and delete pods and create pods/exec.
+   */
+  async sweepLeftovers(options: SweepOptions = {}): Promise<SweepReport> {
+    await this.checkSweepAccess(options.signal);
     const live = new Set<string>();
     for (const node of this.bridges.keys()) {
       const bridge = await this.settled(node);
       if (bridge) live.add(bridge.pod.name);
     }
-    const found: string[] = [];
+    const candidates: WirePod[] = [];
     let token: string | undefined;
     do {
       const page = await this.api.request<{ items?: WirePod[]; metadata?: { continue?: string } }>({
@@ -301,12 +395,85 @@ export class BridgeManager {
       });
       for (const pod of page.items ?? []) {
         const name = pod.metadata?.name;
-        if (name && !live.has(name)) found.push(name);
+        if (name && !live.has(name) && !pod.metadata?.deletionTimestamp) candidates.push(pod);
       }
       token = page.metadata?.continue || undefined;
     } while (token);
-    if (!options.dryRun) await Promise.all(found.map((name) => this.deletePod(name)));
-    return found;
+    const verdicts: { pod: WirePod; reason?: LeftoverPod['reason']; detail: string }[] = new Array(candidates.length);
+    let next = 0;
+    const worker = async (): Promise<void> => {
+      while (next < candidates.length) {
+        throwIfAborted(options.signal);
+        const index = next++;
+        verdicts[index] = { pod: candidates[index], ...(await this.judge(candidates[index], options)) };
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(PROBE_CONCURRENCY, candidates.length) }, worker));
+    const leftovers: LeftoverPod[] = [];
+    const kept: KeptPod[] = [];
+    await Promise.all(verdicts.map(async ({ pod, reason, detail }) => {
+      const who = {
+        name: pod.metadata?.name ?? '', node: pod.metadata?.annotations?.[ANNOTATION_NODE] ?? '',
+        session: pod.metadata?.labels?.[LABEL_SESSION] ?? '', client: pod.metadata?.annotations?.[ANNOTATION_CLIENT] ?? '',
+      };
+      if (reason === undefined) { kept.push({ ...who, detail }); return; }
+      const deleted = options.dryRun ? false : await this.deletePod(who.name);
+      leftovers.push({ ...who, reason, detail, deleted });
+    }));
+    const byName = (a: { name: string }, b: { name: string }): number => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
+    return { leftovers: leftovers.sort(byName), kept: kept.sort(byName) };
+  }
+
+  private async checkSweepAccess(signal?: AbortSignal): Promise<void> {
+    const report = await checkAccess(this.api, [
+      { verb: 'list', resource: 'pods', namespace: this.namespace },
+      { verb: 'delete', resource: 'pods', namespace: this.namespace },
+      { verb: 'create', resource: 'pods', subresource: 'exec', namespace: this.namespace },
+    ], signal);
+    if (report.denied.length > 0) {
+      throw new NodeDoctorError('forbidden', `RBAC in context "${this.api.context}" does not allow ${report.denied.map(describeCheck).join(', ')}.`, {
+        cluster: this.api.context, hint: 'Bind the kube-node-doctor Role from the README to your user.',
+      });
+    }
+  }
+
+  /** Why a pod of another client is left over (reason set), or why it is kept. */
+  private async judge(pod: WirePod, options: SweepOptions): Promise<{ reason?: LeftoverPod['reason']; detail: string }> {
+    const phase = pod.status?.phase;
+    if (phase === 'Failed' || phase === 'Succeeded') {
+      return { reason: 'finished', detail: `${phase}${pod.status?.reason ? ` (${pod.status.reason})` : ''}` };
+    }
+    const createdText = pod.metadata?.creationTimestamp ?? pod.metadata?.annotations?.[ANNOTATION_CREATED];
+    const created = createdText ? Date.parse(createdText) : NaN;
+    const age = Number.isNaN(created) ? undefined : Date.now() - created;
+    const deadline = pod.spec?.activeDeadlineSeconds;
+    if (age !== undefined && deadline !== undefined && age > deadline * 1000) {
+      return { reason: 'expired', detail: `created ${formatDuration(age)} ago, past its ${deadline} s deadline` };
+    }
+    if (phase !== 'Running') {
+      if (age !== undefined && age > ABANDONED_AFTER_MS) return { reason: 'abandoned', detail: `${phase ?? 'no phase'} for ${formatDuration(age)}` };
+      return { detail: `${phase ?? 'no phase'}, created ${age === undefined ? 'at an unknown time' : `${formatDuration(age)} ago`}` };
+    }
+    const interval = Number(pod.metadata?.annotations?.[ANNOTATION_HEARTBEAT] ?? 60);
+    const staleAfter = options.staleAfterMs ?? 3 * (Number.isFinite(interval) && interval > 0 ? interval : 60) * 1000;
+    const ref: PodRef = { namespace: this.namespace, name: pod.metadata?.name ?? '', container: BRIDGE_CONTAINER };
+    let probe: RunResult;
+    try {
+      probe = await execInPod(this.api.kubeConfig, ref, ['sh', '-c', PROBE_SCRIPT, 'knd-alive', STATE_DIR], { timeoutMs: 10_000, signal: options.signal });
+    } catch (error) {
+      if (error instanceof NodeDoctorError && error.reason === 'cancelled') throw error;
+      return { detail: `heartbeat not readable (${error instanceof Error ? error.message : String(error)})` };
+    }
+    const [now, ...stamps] = probe.stdout.toString('utf8').split('\n').filter((l) => /^\d+$/.test(l.trim())).map(Number);
+    if (now === undefined) return { detail: `heartbeat not readable (exit code ${probe.exitCode})` };
+    if (stamps.length === 0) {
+      // No state dir: a pod from a version without heartbeat; judge by age alone.
+      if (age !== undefined && age > staleAfter) return { reason: 'stale', detail: `no heartbeat, created ${formatDuration(age)} ago` };
+      return { detail: `no heartbeat yet, created ${age === undefined ? 'at an unknown time' : `${formatDuration(age)} ago`}` };
+    }
+    const quiet = Math.max(0, now - Math.max(...stamps)) * 1000;
+    if (quiet > staleAfter) return { reason: 'stale', detail: `last heartbeat ${formatDuration(quiet)} ago` };
+    return { detail: `in use (last heartbeat ${formatDuration(quiet)} ago)` };
   }
 
   /** Pods of this session (label `kube-node-doctor.io/session`), by node annotation. */

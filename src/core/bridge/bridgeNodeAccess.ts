@@ -10,6 +10,7 @@ import type { CriEndpointLease, FileEntry, NodeAccess, RunOptions, RunResult } f
 import type { ExecOptions } from './podExec';
 import { podPathFor } from './podSpec';
 import type { BridgeMount, BridgeProfile } from './podSpec';
+import { parseTar } from './tarStream';
 
 /** How commands reach the bridge pod (the manager in production; anything that runs argv in tests). */
 export interface BridgeExecutor {
@@ -31,8 +32,37 @@ export interface BridgeNodeAccessOptions {
 const STAT_FORMAT = '%f\t%s\t%Y\t%n';
 const S_IFMT = 0o170000;
 
+/**
+ * Bulk read, one exec per batch: in directory $1, the names arriving on stdin (`./name` NUL-terminated, exactly $4
+ * bytes, so no end-of-stdin is needed) that are regular files (not symlinks, not directories) under $2 bytes go into
+ * one tar stream, cut at $3 bytes so an exec never carries more than that; what was cut is asked for again. The names
+ * travel on stdin, not in argv: argv is part of the exec URL, which API servers and proxies cap (Node's HTTP server at
+ * 16 KiB, nginx at 8 KiB by default). Exit code 3: the directory is not there.
+ */
+export const READ_SCRIPT = 'cd -- "$1" 2>/dev/null || exit 3; limit=$2 cap=$3; head -c "$4" | xargs -r -0 sh -c \'exec find "$@" -maxdepth 0 -type f -size -"$0"c -exec tar -c -f - -- {} +\' "$limit" | head -c "$cap"';
+/**
+ * Write without needing end-of-stdin (the v4 exec protocol cannot signal it): exactly $1 bytes to $2, size checked, mode $3.
+ */
+export const WRITE_SCRIPT = 'head -c "$1" > "$2" || exit 1; n=$(stat -c %s "$2") || exit 1; [ "$n" = "$1" ] || { echo "short write: $n of $1 bytes" >&2; exit 1; }; chmod "$3" "$2"';
+/** Gives a command exactly $1 bytes of stdin followed by end-of-file, on v4 as on v5: $1 = byte count, then the argv. */
+export const STDIN_SCRIPT = 'n=$1; shift; head -c "$n" | "$@"';
+/** Names per bulk-read exec (bounds the memory one exec's answer may take, with the output cap). */
+const READ_BATCH_FILES = 500;
+
+/** Whether a tool's message names `/<name>` as a whole path component (`find: '/host/x/<name>': No such file…`). */
+function mentions(line: string, name: string): boolean {
+  let from = 0;
+  for (;;) {
+    const at = line.indexOf(`/${name}`, from);
+    if (at < 0) return false;
+    const after = line.charAt(at + name.length + 1);
+    if (after === '' || /[\s'"\u2018\u2019:]/.test(after)) return true;
+    from = at + 1;
+  }
+}
+
 function classify(stderr: string): 'missing' | 'denied' | 'other' {
-  if (/No such file or directory|Not a directory/.test(stderr)) return 'missing';
+  if (/No such file or directory|Not a directory|Directory nonexistent|nonexistent directory/i.test(stderr)) return 'missing';
   if (/Permission denied|Operation not permitted|Read-only file system/.test(stderr)) return 'denied';
   return 'other';
 }
@@ -40,8 +70,10 @@ function classify(stderr: string): 'missing' | 'denied' | 'other' {
 /**
  * NodeAccess through a bridge pod: every file operation is one argv exec'd in the pod, on the node's directories
  * mounted under `/host`; the CRI socket is reached through a local unix socket whose each connection is carried by
- * `socat - UNIX-CONNECT:/host/<socket>` in the pod. Tools relied on in the image: sleep, stat, find, head, tee, chmod,
- * ln, mv, rm, mkdir, socat (and env, nsenter for `run` in the host-pid profile).
+ * `socat - UNIX-CONNECT:/host/<socket>` in the pod. Where a pipeline or a redirection is needed, the argv is `sh -c` with a
+ * fixed script from this file and every path as a positional argument (never interpolated into the script).
+ * Tools relied on in the image: sh, sleep, stat, find, tar, head, chmod, ln, mv, rm, mkdir, touch, date, socat
+ * (and env, nsenter for `run` in the host-pid profile) — all in busybox except socat.
  */
 export class BridgeNodeAccess implements NodeAccess {
   readonly description: string;
@@ -130,14 +162,98 @@ export class BridgeNodeAccess implements NodeAccess {
     return result.stdout;
   }
 
+  /**
+   * Many small files of one directory in one exec per batch (a `find … -exec tar` stream, see READ_SCRIPT). Like the
+   * local implementation, a file that is missing, not a regular file (symlinks are not followed), larger than `maxBytes`
+   * or that failed or changed while being read maps to undefined; a failure of the tools themselves throws.
+   */
+  async readSmallFiles(dir: string, names: readonly string[], maxBytes: number, signal?: AbortSignal): Promise<(Buffer | undefined)[]> {
+    const out: (Buffer | undefined)[] = new Array(names.length).fill(undefined);
+    if (names.length === 0) return out;
+    for (const name of names) {
+      if (name.includes('/') || name.includes('\0') || name === '.' || name === '..' || name === '') {
+        throw new NodeDoctorError('bad-input', `"${name.slice(0, 200)}" is not a file name.`);
+      }
+    }
+    const podDir = this.require(dir).replace(/\/+$/, '');
+    const wanted = new Map<string, number[]>();
+    names.forEach((name, index) => {
+      const at = wanted.get(name);
+      if (at) at.push(index);
+      else wanted.set(name, [index]);
+    });
+    const distinct = [...wanted.keys()];
+    for (let start = 0; start < distinct.length; start += READ_BATCH_FILES) {
+      const read = await this.readBatch(dir, podDir, distinct.slice(start, start + READ_BATCH_FILES), maxBytes, signal);
+      if (read === undefined) break; // the directory is not there: nothing in it can be read
+      for (const [name, data] of read) for (const index of wanted.get(name) ?? []) out[index] = data;
+    }
+    return out;
+  }
+
+  /**
+   * One batch (distinct names), re-asking for whatever the output cap cut off; names not returned were not readable.
+   * Undefined when the directory does not exist.
+   */
+  private async readBatch(dir: string, podDir: string, names: readonly string[], maxBytes: number, signal?: AbortSignal): Promise<Map<string, Buffer> | undefined> {
+    const found = new Map<string, Buffer>();
+    const cap = Math.max(16 * 1024 * 1024, 2 * (maxBytes + 64 * 1024));
+    let start = 0;
+    while (start < names.length) {
+      const part = names.slice(start);
+      const position = new Map(part.map((name, i) => [name, i]));
+      const list = Buffer.from(part.map((name) => `./${name}\0`).join(''), 'utf8');
+      const result = await this.executor.exec(
+        ['sh', '-c', READ_SCRIPT, 'knd-read', podDir, String(maxBytes + 1), String(cap), String(list.length)],
+        { timeoutMs: this.timeoutMs, signal, stdin: list, maxOutputBytes: cap + 64 * 1024 },
+      );
+      if (result.exitCode === 3 && result.stdout.length === 0) return undefined;
+      const truncated = result.stdout.length >= cap;
+      const tainted = new Set<string>();
+      for (const line of result.stderr.toString('utf8').split('\n')) {
+        if (line.trim() === '' || /removing leading/i.test(line)) continue;
+        const named = part.filter((name) => mentions(line, name)).sort((a, b) => b.length - a.length)[0];
+        if (named !== undefined) tainted.add(named); // vanished, unreadable, or changed while read: like a local failed read
+        else if (!truncated) throw new NodeDoctorError('runtime-error', `Could not read files in ${dir} in the bridge pod: ${line.trim().slice(0, 300)}`);
+      }
+      if (result.exitCode !== 0 && !truncated) {
+        throw new NodeDoctorError('runtime-error', `Could not read files in ${dir} in the bridge pod (exit code ${result.exitCode}).`);
+      }
+      const parsed = parseTar(result.stdout);
+      if (!parsed.complete && !truncated) {
+        throw new NodeDoctorError('runtime-error', `The file stream from the bridge pod for ${dir} ended early (${result.stdout.length} bytes).`);
+      }
+      let last = -1;
+      for (const member of parsed.members) {
+        const name = member.path.replace(/\/+$/, '').split('/').pop() ?? '';
+        const at = position.get(name);
+        if (at === undefined) continue;
+        last = Math.max(last, at);
+        if (tainted.has(name)) continue;
+        if (member.type === '0' && member.data.length <= maxBytes) found.set(name, Buffer.from(member.data));
+        // A second name of an inode already archived is a hard link member pointing at the first one (same directory).
+        const target = member.type === '1' ? found.get(member.linkPath.split('/').pop() ?? '') : undefined;
+        if (target) found.set(name, target);
+      }
+      if (!truncated || parsed.complete) break;
+      // Cut at the cap: carry on after the last complete member. A member bigger than the cap can only be a file that
+      // grew past maxBytes after find chose it: it is skipped like any too-large file.
+      let next = last + 1;
+      const cut = parsed.cutOff ? position.get(parsed.cutOff.path.split('/').pop() ?? '') : undefined;
+      if (cut !== undefined && parsed.cutOff && parsed.cutOff.size > maxBytes) next = cut + 1;
+      if (next === 0) next = 1; // no progress at all: give up on the first name rather than loop
+      start += next;
+    }
+    return found;
+  }
+
   async writeFile(nodePath: string, data: Buffer, mode: number, signal?: AbortSignal): Promise<void> {
     const target = this.require(nodePath);
     const temp = `${target}.knd-${randomBytes(4).toString('hex')}`;
     try {
-      const written = await this.call(['tee', temp], signal, data);
+      // Exactly data.length bytes are read, so the write never waits for an end-of-stdin the v4 protocol cannot send.
+      const written = await this.call(['sh', '-c', WRITE_SCRIPT, 'knd-write', String(data.length), temp, (mode & 0o7777).toString(8)], signal, data);
       if (written.exitCode !== 0) throw this.failure('write', nodePath, written);
-      const chmod = await this.call(['chmod', (mode & 0o7777).toString(8), temp], signal);
-      if (chmod.exitCode !== 0) throw this.failure('write', nodePath, chmod);
       // A hard link fails when the target exists: the same no-overwrite guarantee as open(O_EXCL).
       const linked = await this.call(['ln', temp, target], signal);
       if (linked.exitCode !== 0) {
@@ -174,7 +290,9 @@ export class BridgeNodeAccess implements NodeAccess {
     }
     const env = Object.entries(options.env ?? {}).map(([k, v]) => `${k}=${v}`);
     const wrapped = ['nsenter', '-t', '1', '-m', '-u', '-i', '-n', '-p', '--', ...(env.length > 0 ? ['env', ...env] : []), ...argv];
-    return this.executor.exec(wrapped, { timeoutMs: options.timeoutMs, signal: options.signal, stdin: options.stdin });
+    if (options.stdin === undefined) return this.executor.exec(wrapped, { timeoutMs: options.timeoutMs, signal: options.signal });
+    // A CNI plugin reads its config until end-of-stdin: `head -c N |` supplies it on v4 too.
+    return this.executor.exec(['sh', '-c', STDIN_SCRIPT, 'knd-stdin', String(options.stdin.length), ...wrapped], { timeoutMs: options.timeoutMs, signal: options.signal, stdin: options.stdin });
   }
 
   /** A local unix socket (private temp dir) whose each connection is relayed by `socat` in the pod to the runtime socket. */

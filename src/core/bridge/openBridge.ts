@@ -29,6 +29,13 @@ export interface OpenBridgeOptions extends BridgeOptions, KubeconfigSourceOption
   readonly signal?: AbortSignal;
 }
 
+/** A manager for a kubeconfig context, without creating anything (for cleanup); the context must exist. */
+export async function openBridgeManager(options: Omit<OpenBridgeOptions, 'node'>): Promise<BridgeManager> {
+  const configs = await loadKubeconfigs(options);
+  const context = options.context ?? configs.currentContext ?? '';
+  return new BridgeManager(new KubeApi(context, configs.forContext(options.context), options.requestTimeoutMs ?? 10_000), options);
+}
+
 /**
  * Everything the CLI needs for `--context CTX --node NODE`: kubeconfig, RBAC preflight, the node's existence, and a running
  * bridge pod. The returned NodeAccess deletes the pod on dispose.

@@ -1,4 +1,4 @@
-import { Readable, Writable } from 'node:stream';
+import { PassThrough, Writable } from 'node:stream';
 import type { Duplex } from 'node:stream';
 import { NodeDoctorError } from '../errors';
 import type { RunResult } from '../node/nodeAccess';
@@ -14,6 +14,11 @@ export interface PodRef {
 export interface ExecOptions {
   readonly timeoutMs: number;
   readonly signal?: AbortSignal;
+  /**
+   * Sent on channel 0. Under `v5.channel.k8s.io` it is followed by the close signal (end-of-file for the command);
+   * `v4` has no way to say end-of-file (client-node would close the whole stream instead), so there stdin stays open:
+   * the command must stop reading by itself, e.g. `head -c N` with N = the length (see the scripts in bridgeNodeAccess).
+   */
   readonly stdin?: Buffer;
   /** Cap on what is kept of stdout and of stderr (default 32 MiB). */
   readonly maxOutputBytes?: number;
@@ -60,6 +65,8 @@ class Collector extends Writable {
   data(): Buffer { return Buffer.concat(this.chunks); }
 }
 
+const V5 = 'v5.channel.k8s.io';
+
 interface ExecSocket {
   close(): void;
   on(event: 'close', listener: () => void): unknown;
@@ -77,7 +84,12 @@ export async function execInPod(config: KubeConfigObject, pod: PodRef, argv: rea
   const max = options.maxOutputBytes ?? 32 * 1024 * 1024;
   const stdout = new Collector(max);
   const stderr = new Collector(max);
-  const stdin = options.stdin === undefined ? null : Readable.from([options.stdin]);
+  let stdin: PassThrough | null = null;
+  if (options.stdin !== undefined) {
+    stdin = new PassThrough();
+    // In frames of at most 64 KiB: one WebSocket message per chunk.
+    for (let at = 0; at < options.stdin.length; at += 64 * 1024) stdin.write(options.stdin.subarray(at, at + 64 * 1024));
+  }
   return new Promise<RunResult>((resolve, reject) => {
     let socket: ExecSocket | undefined;
     let settled = false;
@@ -106,6 +118,8 @@ export async function execInPod(config: KubeConfigObject, pod: PodRef, argv: rea
       .then((ws) => {
         socket = ws as unknown as ExecSocket;
         if (settled) { socket.close(); return; }
+        // Only v5 can half-close stdin; ending the stream under v4 would make client-node close the socket mid-command.
+        if (socket.protocol === V5) stdin?.end();
         socket.on('close', () => finish(() => reject(new ExecInterruptedError(`The exec stream of ${argv[0]} in pod ${pod.namespace}/${pod.name} ended without an exit status.`))));
       })
       .catch((error: unknown) => finish(() => reject(new ExecInterruptedError(`Could not open an exec stream to pod ${pod.namespace}/${pod.name}: ${error instanceof Error ? error.message : 'connection failed'}.`, error))));

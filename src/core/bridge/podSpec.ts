@@ -10,7 +10,7 @@ import { NodeDoctorError } from '../errors';
  */
 export type BridgeProfile = 'least-privilege' | 'host-pid';
 
-/** The public default: Alpine (busybox `sleep stat find head tee chmod ln mv rm mkdir env nsenter`) plus `socat` for the CRI relay. */
+/** The public default: Alpine (busybox `sh sleep stat find tar head chmod ln mv rm mkdir touch date env nsenter`) plus `socat` for the CRI relay. */
 export const DEFAULT_BRIDGE_IMAGE = 'docker.io/alpine/socat:1.8.0.3';
 export const BRIDGE_CONTAINER = 'bridge';
 /** Where node directories appear inside the pod: node `/var/lib/cni` is `/host/var/lib/cni`. */
@@ -23,6 +23,12 @@ export const ANNOTATION_NODE = 'kube-node-doctor.io/node';
 export const ANNOTATION_CREATED = 'kube-node-doctor.io/created-at';
 export const ANNOTATION_PROFILE = 'kube-node-doctor.io/profile';
 export const ANNOTATION_CLIENT = 'kube-node-doctor.io/client';
+/** How often the owning client touches the pod's heartbeat file, in seconds (so any other client can judge staleness). */
+export const ANNOTATION_HEARTBEAT = 'kube-node-doctor.io/heartbeat-seconds';
+/** A small in-memory emptyDir in the pod; the owning client touches `heartbeat` in it while it holds the pod. */
+export const STATE_DIR = '/run/kube-node-doctor';
+export const HEARTBEAT_FILE = `${STATE_DIR}/heartbeat`;
+const STATE_VOLUME = 'knd-state';
 export const MANAGED_BY = 'kube-node-doctor';
 export const COMPONENT = 'node-bridge';
 /** Selects every bridge pod this tool ever created (any session). */
@@ -103,6 +109,8 @@ export interface PodSpecInput {
   readonly client: string;
   readonly activeDeadlineSeconds: number;
   readonly createdAt: Date;
+  /** Heartbeat interval of the owning client (default 60). */
+  readonly heartbeatSeconds?: number;
 }
 
 function volumeName(index: number, hostPath: string): string {
@@ -131,6 +139,7 @@ export function bridgePodManifest(input: PodSpecInput): Record<string, unknown> 
         [ANNOTATION_CREATED]: input.createdAt.toISOString(),
         [ANNOTATION_PROFILE]: input.profile,
         [ANNOTATION_CLIENT]: input.client,
+        [ANNOTATION_HEARTBEAT]: String(input.heartbeatSeconds ?? 60),
       },
     },
     spec: {
@@ -155,9 +164,15 @@ export function bridgePodManifest(input: PodSpecInput): Record<string, unknown> 
             privileged: false, runAsUser: 0, allowPrivilegeEscalation: false, readOnlyRootFilesystem: true,
             capabilities: { drop: ['ALL'] }, seccompProfile: { type: 'RuntimeDefault' },
           },
-        volumeMounts: input.mounts.map((m, i) => ({ name: volumeName(i, m.hostPath), mountPath: HOST_PREFIX + path.posix.normalize(m.hostPath), readOnly: m.readOnly })),
+        volumeMounts: [
+          ...input.mounts.map((m, i) => ({ name: volumeName(i, m.hostPath), mountPath: HOST_PREFIX + path.posix.normalize(m.hostPath), readOnly: m.readOnly })),
+          { name: STATE_VOLUME, mountPath: STATE_DIR },
+        ],
       }],
-      volumes: input.mounts.map((m, i) => ({ name: volumeName(i, m.hostPath), hostPath: { path: path.posix.normalize(m.hostPath), type: m.type } })),
+      volumes: [
+        ...input.mounts.map((m, i) => ({ name: volumeName(i, m.hostPath), hostPath: { path: path.posix.normalize(m.hostPath), type: m.type } })),
+        { name: STATE_VOLUME, emptyDir: { medium: 'Memory', sizeLimit: '1Mi' } },
+      ],
     },
   };
 }

@@ -26,10 +26,12 @@ export interface NodeSummary {
   readonly taints: readonly NodeTaint[];
   readonly unschedulable: boolean;
   readonly internalIp?: string;
+  /** From `node-role.kubernetes.io/<role>` labels (and the older `kubernetes.io/role`), sorted; empty when none. */
+  readonly roles?: readonly string[];
 }
 
 interface WireNode {
-  metadata?: { name?: string; uid?: string };
+  metadata?: { name?: string; uid?: string; labels?: Record<string, string> };
   spec?: { taints?: NodeTaint[]; unschedulable?: boolean };
   status?: {
     conditions?: NodeCondition[];
@@ -55,6 +57,16 @@ export interface NodeList {
   readonly pages: number;
 }
 
+const ROLE_PREFIX = 'node-role.kubernetes.io/';
+
+function nodeRoles(labels: Readonly<Record<string, string>> | undefined): string[] {
+  const roles = new Set<string>();
+  for (const key of Object.keys(labels ?? {})) if (key.startsWith(ROLE_PREFIX) && key.length > ROLE_PREFIX.length) roles.add(key.slice(ROLE_PREFIX.length));
+  const legacy = labels?.['kubernetes.io/role'];
+  if (legacy) roles.add(legacy);
+  return [...roles].sort();
+}
+
 function toSummary(node: WireNode): NodeSummary {
   const conditions = (node.status?.conditions ?? []).map((c) => ({ type: c.type, status: c.status, reason: c.reason, message: c.message }));
   const ready = conditions.find((c) => c.type === 'Ready');
@@ -71,6 +83,7 @@ function toSummary(node: WireNode): NodeSummary {
     taints: (node.spec?.taints ?? []).map((t) => ({ key: t.key, value: t.value, effect: t.effect })),
     unschedulable: node.spec?.unschedulable === true,
     internalIp: node.status?.addresses?.find((a) => a.type === 'InternalIP')?.address,
+    roles: nodeRoles(node.metadata?.labels),
   };
 }
 

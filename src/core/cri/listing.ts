@@ -21,10 +21,21 @@ export interface Listed<T> {
   readonly notes: string[];
 }
 
+/**
+ * IDs given now, or fetched only when a split needs them: the single List call that normally answers then does not
+ * wait for the disk scan (or the sandbox list) that produces them.
+ */
+export type IdSource = readonly string[] | (() => Promise<readonly string[]>);
+
+async function idsOf(source: IdSource | undefined): Promise<readonly string[]> {
+  if (source === undefined) return [];
+  return typeof source === 'function' ? source() : source;
+}
+
 /** What is known from elsewhere (disk, the Kubernetes API) that lets the lists be split server-side. */
 export interface ListingHints {
   /** Sandbox IDs found on disk (CNI cache files, the runtime's sandbox directories). */
-  readonly sandboxIds?: readonly string[];
+  readonly sandboxIds?: IdSource;
   /** Pod namespaces known from the API server or from earlier answers. */
   readonly namespaces?: readonly string[];
   /** Pod UIDs known from the API server or from CNI cache files (`K8S_POD_UID`). */
@@ -96,7 +107,8 @@ export async function listAllSandboxes(cri: CriRuntime, hints: ListingHints = {}
 
   // A label split cannot prove it saw every namespace; per-ID lookups of what is on disk close the gap.
   const known = new Set(found.map((s) => s.id));
-  const unseen = (hints.sandboxIds ?? []).filter((id) => !known.has(id));
+  const diskIds = await idsOf(hints.sandboxIds);
+  const unseen = diskIds.filter((id) => !known.has(id));
   let lookedUp = 0;
   for (const id of unseen) {
     throwIfAborted(options.signal);
@@ -106,7 +118,7 @@ export async function listAllSandboxes(cri: CriRuntime, hints: ListingHints = {}
     else { complete = false; notes.push(`sandbox ${id} is too large to send on its own`); }
   }
   if (lookedUp > 0) notes.push(`looked up ${lookedUp} sandbox IDs found on disk one by one`);
-  if ((hints.sandboxIds ?? []).length === 0) {
+  if (diskIds.length === 0) {
     notes.push('no sandbox IDs from disk to cross-check: sandboxes of namespaces seen nowhere else may be missing');
     complete = false;
   }
@@ -114,7 +126,7 @@ export async function listAllSandboxes(cri: CriRuntime, hints: ListingHints = {}
 }
 
 /** Every container: in one answer when it fits, otherwise split by state, then by sandbox ID (server-side filters). */
-export async function listAllContainers(cri: CriRuntime, sandboxIds: readonly string[], options: CallOptions = {}): Promise<Listed<Container>> {
+export async function listAllContainers(cri: CriRuntime, sandboxIds: IdSource, options: CallOptions = {}): Promise<Listed<Container>> {
   let refused: unknown;
   try {
     return { items: await cri.listContainers(undefined, options), strategy: 'single-list', complete: true, notes: [] };
@@ -133,8 +145,9 @@ export async function listAllContainers(cri: CriRuntime, sandboxIds: readonly st
   }
   if (tooBig.length === 0) return { items: dedupe(found), strategy: 'by-state', complete: true, notes };
   let complete = true;
+  const ids = await idsOf(sandboxIds);
   for (const state of tooBig) {
-    for (const podSandboxId of sandboxIds) {
+    for (const podSandboxId of ids) {
       throwIfAborted(options.signal);
       const part = await attempt(() => cri.listContainers({ state, podSandboxId }, options));
       if (part) found.push(...part);

@@ -17,8 +17,8 @@ function podKey(s: { namespace: string; name: string }): string {
 }
 
 function cacheFindings(entry: CacheEntry, sandbox: SandboxItem | undefined, listComplete: boolean): Finding | undefined {
-  const where = sandbox ? `sandbox ${shortId(entry.sandboxId)} (${podKey(sandbox)}, ${sandbox.state === 'SANDBOX_READY' ? 'Ready' : 'NotReady'})` : `sandbox ${shortId(entry.sandboxId)} (not in the runtime)`;
   if (entry.state !== 'valid') {
+    const where = sandbox ? `sandbox ${shortId(entry.sandboxId)} (${podKey(sandbox)}, ${sandbox.state === 'SANDBOX_READY' ? 'Ready' : 'NotReady'})` : `sandbox ${shortId(entry.sandboxId)} (not in the runtime)`;
     const harmful = entry.state !== 'not-cache-v1' && entry.readOnTeardown !== 'no';
     const why = harmful
       ? `${entry.readReason}; every StopPodSandbox and RemovePodSandbox of the sandbox fails with "failed to get network \\"${entry.network}\\" cached result"`

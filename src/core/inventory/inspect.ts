@@ -1,11 +1,12 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import { analyseCacheFile } from '../cni/cacheFile';
+import type { ConfigVersionMemo } from '../cni/cacheFile';
 import { hostLocalDir, readNetworkConfigs } from '../cni/confDir';
 import type { NetworkConfig } from '../cni/confDir';
 import { listAllContainers, listAllSandboxes } from '../cri/listing';
-import type { ContainerStatus, CriRuntime } from '../cri/types';
-import { throwIfAborted } from '../errors';
-import type { NodeAccess } from '../node/nodeAccess';
+import type { Container, ContainerStatus, CriRuntime } from '../cri/types';
+import { NodeDoctorError, throwIfAborted } from '../errors';
+import type { FileEntry, NodeAccess } from '../node/nodeAccess';
 import { computeFindings } from './findings';
 import { containerWireBytes, listWireBytes, sandboxWireBytes } from './payload';
 import type { CacheEntry, ContainerItem, Counts, Inventory, ListSize, PodCount, RuntimeInfo, SandboxItem } from './types';
@@ -21,7 +22,12 @@ export interface InspectOptions {
   readonly onProgress?: (message: string) => void;
   /** Per-call deadline for CRI calls (default 30 s). */
   readonly timeoutMs?: number;
-  /** ContainerStatus lookups (exit codes, finish times) of not-running containers, at most this many (default 256). */
+  /**
+   * ContainerStatus lookups (exit codes, finish times), at most this many (default 256). Only containers whose status
+   * says something: orphans (their sandbox is not listed) first, then not-running containers of Ready sandboxes (a
+   * crashing container of a live pod). Exited containers of NotReady sandboxes are dead-pod leftovers that the pile-up
+   * findings count; one ContainerStatus call each would make the inventory grow with exactly what it reports.
+   */
   readonly maxStatusLookups?: number;
   readonly perPodThreshold?: number;
   readonly totalThreshold?: number;
@@ -31,6 +37,8 @@ export interface InspectOptions {
 
 const MIB = 1024 * 1024;
 const CONCURRENCY = 32;
+/** Cache files analysed per slice before the event loop gets a turn (CRI answers arriving meanwhile are handled). */
+const ANALYSE_SLICE = 256;
 
 /** Runs `work` over `items` with bounded concurrency, in order of the results. */
 async function mapLimit<T, R>(items: readonly T[], limit: number, work: (item: T) => Promise<R>, signal?: AbortSignal): Promise<R[]> {
@@ -54,57 +62,117 @@ function limits(bytes: number): ListSize['limits'] {
   ];
 }
 
+/** A cache file as read from the node, before analysis. */
+export interface RawCacheFile {
+  readonly file: FileEntry;
+  readonly data: Buffer;
+}
+
+function resultsDir(cniCacheDir: string): string {
+  return `${cniCacheDir.replace(/\/+$/, '')}/results`;
+}
+
+/** Reads the files under `<cacheDir>/results` (one bulk read with local access, bounded-parallel reads over the bridge). */
+export async function readCacheFiles(access: NodeAccess, cniCacheDir: string, options: { signal?: AbortSignal; maxBytes?: number } = {}): Promise<RawCacheFile[]> {
+  const dir = resultsDir(cniCacheDir);
+  const maxBytes = options.maxBytes ?? MIB;
+  // A file over maxBytes is no CNI result cache; it is left out rather than analysed as if it were empty.
+  const files = ((await access.listDir(dir, options.signal)) ?? []).filter((e) => e.isFile && e.size <= maxBytes);
+  if (access.readSmallFiles) {
+    const bulk = await access.readSmallFiles(dir, files.map((f) => f.name), maxBytes, options.signal);
+    const out: RawCacheFile[] = [];
+    files.forEach((file, index) => {
+      const data = bulk[index];
+      if (data !== undefined) out.push({ file, data }); // undefined: removed, replaced or grown while reading: skip
+    });
+    return out;
+  }
+  const read = await mapLimit(files, CONCURRENCY, async (file): Promise<RawCacheFile | undefined> => {
+    try {
+      return { file, data: await access.readFile(file.path, Math.max(file.size + 4096, 4096), options.signal) };
+    } catch (error) {
+      if (error instanceof NodeDoctorError && error.reason === 'cancelled') throw error;
+      return undefined; // removed while reading, or too large: skip
+    }
+  }, options.signal);
+  return read.filter((r): r is RawCacheFile => r !== undefined);
+}
+
+/**
+ * Classifies cache files that were read. Yields to the event loop between slices, so CRI answers that arrive while
+ * thousands of files are analysed are decoded meanwhile rather than after.
+ */
+export async function analyseCacheFiles(raw: readonly RawCacheFile[], networks: ReadonlyMap<string, NetworkConfig>, signal?: AbortSignal): Promise<CacheEntry[]> {
+  const versions = new Map([...networks].map(([name, n]) => [name, n.conf.cniVersion]));
+  const memo: ConfigVersionMemo = new Map();
+  const entries: CacheEntry[] = [];
+  for (let start = 0; start < raw.length; start += ANALYSE_SLICE) {
+    throwIfAborted(signal);
+    for (let i = start; i < Math.min(start + ANALYSE_SLICE, raw.length); i++) {
+      const { file, data } = raw[i];
+      const a = analyseCacheFile({ name: file.name, path: file.path, size: data.length, mtimeMs: file.mtimeMs, isFile: true, isDirectory: false }, data, versions, memo);
+      if (!a) continue;
+      entries.push({
+        path: a.path,
+        name: a.name,
+        network: a.network,
+        sandboxId: a.containerId,
+        ifName: a.ifName,
+        size: a.size,
+        mtimeMs: a.mtimeMs,
+        // Every file gets its hash: the repair re-check compares it before touching the file. One-shot hashing of
+        // a 1.4 KB file costs ~1.5 µs (15 ms for 10k files), less than deciding which files a plan may need.
+        sha256: hash('sha256', data, 'hex'),
+        state: a.state,
+        jsonValid: a.jsonValid,
+        kind: a.kind,
+        containerId: a.recordedContainerId,
+        networkName: a.recordedNetworkName,
+        recordedIfName: a.recordedIfName,
+        ips: a.ips,
+        netns: a.netnsPath,
+        networkCniVersion: networks.get(a.network)?.conf.cniVersion ?? a.configCniVersion,
+        readOnTeardown: a.readOnTeardown,
+        readReason: a.readReason,
+        pod: a.podNamespace && a.podName ? `${a.podNamespace}/${a.podName}` : undefined,
+      });
+    }
+    if (start + ANALYSE_SLICE < raw.length) await new Promise((resolve) => setImmediate(resolve));
+  }
+  return entries;
+}
+
 /** Reads and classifies every result cache file under `<cacheDir>/results`. */
 export async function readCniCache(
   access: NodeAccess, cniCacheDir: string, networks: ReadonlyMap<string, NetworkConfig>, options: { signal?: AbortSignal; maxBytes?: number } = {},
 ): Promise<CacheEntry[]> {
-  const dir = `${cniCacheDir.replace(/\/+$/, '')}/results`;
-  const files = ((await access.listDir(dir, options.signal)) ?? []).filter((e) => e.isFile);
-  const maxBytes = options.maxBytes ?? MIB;
-  const versions = new Map([...networks].map(([name, n]) => [name, n.conf.cniVersion]));
-  // Bulk read where the node access offers it (local access), one read per file otherwise (the bridge).
-  const bulk = access.readSmallFiles ? await access.readSmallFiles(dir, files.map((f) => f.name), maxBytes, options.signal) : undefined;
-  const entries = await mapLimit(files.map((file, index) => ({ file, index })), CONCURRENCY, async ({ file, index }): Promise<CacheEntry | undefined> => {
-    // A file over maxBytes is no CNI result cache; it is left out rather than analysed as if it were empty.
-    if (file.size > maxBytes) return undefined;
-    let data: Buffer;
-    if (bulk) {
-      const read = bulk[index];
-      if (read === undefined) return undefined; // removed or grown while reading: skip
-      data = read;
-    } else {
-      try {
-        data = await access.readFile(file.path, Math.max(file.size + 4096, 4096), options.signal);
-      } catch {
-        return undefined; // removed while reading, or too large: skip
-      }
-    }
-    const a = analyseCacheFile({ ...file, size: data.length }, data, versions);
-    if (!a) return undefined;
-    return {
-      path: a.path,
-      name: a.name,
-      network: a.network,
-      sandboxId: a.containerId,
-      ifName: a.ifName,
-      size: a.size,
-      mtimeMs: a.mtimeMs,
-      sha256: createHash('sha256').update(data).digest('hex'),
-      state: a.state,
-      jsonValid: a.jsonValid,
-      kind: a.kind,
-      containerId: a.recordedContainerId,
-      networkName: a.recordedNetworkName,
-      recordedIfName: a.recordedIfName,
-      ips: a.ips,
-      netns: a.netnsPath,
-      networkCniVersion: networks.get(a.network)?.conf.cniVersion ?? a.configCniVersion,
-      readOnTeardown: a.readOnTeardown,
-      readReason: a.readReason,
-      pod: a.podNamespace && a.podName ? `${a.podNamespace}/${a.podName}` : undefined,
-    };
-  }, options.signal);
-  return entries.filter((e): e is CacheEntry => e !== undefined);
+  return analyseCacheFiles(await readCacheFiles(access, cniCacheDir, options), networks, options.signal);
+}
+
+/**
+ * Which not-running containers get a ContainerStatus call: orphans first (their sandbox is not listed: the exit code
+ * says what happened to them), then those of Ready sandboxes; at most `max`.
+ */
+export function statusCandidates(containers: readonly Container[], sandboxes: readonly SandboxItem[], max: number): Container[] {
+  const state = new Map(sandboxes.map((s) => [s.id, s.state]));
+  const orphans: Container[] = [];
+  const live: Container[] = [];
+  for (const c of containers) {
+    if (c.state === 'CONTAINER_RUNNING') continue;
+    const sandboxState = state.get(c.podSandboxId);
+    if (sandboxState === undefined) orphans.push(c);
+    else if (sandboxState === 'SANDBOX_READY') live.push(c);
+  }
+  return [...orphans, ...live].slice(0, Math.max(0, max));
+}
+
+/** Plain code-point order: IDs are hex and pod names DNS labels, so it equals locale order without ICU's cost per call. */
+function codePointOrder(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+function oldestFirst(a: { createdAtMs: number; id: string }, b: { createdAtMs: number; id: string }): number {
+  return a.createdAtMs - b.createdAtMs || codePointOrder(a.id, b.id);
 }
 
 function countsOf(sandboxes: readonly SandboxItem[], containers: readonly ContainerItem[], cache: readonly CacheEntry[]): Counts {
@@ -127,7 +195,7 @@ function countsOf(sandboxes: readonly SandboxItem[], containers: readonly Contai
   const perPod: PodCount[] = [...pods.entries()]
     .map(([pod, p]) => ({ pod, ...p }))
     .filter((p) => p.notReadySandboxes + p.exitedContainers > 0)
-    .sort((a, b) => b.notReadySandboxes + b.exitedContainers - (a.notReadySandboxes + a.exitedContainers) || a.pod.localeCompare(b.pod))
+    .sort((a, b) => b.notReadySandboxes + b.exitedContainers - (a.notReadySandboxes + a.exitedContainers) || codePointOrder(a.pod, b.pod))
     .slice(0, 50);
   return {
     sandboxes: sandboxes.length,
@@ -144,10 +212,18 @@ function countsOf(sandboxes: readonly SandboxItem[], containers: readonly Contai
 
 /**
  * Reads a node's pod sandboxes, containers and CNI result cache files and cross-references them into findings.
- * Read-only: nothing on the node changes.
+ * Read-only: nothing on the node changes. The runtime lists, the cache-dir read and the conf-dir read run at the same
+ * time; `timingsMs` gives each phase's own duration (they overlap) and the `total`.
  */
 export async function inspectNode(access: NodeAccess, cri: CriRuntime, options: InspectOptions = {}): Promise<Inventory> {
-  const { signal } = options;
+  const started = performance.now();
+  // A failing phase aborts the others; the caller gets that first error, not the `cancelled` of the phases it stopped.
+  const inner = new AbortController();
+  const outer = options.signal;
+  const onOuterAbort = (): void => inner.abort(outer?.reason);
+  if (outer?.aborted) inner.abort(outer.reason);
+  else outer?.addEventListener('abort', onOuterAbort, { once: true });
+  const signal = inner.signal;
   const progress = options.onProgress ?? ((): void => undefined);
   const call = { signal, timeoutMs: options.timeoutMs };
   const cniCacheDir = options.cniCacheDir ?? '/var/lib/cni';
@@ -157,91 +233,109 @@ export async function inspectNode(access: NodeAccess, cri: CriRuntime, options: 
     const start = performance.now();
     try {
       return await work();
+    } catch (error) {
+      inner.abort(error);
+      throw error;
     } finally {
       timings[label] = Math.round((performance.now() - start) * 10) / 10;
     }
   };
 
-  progress('reading the runtime version');
-  const [version, status] = await time('version', () => Promise.all([cri.version(call), cri.status(call)]));
-  const runtime: RuntimeInfo = {
-    endpoint: options.endpoint ?? '',
-    runtimeName: version.runtimeName,
-    runtimeVersion: version.runtimeVersion,
-    runtimeApiVersion: version.runtimeApiVersion,
-    conditions: status.conditions.map((c) => ({ type: c.type, status: c.status, reason: c.reason, message: c.message })),
-  };
-
-  progress(`reading CNI cache files under ${cniCacheDir}/results`);
-  const networks = await readNetworkConfigs(access, cniConfDir, signal);
-  const cache = await time('cniCache', () => readCniCache(access, cniCacheDir, networks, { signal, maxBytes: options.maxCacheFileBytes }));
-  throwIfAborted(signal);
-
-  progress('listing pod sandboxes');
-  const diskIds = [...new Set(cache.map((e) => e.sandboxId))];
-  const listedSandboxes = await time('listPodSandbox', () => listAllSandboxes(cri, { sandboxIds: diskIds }, call));
-  progress('listing containers');
-  const listedContainers = await time('listContainers', () => listAllContainers(cri, listedSandboxes.items.map((s) => s.id), call));
-
-  const netByIdSandbox = new Map<string, { netns?: string; ips: string[] }>();
-  for (const e of cache) {
-    if (e.state !== 'valid' || e.ifName === 'lo') continue;
-    const known = netByIdSandbox.get(e.sandboxId) ?? { ips: [] };
-    netByIdSandbox.set(e.sandboxId, { netns: known.netns ?? e.netns, ips: [...known.ips, ...e.ips] });
-  }
-  const sandboxes: SandboxItem[] = listedSandboxes.items.map((s) => ({
-    id: s.id, state: s.state, name: s.name, namespace: s.namespace, uid: s.uid, attempt: s.attempt, createdAtMs: s.createdAtMs,
-    runtimeHandler: s.runtimeHandler, netns: netByIdSandbox.get(s.id)?.netns, ips: netByIdSandbox.get(s.id)?.ips ?? [],
-  })).sort((a, b) => a.createdAtMs - b.createdAtMs || a.id.localeCompare(b.id));
-
-  const notRunning = listedContainers.items.filter((c) => c.state !== 'CONTAINER_RUNNING').slice(0, options.maxStatusLookups ?? 256);
-  progress(`reading the status of ${notRunning.length} stopped containers`);
-  const statuses = new Map<string, ContainerStatus>();
-  await time('containerStatus', () => mapLimit(notRunning, 16, async (c) => {
-    try {
-      statuses.set(c.id, await cri.containerStatus(c.id, call));
-    } catch {
-      // removed meanwhile: keep the listed data
-    }
-  }, signal));
-  const containers: ContainerItem[] = listedContainers.items.map((c) => {
-    const st = statuses.get(c.id);
-    return {
-      id: c.id, name: c.name, state: c.state, sandboxId: c.podSandboxId, attempt: c.attempt, image: c.image, createdAtMs: c.createdAtMs,
-      ...(st ? { exitCode: st.exitCode, finishedAtMs: st.finishedAtMs, reason: st.reason } : {}),
+  try {
+    throwIfAborted(outer);
+    // The runtime works on its answers while this process reads and analyses the cache files.
+    progress('listing pod sandboxes and containers; reading CNI cache files');
+    const versionDone = time('version', () => Promise.all([cri.version(call), cri.status(call)]));
+    const cacheDone = time('cniCache', async () => {
+      const [networks, raw] = await Promise.all([
+        readNetworkConfigs(access, cniConfDir, signal),
+        readCacheFiles(access, cniCacheDir, { signal, maxBytes: options.maxCacheFileBytes }),
+      ]);
+      return { networks, cache: await analyseCacheFiles(raw, networks, signal) };
+    });
+    // Sandbox IDs on disk are awaited only when the runtime refuses the single list (it is then split by ID), and
+    // the sandbox IDs for a container split only when ListContainers is refused.
+    const diskIds = async (): Promise<readonly string[]> => [...new Set((await cacheDone).cache.map((e) => e.sandboxId))];
+    const sandboxesDone = time('listPodSandbox', () => listAllSandboxes(cri, { sandboxIds: diskIds }, call));
+    const containersDone = time('listContainers', () => listAllContainers(cri, async () => (await sandboxesDone).items.map((s) => s.id), call));
+    const [[version, status], { networks, cache }, listedSandboxes, listedContainers] = await Promise.all([versionDone, cacheDone, sandboxesDone, containersDone]);
+    const runtime: RuntimeInfo = {
+      endpoint: options.endpoint ?? '',
+      runtimeName: version.runtimeName,
+      runtimeVersion: version.runtimeVersion,
+      runtimeApiVersion: version.runtimeApiVersion,
+      conditions: status.conditions.map((c) => ({ type: c.type, status: c.status, reason: c.reason, message: c.message })),
     };
-  }).sort((a, b) => a.createdAtMs - b.createdAtMs || a.id.localeCompare(b.id));
 
-  const listSizes: ListSize[] = [
-    { method: 'ListPodSandbox', items: listedSandboxes.items.length, bytes: listWireBytes(listedSandboxes.items, sandboxWireBytes), limits: [] },
-    { method: 'ListContainers', items: listedContainers.items.length, bytes: listWireBytes(listedContainers.items, containerWireBytes), limits: [] },
-  ].map((s): ListSize => ({ ...s, method: s.method as ListSize['method'], limits: limits(s.bytes) }));
-  const complete = listedSandboxes.complete && listedContainers.complete;
-  const findings = computeFindings(sandboxes, containers, cache, listSizes, {
-    listComplete: complete, perPodThreshold: options.perPodThreshold, totalThreshold: options.totalThreshold,
-  });
-  return {
-    node: options.node ?? 'local',
-    access: access.description,
-    generatedAt: new Date().toISOString(),
-    cniCacheDir,
-    cniConfDir,
-    runtime,
-    sandboxes,
-    containers,
-    cniCache: cache,
-    cniNetworks: [...networks.values()].map((n) => ({
-      name: n.conf.name, cniVersion: n.conf.cniVersion, source: n.source, plugins: n.conf.plugins.map((p) => p.type), hostLocalDir: hostLocalDir(n.conf),
-    })),
-    findings,
-    listStrategy: {
-      sandboxes: listedSandboxes.strategy,
-      containers: listedContainers.strategy,
-      complete,
-      notes: [...listedSandboxes.notes, ...listedContainers.notes],
-    },
-    listSizes,
-    counts: countsOf(sandboxes, containers, cache),
-    timingsMs: timings,
-  };
+    const netByIdSandbox = new Map<string, { netns?: string; ips: string[] }>();
+    for (const e of cache) {
+      if (e.state !== 'valid' || e.ifName === 'lo') continue;
+      const known = netByIdSandbox.get(e.sandboxId);
+      if (known) {
+        known.netns ??= e.netns;
+        known.ips.push(...e.ips);
+      } else {
+        netByIdSandbox.set(e.sandboxId, { netns: e.netns, ips: [...e.ips] });
+      }
+    }
+    const sandboxes: SandboxItem[] = listedSandboxes.items.map((s) => ({
+      id: s.id, state: s.state, name: s.name, namespace: s.namespace, uid: s.uid, attempt: s.attempt, createdAtMs: s.createdAtMs,
+      runtimeHandler: s.runtimeHandler, netns: netByIdSandbox.get(s.id)?.netns, ips: netByIdSandbox.get(s.id)?.ips ?? [],
+    })).sort(oldestFirst);
+
+    const lookups = statusCandidates(listedContainers.items, sandboxes, options.maxStatusLookups ?? 256);
+    progress(`reading the status of ${lookups.length} containers (orphans, stopped containers of Ready sandboxes)`);
+    const statuses = new Map<string, ContainerStatus>();
+    await time('containerStatus', () => mapLimit(lookups, 16, async (c) => {
+      try {
+        statuses.set(c.id, await cri.containerStatus(c.id, call));
+      } catch (error) {
+        if (error instanceof NodeDoctorError && error.reason === 'cancelled') throw error;
+        // removed meanwhile: keep the listed data
+      }
+    }, signal));
+    const containers: ContainerItem[] = listedContainers.items.map((c) => {
+      const st = statuses.get(c.id);
+      return {
+        id: c.id, name: c.name, state: c.state, sandboxId: c.podSandboxId, attempt: c.attempt, image: c.image, createdAtMs: c.createdAtMs,
+        ...(st ? { exitCode: st.exitCode, finishedAtMs: st.finishedAtMs, reason: st.reason } : {}),
+      };
+    }).sort(oldestFirst);
+
+    const listSizes: ListSize[] = [
+      { method: 'ListPodSandbox', items: listedSandboxes.items.length, bytes: listWireBytes(listedSandboxes.items, sandboxWireBytes), limits: [] },
+      { method: 'ListContainers', items: listedContainers.items.length, bytes: listWireBytes(listedContainers.items, containerWireBytes), limits: [] },
+    ].map((s): ListSize => ({ ...s, method: s.method as ListSize['method'], limits: limits(s.bytes) }));
+    const complete = listedSandboxes.complete && listedContainers.complete;
+    const findings = computeFindings(sandboxes, containers, cache, listSizes, {
+      listComplete: complete, perPodThreshold: options.perPodThreshold, totalThreshold: options.totalThreshold,
+    });
+    timings.total = Math.round((performance.now() - started) * 10) / 10;
+    return {
+      node: options.node ?? 'local',
+      access: access.description,
+      generatedAt: new Date().toISOString(),
+      cniCacheDir,
+      cniConfDir,
+      runtime,
+      sandboxes,
+      containers,
+      cniCache: cache,
+      cniNetworks: [...networks.values()].map((n) => ({
+        name: n.conf.name, cniVersion: n.conf.cniVersion, source: n.source, plugins: n.conf.plugins.map((p) => p.type), hostLocalDir: hostLocalDir(n.conf),
+      })),
+      findings,
+      listStrategy: {
+        sandboxes: listedSandboxes.strategy,
+        containers: listedContainers.strategy,
+        complete,
+        notes: [...listedSandboxes.notes, ...listedContainers.notes],
+      },
+      listSizes,
+      counts: countsOf(sandboxes, containers, cache),
+      timingsMs: timings,
+    };
+  } finally {
+    outer?.removeEventListener('abort', onOuterAbort);
+  }
 }

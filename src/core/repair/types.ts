@@ -70,8 +70,9 @@ export interface AuditEntry {
   readonly access: string;
   readonly stepId: string;
   readonly findingId: string;
-  readonly repair: RepairId;
-  readonly action: StepAction['kind'];
+  /** `undo` for a restore of a backed-up file (NodeDoctor.restore). */
+  readonly repair: RepairId | 'undo';
+  readonly action: StepAction['kind'] | 'restore-file';
   readonly object: string;
   readonly before: string;
   readonly after: string;

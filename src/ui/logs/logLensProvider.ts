@@ -1,9 +1,12 @@
 import * as vscode from 'vscode';
 import { readLogDiagnosisSettings } from '../config';
 import type { LogAnalysisService } from './logAnalysis';
-import { findingSummary, lineCount } from './presentation';
+import { findingSummary, lineCount, sandboxOnNode } from './presentation';
 
-/** A lens above the first evidence line of each finding: what it is, the object, how many lines; Explain; Copy Fix Commands. */
+/**
+ * A lens above the first evidence line of each finding: what it is, the object, how many lines; Explain; Copy Fix Commands;
+ * and for a finding that names a sandbox, Find on Node… and Repair on Node… (they look for it in the nodes' inventories).
+ */
 export class LogLensProvider implements vscode.CodeLensProvider {
   readonly onDidChangeCodeLenses: vscode.Event<void>;
 
@@ -35,6 +38,13 @@ export class LogLensProvider implements vscode.CodeLensProvider {
         new vscode.CodeLens(range, { title: 'Explain', command: 'kubeNodeDoctor.explainFinding', arguments: [finding], tooltip: 'What it means and how to fix it' }),
         new vscode.CodeLens(range, { title: 'Copy Fix Commands', command: 'kubeNodeDoctor.copyFixCommands', arguments: [finding], tooltip: 'Copy the manual fix (crictl / rm) to the clipboard' }),
       );
+      const sandboxId = sandboxOnNode(finding);
+      if (sandboxId !== undefined) {
+        lenses.push(
+          new vscode.CodeLens(range, { title: 'Find on node…', command: 'kubeNodeDoctor.findOnNode', arguments: [sandboxId, finding], tooltip: 'Look for this sandbox in the inspected nodes (or inspect one) and show it in the Node Doctor view' }),
+          new vscode.CodeLens(range, { title: 'Repair on node…', command: 'kubeNodeDoctor.repairOnNode', arguments: [sandboxId, finding], tooltip: 'Find this sandbox on its node, then plan its repair; nothing runs before you confirm the plan' }),
+        );
+      }
     }
     return lenses;
   }

@@ -11,3 +11,9 @@ export function findingSummary(finding: LogFinding): string {
   const object = describeObject(finding);
   return [finding.title, object, lineCount(finding.count)].filter((part) => part.length > 0).join(' · ');
 }
+
+/** The sandbox ID a finding names, lower-cased, when it is one the node inventories can be searched for (12–64 hex). */
+export function sandboxOnNode(finding: LogFinding): string | undefined {
+  const id = finding.sandboxId;
+  return id !== undefined && /^[0-9a-fA-F]{12,64}$/.test(id) ? id.toLowerCase() : undefined;
+}

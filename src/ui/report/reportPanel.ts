@@ -3,42 +3,46 @@ import * as vscode from 'vscode';
 import type { HostMessage, ReportModel, WebviewMessage } from '../../shared/reportProtocol';
 import { isWebviewMessage } from '../../shared/reportProtocol';
 
-/** What the panel asks of the rest of the extension; every repair goes through the same confirmed path as the tree. */
+/**
+ * What the panel asks of the rest of the extension; every repair goes through the same confirmed path as the tree.
+ * Actions handle their own errors; a returned string is shown in the panel's notice line.
+ */
 export interface ReportActions {
+  /** Runs the confirmed repair flow; the flow re-renders the panel (ReportController.updateOpen) with the verified state. */
   repair(findingId: string): Promise<void>;
-  copyCommands(findingId: string): Promise<void>;
-  exportMarkdown(model: ReportModel): Promise<void>;
+  copyCommands(findingId: string): Promise<string | undefined>;
+  exportMarkdown(model: ReportModel): Promise<string | undefined>;
   refresh(): Promise<ReportModel | undefined>;
   generatePrevention(message: Extract<WebviewMessage, { type: 'generatePrevention' }>): Promise<void>;
 }
 
-/** The node report: one panel per node, a strict CSP with a nonce, scripts and styles only from dist/webview and media. */
+/**
+ * One node's report: a strict CSP with a nonce, scripts and styles only from dist/webview and media. The owner
+ * (ReportController) keys panels by node (nodeKey, so two contexts with the same node name get two panels).
+ */
 export class ReportPanel implements vscode.Disposable {
-  private static readonly panels = new Map<string, ReportPanel>();
   private readonly disposables: vscode.Disposable[] = [];
+  private disposed = false;
 
-  private constructor(private readonly panel: vscode.WebviewPanel, private model: ReportModel, private readonly actions: ReportActions) {
+  private constructor(private readonly panel: vscode.WebviewPanel, private model: ReportModel, private readonly actions: ReportActions, private readonly onDispose: () => void) {
     this.disposables.push(
       panel.onDidDispose(() => this.dispose()),
       panel.webview.onDidReceiveMessage((message: unknown) => void this.onMessage(message)),
     );
   }
 
-  static show(extensionUri: vscode.Uri, model: ReportModel, actions: ReportActions): ReportPanel {
-    const existing = ReportPanel.panels.get(model.node);
-    if (existing) {
-      existing.update(model);
-      existing.panel.reveal();
-      return existing;
-    }
+  /** Opens a panel; `title` names the node (`Node report: node-1`), `onDispose` tells the owner it closed. */
+  static create(extensionUri: vscode.Uri, title: string, model: ReportModel, actions: ReportActions, onDispose: () => void): ReportPanel {
     const roots = [vscode.Uri.joinPath(extensionUri, 'dist', 'webview'), vscode.Uri.joinPath(extensionUri, 'media')];
-    const panel = vscode.window.createWebviewPanel('kubeNodeDoctor.report', `Node report: ${model.node}`, vscode.ViewColumn.Active, {
+    const panel = vscode.window.createWebviewPanel('kubeNodeDoctor.report', title, vscode.ViewColumn.Active, {
       enableScripts: true, localResourceRoots: roots, retainContextWhenHidden: false,
     });
     panel.webview.html = ReportPanel.html(panel.webview, extensionUri);
-    const created = new ReportPanel(panel, model, actions);
-    ReportPanel.panels.set(model.node, created);
-    return created;
+    return new ReportPanel(panel, model, actions, onDispose);
+  }
+
+  reveal(): void {
+    this.panel.reveal();
   }
 
   static html(webview: vscode.Webview, extensionUri: vscode.Uri): string {
@@ -58,7 +62,7 @@ export class ReportPanel implements vscode.Disposable {
 
   update(model: ReportModel): void {
     this.model = model;
-    void this.post({ type: 'model', model });
+    if (!this.disposed) void this.post({ type: 'model', model });
   }
 
   private post(message: HostMessage): Thenable<boolean> {
@@ -75,19 +79,20 @@ export class ReportPanel implements vscode.Disposable {
         await this.post({ type: 'busy', findingId: message.findingId, busy: true });
         try {
           await this.actions.repair(message.findingId);
-          const fresh = await this.actions.refresh();
-          if (fresh) this.update(fresh);
         } finally {
-          await this.post({ type: 'busy', findingId: message.findingId, busy: false });
+          if (!this.disposed) await this.post({ type: 'busy', findingId: message.findingId, busy: false });
         }
         return;
-      case 'copyCommands':
-        await this.actions.copyCommands(message.findingId);
-        await this.post({ type: 'notice', text: 'Commands copied to the clipboard.' });
+      case 'copyCommands': {
+        const notice = await this.actions.copyCommands(message.findingId);
+        if (notice) await this.post({ type: 'notice', text: notice });
         return;
-      case 'exportMarkdown':
-        await this.actions.exportMarkdown(this.model);
+      }
+      case 'exportMarkdown': {
+        const notice = await this.actions.exportMarkdown(this.model);
+        if (notice) await this.post({ type: 'notice', text: notice });
         return;
+      }
       case 'refresh': {
         const fresh = await this.actions.refresh();
         if (fresh) this.update(fresh);
@@ -100,7 +105,9 @@ export class ReportPanel implements vscode.Disposable {
   }
 
   dispose(): void {
-    ReportPanel.panels.delete(this.model.node);
+    if (this.disposed) return;
+    this.disposed = true;
+    this.onDispose();
     vscode.Disposable.from(...this.disposables).dispose();
     this.panel.dispose();
   }

@@ -12,8 +12,8 @@ import type { RunResult } from '../../../src/core/node/nodeAccess';
 interface Spec {
   nodeName: string; restartPolicy: string; activeDeadlineSeconds: number; hostPID: boolean; hostNetwork: boolean; tolerations: unknown[];
   automountServiceAccountToken: boolean;
-  containers: { command: string[]; securityContext: { privileged: boolean; capabilities?: { drop: string[] } }; volumeMounts: { mountPath: string; readOnly: boolean }[] }[];
-  volumes: { hostPath: { path: string; type: string } }[];
+  containers: { command: string[]; securityContext: { privileged: boolean; capabilities?: { drop: string[] } }; volumeMounts: { mountPath: string; readOnly?: boolean }[] }[];
+  volumes: { name: string; hostPath?: { path: string; type: string }; emptyDir?: { medium: string; sizeLimit: string } }[];
 }
 
 function manifest(profile: 'least-privilege' | 'host-pid'): { metadata: { labels: Record<string, string>; annotations: Record<string, string> }; spec: Spec } {
@@ -37,14 +37,21 @@ describe('bridge pod manifest', () => {
 
   it('mounts only the runtime socket directory, the CNI cache, the CNI configs and runtime state (read-only) and the quarantine by default', () => {
     const { spec } = manifest('least-privilege');
-    assert.deepEqual(spec.volumes.map((v) => v.hostPath.path), ['/run/containerd', '/var/lib/cni', '/etc/cni/net.d', '/var/lib/containerd', '/var/lib/kube-node-doctor']);
+    assert.deepEqual(spec.volumes.filter((v) => v.hostPath).map((v) => v.hostPath?.path), ['/run/containerd', '/var/lib/cni', '/etc/cni/net.d', '/var/lib/containerd', '/var/lib/kube-node-doctor']);
     assert.deepEqual(spec.containers[0].volumeMounts.map((m) => [m.mountPath, m.readOnly]), [
       ['/host/run/containerd', false], ['/host/var/lib/cni', false], ['/host/etc/cni/net.d', true], ['/host/var/lib/containerd', true], ['/host/var/lib/kube-node-doctor', false],
+      ['/run/kube-node-doctor', undefined],
     ]);
     assert.equal(spec.hostPID, false);
     assert.equal(spec.hostNetwork, false);
     assert.equal(spec.containers[0].securityContext.privileged, false);
     assert.deepEqual(spec.containers[0].securityContext.capabilities?.drop, ['ALL']);
+  });
+
+  it('gives the pod a 1 MiB in-memory state dir for the heartbeat and records the heartbeat interval', () => {
+    const { spec, metadata } = manifest('least-privilege');
+    assert.deepEqual(spec.volumes.filter((v) => !v.hostPath), [{ name: 'knd-state', emptyDir: { medium: 'Memory', sizeLimit: '1Mi' } }]);
+    assert.equal(metadata.annotations['kube-node-doctor.io/heartbeat-seconds'], '60');
   });
 
   it('adds host PID and privileged mode only in the host-pid profile', () => {

@@ -105,6 +105,19 @@ describe('CNI cache file content', () => {
   it('treats "{}" as not read: libcni sees no cniCacheV1 document and the DEL goes ahead', () => {
     assert.equal(analyse(ETH0, Buffer.from('{}'), new Map([['cbr0', '1.0.0']])).readOnTeardown, 'no');
   });
+
+  it('decodes each distinct cached configuration once per directory pass, with the same result as without the memo', () => {
+    const memo = new Map<string, string | undefined>();
+    const other = Buffer.from(original.toString('utf8').split(ID).join('f'.repeat(64)));
+    const first = analyseCacheFile(entry(ETH0, original.length), original, undefined, memo);
+    const second = analyseCacheFile(entry(`cbr0-${'f'.repeat(64)}-eth0`, other.length), other, undefined, memo);
+    assert.equal(memo.size, 1, 'both files cache the same configuration');
+    assert.deepEqual([first?.configCniVersion, second?.configCniVersion], ['1.0.0', '1.0.0']);
+    assert.deepEqual(first, analyse(ETH0, original));
+    const old = Buffer.from(JSON.stringify({ ...JSON.parse(original.toString('utf8')), config: Buffer.from('{"cniVersion":"0.3.1","name":"cbr0"}').toString('base64') }));
+    const third = analyseCacheFile(entry(ETH0, old.length), old, undefined, memo);
+    assert.deepEqual([memo.size, third?.configCniVersion, third?.readOnTeardown], [2, '0.3.1', 'no']);
+  });
 });
 
 describe('CNI versions and configurations', () => {

@@ -1,0 +1,306 @@
+import { createHash } from 'node:crypto';
+import { BridgeManager } from '../bridge/bridgeManager';
+import { bridgeAccessFor } from '../bridge/openBridge';
+import type { BridgeProfile } from '../bridge/podSpec';
+import { DEFAULT_RUNTIME_ENDPOINT } from '../bridge/podSpec';
+import { KubeApi } from '../cluster/kubeApi';
+import { loadKubeconfigs } from '../cluster/kubeconfig';
+import type { ContextInfo, Kubeconfigs } from '../cluster/kubeconfig';
+import { listNodes } from '../cluster/nodes';
+import type { NodeList } from '../cluster/nodes';
+import { checkAccess, bridgeAccessChecks } from '../cluster/rbac';
+import type { AccessReport } from '../cluster/rbac';
+import { discoverEndpoint } from '../cri/endpoints';
+import { NodeDoctorError } from '../errors';
+import { inspectNode } from '../inventory/inspect';
+import type { Inventory } from '../inventory/types';
+import { LocalNodeAccess } from '../node/localNodeAccess';
+import { RepairExecutor } from '../repair/executor';
+import type { ExecutionReport } from '../repair/executor';
+import { planRepairs } from '../repair/planner';
+import type { PlanOptions } from '../repair/planner';
+import type { AuditSink, Backup, PlanStep, RepairPlan, StepResult } from '../repair/types';
+import { describeNode, nodeKey } from './nodeRef';
+import type { NodeRef } from './nodeRef';
+import { connectRuntime, DEFAULT_QUARANTINE_DIR, openLocalTarget, withDefaults } from './nodeTarget';
+import type { LocalNodeSpec, NodePaths, NodeTarget, RuntimeConnection } from './nodeTarget';
+
+/** Prefixes a core error that does not say which node it is about with the node's name. */
+function withNodeName(ref: NodeRef, error: unknown): unknown {
+  if (!(error instanceof NodeDoctorError) || error.node !== undefined || error.reason === 'cancelled') return error;
+  return new NodeDoctorError(error.reason, `${describeNode(ref)}: ${error.message}`, {
+    cluster: ref.kind === 'bridge' ? ref.context : undefined, node: ref.kind === 'bridge' ? ref.node : ref.name, hint: error.hint, cause: error,
+  });
+}
+
+/** Read on every operation, so changed settings apply without a restart. */
+export interface NodeDoctorSettings {
+  /** `auto`: offer the local node when a runtime socket is found (or `local.runtimeEndpoint` is set); `off`: never. */
+  readonly localNode: 'auto' | 'off';
+  readonly local: LocalNodeSpec & { readonly name?: string };
+  /** Explicit kubeconfig file (else KUBECONFIG, else ~/.kube/config). */
+  readonly kubeconfig?: string;
+  readonly bridge: NodePaths & {
+    readonly namespace?: string;
+    readonly image?: string;
+    readonly profile?: BridgeProfile;
+    readonly idleTimeoutMs?: number;
+    readonly startTimeoutMs?: number;
+  };
+  /** Node path for backups of removed files. */
+  readonly quarantineDir?: string;
+  /** Per Kubernetes API request (default 10 s). */
+  readonly requestTimeoutMs?: number;
+}
+
+export interface NodeDoctorOptions {
+  readonly settings: () => NodeDoctorSettings;
+  readonly audit: AuditSink;
+  /** Recorded in audit entries, e.g. `alice@laptop (VS Code)`. */
+  readonly actor: string;
+  /** `vscode` or `cli`, recorded on bridge pods. */
+  readonly client: string;
+  readonly log: (line: string) => void;
+}
+
+export interface InspectProgress {
+  readonly signal?: AbortSignal;
+  readonly onProgress?: (message: string) => void;
+}
+
+export interface ExecuteProgress {
+  readonly signal?: AbortSignal;
+  readonly onStep?: (step: PlanStep, result: StepResult) => void;
+}
+
+/** A cached inventory that mentions a sandbox (for "Find on node" from a log). */
+export interface SandboxMatch {
+  readonly ref: NodeRef;
+  readonly sandboxId: string;
+  readonly inventory: Inventory;
+}
+
+/**
+ * The node-side engine behind the sidebar, the report and the repairs: opens nodes (local or through bridge pods, one
+ * manager per context), reads and caches their inventories, plans and runs repairs with the executor's re-checks,
+ * backups and audit, and deletes every bridge pod it created on dispose. No UI: progress and cancellation come in.
+ */
+export class NodeDoctor {
+  private readonly inventories = new Map<string, { ref: NodeRef; inventory: Inventory }>();
+  private readonly managers = new Map<string, Promise<BridgeManager>>();
+  private configs: Promise<Kubeconfigs> | undefined;
+  private disposed = false;
+
+  constructor(private readonly options: NodeDoctorOptions) {}
+
+  private get settings(): NodeDoctorSettings {
+    return this.options.settings();
+  }
+
+  /** The merged kubeconfig, loaded once until `reloadKubeconfig`. Throws `not-found` when there is none. */
+  kubeconfigs(): Promise<Kubeconfigs> {
+    this.configs ??= loadKubeconfigs({ explicitPath: this.settings.kubeconfig || undefined }).catch((error: unknown) => {
+      this.configs = undefined;
+      throw error;
+    });
+    return this.configs;
+  }
+
+  /** Forgets the kubeconfig (and the bridge managers built from it, deleting their pods). */
+  async reloadKubeconfig(): Promise<void> {
+    this.configs = undefined;
+    const managers = [...this.managers.values()];
+    this.managers.clear();
+    await Promise.all(managers.map(async (m) => (await m.catch(() => undefined))?.dispose()));
+  }
+
+  /** Contexts, the current one first. */
+  async contexts(): Promise<{ contexts: ContextInfo[]; current?: string }> {
+    const configs = await this.kubeconfigs();
+    const current = configs.currentContext;
+    const contexts = [...configs.contexts].sort((a, b) => Number(b.name === current) - Number(a.name === current));
+    return { contexts, current };
+  }
+
+  private async api(context: string): Promise<KubeApi> {
+    const configs = await this.kubeconfigs();
+    return new KubeApi(context, configs.forContext(context), this.settings.requestTimeoutMs ?? 10_000);
+  }
+
+  async listNodes(context: string, signal?: AbortSignal): Promise<NodeList> {
+    return listNodes(await this.api(context), { signal });
+  }
+
+  /** Which of the bridge's verbs the user has in a context (read-only features work without them). */
+  async checkBridgeAccess(context: string, signal?: AbortSignal): Promise<AccessReport> {
+    return checkAccess(await this.api(context), bridgeAccessChecks(this.settings.bridge.namespace ?? 'kube-system'), signal);
+  }
+
+  /** The local node's runtime endpoint, when this machine is a node (or the settings name a socket); else undefined. */
+  async probeLocalNode(signal?: AbortSignal): Promise<string | undefined> {
+    const settings = this.settings;
+    if (settings.localNode === 'off') return undefined;
+    const access = new LocalNodeAccess({ hostRoot: settings.local.hostRoot ?? '/' });
+    try {
+      return (await discoverEndpoint(access, settings.local.runtimeEndpoint, signal))?.endpoint;
+    } catch {
+      return undefined;
+    } finally {
+      await access.dispose();
+    }
+  }
+
+  localRef(): NodeRef {
+    return { kind: 'local', name: this.settings.local.name || 'Local node' };
+  }
+
+  private manager(context: string): Promise<BridgeManager> {
+    let manager = this.managers.get(context);
+    if (!manager) {
+      const bridge = this.settings.bridge;
+      manager = this.api(context).then((api) => new BridgeManager(api, {
+        namespace: bridge.namespace, image: bridge.image, profile: bridge.profile, idleTimeoutMs: bridge.idleTimeoutMs,
+        startTimeoutMs: bridge.startTimeoutMs, runtimeEndpoint: bridge.runtimeEndpoint, cniCacheDir: withDefaults(bridge).cniCacheDir,
+        cniConfDir: withDefaults(bridge).cniConfDir, client: this.options.client, log: this.options.log,
+      }));
+      manager.catch(() => this.managers.delete(context));
+      this.managers.set(context, manager);
+    }
+    return manager;
+  }
+
+  private async openTarget(ref: NodeRef, signal?: AbortSignal): Promise<NodeTarget> {
+    if (this.disposed) throw new NodeDoctorError('cancelled', 'Kube Node Doctor is shutting down.');
+    if (ref.kind === 'local') return openLocalTarget(this.settings.local, signal);
+    const manager = await this.manager(ref.context);
+    await manager.ensure(ref.node, signal);
+    const bridge = this.settings.bridge;
+    return { access: bridgeAccessFor(manager, ref.node), endpoint: bridge.runtimeEndpoint ?? DEFAULT_RUNTIME_ENDPOINT, ...withDefaults(bridge) };
+  }
+
+  /** Opens the node and its runtime, runs `work`, and releases both (a bridge pod stays for reuse until idle). */
+  private async withNode<T>(ref: NodeRef, signal: AbortSignal | undefined, work: (target: NodeTarget, runtime: RuntimeConnection) => Promise<T>): Promise<T> {
+    let target: NodeTarget | undefined;
+    try {
+      target = await this.openTarget(ref, signal);
+      const runtime = await connectRuntime(target, signal);
+      try {
+        return await work(target, runtime);
+      } finally {
+        await runtime.close();
+      }
+    } catch (error) {
+      throw withNodeName(ref, error);
+    } finally {
+      await target?.access.dispose().catch(() => undefined);
+    }
+  }
+
+  /** Reads the node's sandboxes, containers, CNI cache and findings; the result is cached until the next inspection. */
+  async inspect(ref: NodeRef, progress: InspectProgress = {}): Promise<Inventory> {
+    const inventory = await this.withNode(ref, progress.signal, (target, runtime) => inspectNode(target.access, runtime.cri, {
+      cniCacheDir: target.cniCacheDir, cniConfDir: target.cniConfDir, endpoint: target.endpoint,
+      node: ref.kind === 'local' ? ref.name : ref.node, signal: progress.signal, onProgress: progress.onProgress,
+    }));
+    this.inventories.set(nodeKey(ref), { ref, inventory });
+    return inventory;
+  }
+
+  /** The last inventory read of a node, if any. */
+  inventory(ref: NodeRef): Inventory | undefined {
+    return this.inventories.get(nodeKey(ref))?.inventory;
+  }
+
+  /** Forgets a node's inventory (after a repair, before re-reading). */
+  forget(ref: NodeRef): void {
+    this.inventories.delete(nodeKey(ref));
+  }
+
+  /** Plans repairs from the node's cached inventory. */
+  plan(ref: NodeRef, selection: readonly string[] | 'all', options: PlanOptions = {}): RepairPlan {
+    const inventory = this.inventory(ref);
+    if (!inventory) throw new NodeDoctorError('not-found', `${describeNode(ref)} has not been inspected yet.`, { hint: 'Inspect the node first.' });
+    const settings = this.settings;
+    return planRepairs(inventory, selection, { cniBinDir: withDefaults(ref.kind === 'local' ? settings.local : settings.bridge).cniBinDir, ...options });
+  }
+
+  /** Runs a plan: each step re-checked right before it acts, files backed up, results verified and audited. */
+  async execute(ref: NodeRef, plan: RepairPlan, progress: ExecuteProgress = {}): Promise<ExecutionReport> {
+    return this.withNode(ref, progress.signal, async (target, runtime) => new RepairExecutor({
+      access: target.access, cri: runtime.cri, audit: this.options.audit, quarantineDir: this.quarantineDir, actor: this.options.actor,
+      signal: progress.signal, onStep: progress.onStep,
+    }).execute(plan));
+  }
+
+  private get quarantineDir(): string {
+    return this.settings.quarantineDir || DEFAULT_QUARANTINE_DIR;
+  }
+
+  /**
+   * Undo of a removed file: copies the quarantined backup back to its original path. Refuses when something is there
+   * again (libcni or the runtime wrote a new file) or the backup no longer has the recorded bytes.
+   */
+  async restore(ref: NodeRef, backup: Backup, signal?: AbortSignal): Promise<void> {
+    const target = await this.openTarget(ref, signal);
+    const record = (result: 'done' | 'refused' | 'failed', detail: string, after: string, error?: string): Promise<void> => this.options.audit.append({
+      at: new Date().toISOString(), actor: this.options.actor, node: ref.kind === 'local' ? ref.name : ref.node, access: target.access.description,
+      stepId: `undo-${backup.sha256.slice(0, 12)}`, findingId: '', repair: 'undo', action: 'restore-file', object: backup.original,
+      before: `absent; backup ${backup.quarantinePath} (${backup.size} bytes, sha256 ${backup.sha256})`, after, result, detail, error,
+    });
+    try {
+      if (await target.access.stat(backup.original, signal)) {
+        const error = new NodeDoctorError('precondition-changed', `${backup.original} exists again on ${describeNode(ref)}; the backup was not restored over it.`, { hint: `The backup stays at ${backup.quarantinePath}.` });
+        await record('refused', 'the file exists again', 'unchanged', error.message);
+        throw error;
+      }
+      const data = await target.access.readFile(backup.quarantinePath, Math.max(backup.size, 1), signal);
+      if (createHash('sha256').update(data).digest('hex') !== backup.sha256) {
+        const error = new NodeDoctorError('precondition-changed', `The backup ${backup.quarantinePath} no longer holds the bytes that were removed.`);
+        await record('refused', 'the backup changed', 'unchanged', error.message);
+        throw error;
+      }
+      await target.access.writeFile(backup.original, data, 0o600, signal);
+      await record('done', `restored from ${backup.quarantinePath}`, `present (${data.length} bytes)`);
+      this.options.log(`restored ${backup.original} on ${describeNode(ref)} from ${backup.quarantinePath}`);
+    } finally {
+      await target.access.dispose().catch(() => undefined);
+    }
+  }
+
+  /** Reads a node file (a CNI cache file's content), bounded. */
+  async readFile(ref: NodeRef, path: string, maxBytes: number, signal?: AbortSignal): Promise<Buffer> {
+    const target = await this.openTarget(ref, signal);
+    try {
+      return await target.access.readFile(path, maxBytes, signal);
+    } finally {
+      await target.access.dispose().catch(() => undefined);
+    }
+  }
+
+  /** Cached inventories holding a sandbox whose ID starts with `prefix` (12+ hex characters from a log). */
+  findSandbox(prefix: string): SandboxMatch[] {
+    const wanted = prefix.toLowerCase();
+    const matches: SandboxMatch[] = [];
+    for (const { ref, inventory } of this.inventories.values()) {
+      const ids = new Set<string>();
+      for (const s of inventory.sandboxes) if (s.id.startsWith(wanted)) ids.add(s.id);
+      for (const c of inventory.cniCache) if (c.sandboxId.startsWith(wanted)) ids.add(c.sandboxId);
+      for (const c of inventory.containers) if (c.sandboxId.startsWith(wanted)) ids.add(c.sandboxId);
+      for (const id of ids) matches.push({ ref, sandboxId: id, inventory });
+    }
+    return matches;
+  }
+
+  /** Bridge pods labelled as ours in a context that this session does not use; deleted unless `dryRun`. */
+  async cleanupLeftovers(context: string, options: { dryRun?: boolean; signal?: AbortSignal } = {}): Promise<string[]> {
+    return (await this.manager(context)).cleanupLeftovers(options);
+  }
+
+  /** Deletes every bridge pod this session created. */
+  async dispose(): Promise<void> {
+    this.disposed = true;
+    const managers = [...this.managers.values()];
+    this.managers.clear();
+    await Promise.all(managers.map(async (m) => (await m.catch(() => undefined))?.dispose()));
+  }
+}

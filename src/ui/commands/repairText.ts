@@ -1,0 +1,410 @@
+// The pure half of the repair commands: which findings a command on a tree element (or a report / log request) maps to,
+// and every text the confirmed repair flow shows. No vscode import, so test/unit/ui runs it in plain Node.
+import type { Finding, Inventory, RepairId } from '../../core/inventory/types';
+import { shortId } from '../../core/model/ids';
+import type { AuditEntry, Backup, PlanStep, RepairPlan, StepOutcome, StepResult } from '../../core/repair/types';
+import { isNodeRef } from '../../core/session/nodeRef';
+import type { NodeRef } from '../../core/session/nodeRef';
+import type { NodeElement, TreeElement } from '../tree/treeModel';
+
+/** The repair commands; each maps its argument to findings of the node's last inventory. */
+export type RepairCommand =
+  | 'repairFinding' | 'repairAllOnNode' | 'removeCacheFileAndSandbox' | 'releaseLeakedCacheFile'
+  | 'removeOrphanContainers' | 'pruneDeadObjects' | 'repairOnNode';
+
+/** What a repair command was invoked on: a tree element, a finding (report, lens), or a sandbox (Repair on node from a log). */
+export type RepairTarget =
+  | { readonly kind: 'element'; readonly ref: NodeRef; readonly element: NodeElement }
+  | { readonly kind: 'finding'; readonly ref: NodeRef; readonly findingId: string }
+  | { readonly kind: 'sandbox'; readonly ref: NodeRef; readonly sandboxId: string };
+
+export interface FindingSelection {
+  readonly findingIds: readonly string[];
+  /** What the command acts on, for messages: `cache file cbr0-…-eth0`, `sandbox 055b221e44a2`, the node. */
+  readonly subject: string;
+  /** Why nothing was selected (set when `findingIds` is empty). */
+  readonly nothing?: string;
+}
+
+export interface Confirmation {
+  readonly message: string;
+  readonly detail: string;
+  /** The verb-labelled button of the modal; anything else (Cancel, Escape) declines. */
+  readonly button: string;
+}
+
+export interface ExecutionSummary {
+  /** Every step done or already done. */
+  readonly ok: boolean;
+  /** One notification: the headline and the first problems. */
+  readonly message: string;
+  /** One line per step that did not complete (for the log). */
+  readonly problems: readonly string[];
+  /** Files the run backed up (Undo restores them). */
+  readonly backups: readonly Backup[];
+  readonly counts: Readonly<Record<StepOutcome, number>>;
+  /** Sandboxes and containers the run removed (Undo does not recreate them). */
+  readonly removedSandboxes: number;
+  readonly removedContainers: number;
+}
+
+const NODE_ELEMENT_KINDS = new Set(['node', 'group', 'finding', 'sandbox', 'container', 'cniCache', 'inspect']);
+const HEX_ID = /^[0-9a-f]{12,64}$/;
+/** Steps listed one by one in the confirmation; the rest are counted (the log has all of them). */
+export const MAX_LISTED_STEPS = 100;
+/** Above this, one line per step instead of three. */
+const COMPACT_AFTER = 8;
+
+export const COMMAND_TITLES: Readonly<Record<RepairCommand, string>> = {
+  repairFinding: 'Repair',
+  repairAllOnNode: 'Repair All Findings',
+  removeCacheFileAndSandbox: 'Remove Bad Cache File and Sandbox',
+  releaseLeakedCacheFile: 'Release Leaked IP and Remove Cache File',
+  removeOrphanContainers: 'Remove Orphan Containers',
+  pruneDeadObjects: 'Prune Exited Containers and NotReady Sandboxes',
+  repairOnNode: 'Repair on Node',
+};
+
+export function plural(count: number, singular: string, pluralForm = `${singular}s`): string {
+  return `${count.toLocaleString('en-US')} ${count === 1 ? singular : pluralForm}`;
+}
+
+function joinAnd(parts: readonly string[]): string {
+  if (parts.length <= 1) return parts.join('');
+  return `${parts.slice(0, -1).join(', ')} and ${parts[parts.length - 1]}`;
+}
+
+function capitalize(text: string): string {
+  return text.charAt(0).toUpperCase() + text.slice(1);
+}
+
+function lowerFirst(text: string): string {
+  return text.charAt(0).toLowerCase() + text.slice(1);
+}
+
+/** Narrows a command argument: a tree element of a node, `{ref, findingId}` (report, lens) or `{ref, sandboxId}`. */
+export function repairTargetOf(arg: unknown): RepairTarget | undefined {
+  if (typeof arg !== 'object' || arg === null) return undefined;
+  const value = arg as Record<string, unknown>;
+  if (!isNodeRef(value.ref)) return undefined;
+  const ref = value.ref;
+  if (typeof value.kind === 'string' && NODE_ELEMENT_KINDS.has(value.kind) && typeof value.id === 'string') {
+    return { kind: 'element', ref, element: arg as NodeElement };
+  }
+  if (typeof value.findingId === 'string' && value.findingId.length > 0 && value.findingId.length < 512) {
+    return { kind: 'finding', ref, findingId: value.findingId };
+  }
+  if (typeof value.sandboxId === 'string' && HEX_ID.test(value.sandboxId.toLowerCase())) {
+    return { kind: 'sandbox', ref, sandboxId: value.sandboxId.toLowerCase() };
+  }
+  return undefined;
+}
+
+/** How an element is named in messages. */
+export function subjectOf(element: TreeElement, node: string): string {
+  switch (element.kind) {
+    case 'finding': return `"${element.finding.title}"`;
+    case 'sandbox': return `sandbox ${shortId(element.sandbox.id)} (${element.sandbox.namespace}/${element.sandbox.name})`;
+    case 'container': return `container ${element.container.name} (${shortId(element.container.id)})`;
+    case 'cniCache': return `cache file ${element.entry.name}`;
+    case 'group': return `${element.label} on ${node}`;
+    default: return node;
+  }
+}
+
+/**
+ * The findings a repair command acts on, from the node's last inventory (never from the element's own copy, which may be
+ * older). Empty with `nothing` when none applies: the caller says why instead of planning.
+ */
+export function selectFindings(command: RepairCommand, target: RepairTarget, inventory: Inventory, node: string): FindingSelection {
+  const repairable = inventory.findings.filter((f) => f.repair !== undefined);
+  const withRepair = (repair: RepairId): Finding[] => repairable.filter((f) => f.repair === repair);
+  const element = target.kind === 'element' ? target.element : undefined;
+  const subject = element ? subjectOf(element, node)
+    : target.kind === 'sandbox' ? `sandbox ${shortId(target.sandboxId)}`
+      : target.kind === 'finding' ? `finding ${target.findingId}` : node;
+  const found = (findings: readonly Finding[], why: string): FindingSelection =>
+    (findings.length > 0 ? { findingIds: withSiblingCacheFiles(findings, inventory).map((f) => f.id), subject } : { findingIds: [], subject, nothing: why });
+  const inspection = `the last inspection of ${node} (${inventory.generatedAt})`;
+  const stale = `Nothing for "${COMMAND_TITLES[command]}" to do on ${subject}: ${inspection} has no finding it repairs. Refresh the node if its state changed since.`;
+  /** For one object: its findings with `repair`; else why not (a finding about it without that repair says what it is). */
+  const forObject = (repair: RepairId): FindingSelection => {
+    const about = element ? findingsOn(element, inventory) : [];
+    const matching = about.filter((f) => f.repair === repair);
+    if (matching.length > 0) return found(matching, stale);
+    const other = about[0];
+    if (other && !other.repair) return found([], `No automatic repair applies to ${subject}: ${other.title}. ${other.detail}`);
+    if (other) return found([], `${capitalize(subject)} needs a different repair: ${other.title}.`);
+    return found([], stale);
+  };
+
+  switch (command) {
+    case 'repairFinding': {
+      const id = target.kind === 'finding' ? target.findingId : element?.kind === 'finding' ? element.finding.id : undefined;
+      if (id === undefined) return { findingIds: [], subject, nothing: 'Repair… runs on a finding (in the Node Doctor view or the node report).' };
+      const finding = inventory.findings.find((f) => f.id === id);
+      if (!finding) {
+        return { findingIds: [], subject, nothing: `The finding ${id} is not in ${inspection}: it may be repaired already. Refresh the node to check.` };
+      }
+      if (!finding.repair) {
+        return { findingIds: [], subject: `"${finding.title}"`, nothing: `No automatic repair applies to "${finding.title}" (${finding.severity}). ${finding.detail}` };
+      }
+      return { findingIds: withSiblingCacheFiles([finding], inventory).map((f) => f.id), subject: `"${finding.title}"` };
+    }
+    case 'repairAllOnNode':
+      return found(repairable, `None of the ${plural(inventory.findings.length, 'finding')} of ${node} has an automatic repair.`);
+    case 'removeCacheFileAndSandbox':
+      if (element?.kind === 'cniCache') {
+        // The file's sandbox: all of its bad files go (withSiblingCacheFiles), the file itself first.
+        const own = withRepair('remove-cache-file-and-sandbox').filter((f) => f.path === element.entry.path);
+        return own.length > 0 ? found(own, stale) : forObject('remove-cache-file-and-sandbox');
+      }
+      return forObject('remove-cache-file-and-sandbox');
+    case 'releaseLeakedCacheFile':
+      return forObject('release-leaked-ips');
+    case 'removeOrphanContainers':
+      if (element?.kind === 'group' || element?.kind === 'node') {
+        return found(withRepair('remove-orphan-containers'), `${capitalize(inspection)} found no orphan container (one whose sandbox no longer exists). Refresh the node if its state changed since.`);
+      }
+      return forObject('remove-orphan-containers');
+    case 'pruneDeadObjects':
+      if (element?.kind === 'finding') return forObject('prune-dead-objects');
+      return found(withRepair('prune-dead-objects'), `Nothing to prune on ${node}: ${inspection} found no pod whose NotReady sandboxes and exited containers pile up past the thresholds, nor CRI lists near the gRPC limits. kubelet's garbage collection removes the rest.`);
+    case 'repairOnNode': {
+      const id = target.kind === 'sandbox' ? target.sandboxId : element?.kind === 'sandbox' ? element.sandbox.id : undefined;
+      if (id === undefined) return found([], stale);
+      return found(repairable.filter((f) => f.sandboxId === id), `${capitalize(inspection)} has no finding with an automatic repair on ${subject}: the problem in the log may be over, or need the manual fix that Explain shows.`);
+    }
+  }
+}
+
+/**
+ * Adds the other bad cache files of a NotReady sandbox whose bad file is selected: removing the sandbox needs every
+ * file that breaks its teardown gone (a Multus pod has one per network), so the plan takes them all; the modal lists them.
+ */
+export function withSiblingCacheFiles(findings: readonly Finding[], inventory: Inventory): Finding[] {
+  const notReady = new Set(inventory.sandboxes.filter((s) => s.state === 'SANDBOX_NOTREADY').map((s) => s.id));
+  const sandboxes = new Set(findings.filter((f) => f.repair === 'remove-cache-file-and-sandbox' && f.sandboxId !== undefined && notReady.has(f.sandboxId)).map((f) => f.sandboxId));
+  if (sandboxes.size === 0) return [...findings];
+  const chosen = new Set(findings.map((f) => f.id));
+  const siblings = inventory.findings.filter((f) => !chosen.has(f.id) && f.repair === 'remove-cache-file-and-sandbox' && sandboxes.has(f.sandboxId));
+  return [...findings, ...siblings];
+}
+
+/** Every finding about one object of the tree (with or without a repair): a finding itself, or those naming the object. */
+export function findingsOn(element: TreeElement, inventory: Inventory): Finding[] {
+  switch (element.kind) {
+    case 'finding': return inventory.findings.filter((f) => f.id === element.finding.id);
+    case 'sandbox': return inventory.findings.filter((f) => f.sandboxId === element.sandbox.id && f.category !== 'dead-objects-piling-up');
+    case 'container': return inventory.findings.filter((f) => f.containerId === element.container.id);
+    case 'cniCache': return inventory.findings.filter((f) => f.path === element.entry.path);
+    default: return [];
+  }
+}
+
+/** The findings with a repair about one object of the tree (Copy Manual Commands). */
+export function findingsAbout(element: TreeElement, inventory: Inventory): string[] {
+  return withSiblingCacheFiles(findingsOn(element, inventory).filter((f) => f.repair !== undefined), inventory).map((f) => f.id);
+}
+
+interface StepCounts {
+  readonly files: number;
+  readonly sandboxes: number;
+  readonly containers: number;
+  readonly releases: number;
+}
+
+function countSteps(steps: readonly PlanStep[]): StepCounts {
+  const count = (kind: PlanStep['action']['kind']): number => steps.filter((s) => s.action.kind === kind).length;
+  return { files: count('remove-cache-file'), sandboxes: count('remove-sandbox'), containers: count('remove-container'), releases: count('cni-del') };
+}
+
+/** The modal's button: what will happen, counted (`Remove 1 file and 1 sandbox`, `Prune 240 objects`). */
+export function buttonLabel(plan: RepairPlan): string {
+  const steps = plan.steps;
+  if (steps.length > 0 && steps.every((s) => s.repair === 'prune-dead-objects')) return `Prune ${plural(steps.length, 'object')}`;
+  const c = countSteps(steps);
+  const removals = [
+    c.files > 0 ? plural(c.files, 'file') : '',
+    c.containers > 0 ? plural(c.containers, 'container') : '',
+    c.sandboxes > 0 ? plural(c.sandboxes, 'sandbox', 'sandboxes') : '',
+  ].filter((p) => p !== '');
+  const parts = [
+    c.releases > 0 ? `release ${plural(c.releases, 'network')}` : '',
+    removals.length > 0 ? `remove ${joinAnd(removals)}` : '',
+  ].filter((p) => p !== '');
+  return parts.length > 0 ? capitalize(joinAnd(parts)) : `Run ${plural(steps.length, 'step')}`;
+}
+
+function stepLines(step: PlanStep, index: number, compact: boolean): string[] {
+  if (compact) return [`${index + 1}. ${step.title} · ${step.object} · risk ${step.risk} · only if ${step.precondition}`];
+  return [
+    `${index + 1}. ${step.title}`,
+    `    Object: ${step.object}`,
+    `    Risk: ${step.risk} · runs only if ${step.precondition}`,
+  ];
+}
+
+/**
+ * The modal confirmation of a plan: the node, every step (title, exact object, risk, the precondition re-checked right
+ * before it runs) and the notes. Past MAX_LISTED_STEPS the rest are counted; the log has the whole plan.
+ */
+export function confirmation(plan: RepairPlan, node: string, options: { dryRun: boolean; inspectedAt?: string }): Confirmation {
+  const label = buttonLabel(plan);
+  const lines: string[] = [`Node: ${node}`];
+  if (options.inspectedAt) lines.push(`Planned from the inspection of ${options.inspectedAt}; each step's condition is checked again right before it runs.`);
+  lines.push('');
+  const compact = plan.steps.length > COMPACT_AFTER;
+  plan.steps.slice(0, MAX_LISTED_STEPS).forEach((step, i) => lines.push(...stepLines(step, i, compact)));
+  if (plan.steps.length > MAX_LISTED_STEPS) {
+    lines.push(`… and ${plural(plan.steps.length - MAX_LISTED_STEPS, 'more step')} of the same kinds (the Kube Node Doctor log lists every step).`);
+  }
+  if (plan.notes.length > 0) lines.push('', 'Notes:', ...plan.notes.map((n) => `• ${n}`));
+  lines.push('');
+  if (options.dryRun) {
+    lines.push('Dry run (setting kubeNodeDoctor.repair.dryRun): nothing will be changed; the summary lists what would have been done.');
+  } else {
+    const c = countSteps(plan.steps);
+    if (c.files > 0) lines.push('Each file is copied to the quarantine directory on the node before it is removed (Undo restores it).');
+    lines.push('Every step is recorded in the audit log.');
+  }
+  return {
+    message: options.dryRun
+      ? `Dry run: ${lowerFirst(label)} on ${node}? Nothing will be changed.`
+      : `${label} on ${node}?`,
+    detail: lines.join('\n'),
+    button: options.dryRun ? `${label} (Dry Run)` : label,
+  };
+}
+
+/** Why there is nothing to confirm: the plan has no step. */
+export function emptyPlanMessage(plan: RepairPlan, subject: string, node: string): string {
+  const notes = plan.notes.length > 0 ? ` ${plan.notes.join(' ')}` : '';
+  return `Nothing to repair on ${node} for ${subject}.${notes}`;
+}
+
+function listTitles(steps: readonly PlanStep[], max: number): string {
+  const shown = steps.slice(0, max).map((s, i) => `${i + 1}) ${s.title}`).join('; ');
+  return steps.length > max ? `${shown}; and ${plural(steps.length - max, 'more step')}` : shown;
+}
+
+/** The summary of a dry run: nothing was changed, and what a real run would do. */
+export function dryRunSummary(plan: RepairPlan, node: string): string {
+  return `Dry run: nothing was changed on ${node}. A real run would ${lowerFirst(buttonLabel(plan))} in ${plural(plan.steps.length, 'step')}: ${listTitles(plan.steps, 5)}.`;
+}
+
+function problemLine(step: PlanStep | undefined, result: StepResult): string | undefined {
+  const title = step?.title ?? result.stepId;
+  switch (result.outcome) {
+    case 'refused': return `Refused "${title}": the state changed since the plan (${result.detail}).`;
+    case 'failed': return `Failed "${title}": ${result.error ?? result.detail}`;
+    case 'skipped': return `Skipped "${title}": ${result.detail}.`;
+    default: return undefined;
+  }
+}
+
+/**
+ * The summary of a run from its step results (all of them, or those before a cancellation): done, already done,
+ * refused (state changed since the plan), failed (the runtime's exact error), skipped.
+ */
+export function executionSummary(plan: RepairPlan, results: readonly StepResult[], node: string, options: { interrupted?: 'cancelled' | 'error' } = {}): ExecutionSummary {
+  const counts: Record<StepOutcome, number> = { done: 0, 'already-done': 0, refused: 0, failed: 0, skipped: 0 };
+  for (const r of results) counts[r.outcome] += 1;
+  const steps = new Map(plan.steps.map((s) => [s.id, s]));
+  const problems = results.map((r) => problemLine(steps.get(r.stepId), r)).filter((l): l is string => l !== undefined);
+  const backups = results.map((r) => r.backup).filter((b): b is Backup => b !== undefined);
+  const doneKinds = results.filter((r) => r.outcome === 'done').map((r) => steps.get(r.stepId)?.action.kind);
+  const removedSandboxes = doneKinds.filter((k) => k === 'remove-sandbox').length;
+  const removedContainers = doneKinds.filter((k) => k === 'remove-container').length;
+  const parts = [
+    counts.done > 0 ? `${counts.done} done` : '',
+    counts['already-done'] > 0 ? `${counts['already-done']} already done` : '',
+    counts.refused > 0 ? `${counts.refused} refused` : '',
+    counts.failed > 0 ? `${counts.failed} failed` : '',
+    counts.skipped > 0 ? `${counts.skipped} skipped` : '',
+  ].filter((p) => p !== '');
+  const tally = parts.length > 0 ? parts.join(', ') : 'no step ran';
+  const ok = options.interrupted === undefined && results.length === plan.steps.length && problems.length === 0;
+  let headline: string;
+  if (options.interrupted === 'cancelled') headline = `Repair on ${node} cancelled after ${results.length} of ${plan.steps.length} steps (${tally}).`;
+  else if (options.interrupted === 'error') headline = `Repair on ${node} stopped by an error after ${results.length} of ${plan.steps.length} steps (${tally}).`;
+  else if (ok) headline = `Repaired ${node}: ${plural(plan.steps.length, 'step')}, ${tally}.`;
+  else headline = `Repair on ${node} did not complete: ${tally}.`;
+  const shown = problems.slice(0, 2);
+  const more = problems.length > shown.length ? ` (${plural(problems.length - shown.length, 'more problem')} in the log.)` : '';
+  const undo = backups.length > 0 && removedSandboxes + removedContainers > 0
+    ? ' Undo restores the backed-up files only; removed sandboxes and containers are not recreated.'
+    : '';
+  return {
+    ok, problems, backups, counts, removedSandboxes, removedContainers,
+    message: [headline, ...shown].join(' ') + more + undo,
+  };
+}
+
+/** The modal confirmation of Undo: which files come back from where, and what is not undone. */
+export function undoConfirmation(backups: readonly Backup[], node: string, removed: { sandboxes: number; containers: number }): Confirmation {
+  const files = plural(backups.length, 'file');
+  const lines = [`Node: ${node}`, ''];
+  backups.forEach((b, i) => lines.push(`${i + 1}. ${b.original}`, `    from ${b.quarantinePath} (${plural(b.size, 'byte')}, sha256 ${b.sha256.slice(0, 12)})`));
+  lines.push('', 'Only files are restored. A file is not written over one that exists again, nor from a backup whose bytes changed.');
+  const gone = [removed.sandboxes > 0 ? plural(removed.sandboxes, 'sandbox', 'sandboxes') : '', removed.containers > 0 ? plural(removed.containers, 'container') : ''].filter((p) => p !== '');
+  if (gone.length > 0) lines.push(`The ${joinAnd(gone)} the repair removed ${removed.sandboxes + removed.containers === 1 ? 'is' : 'are'} not recreated (kubelet creates new sandboxes for pods that still exist).`);
+  lines.push('A restored bad CNI cache file blocks its sandbox\'s teardown again.');
+  return { message: `Restore ${files} on ${node}?`, detail: lines.join('\n'), button: `Restore ${files}` };
+}
+
+/** The summary of Undo: restored files, and each refusal's reason. */
+export function undoSummary(outcomes: readonly { readonly backup: Backup; readonly error?: string }[], node: string): { ok: boolean; message: string } {
+  const restored = outcomes.filter((o) => o.error === undefined).length;
+  const failed = outcomes.filter((o) => o.error !== undefined);
+  if (failed.length === 0) return { ok: true, message: `Restored ${plural(restored, 'file')} on ${node}. Removed sandboxes and containers were not recreated.` };
+  const first = failed[0];
+  return {
+    ok: false,
+    message: `Restored ${restored} of ${plural(outcomes.length, 'file')} on ${node}. ${first.backup.original}: ${first.error ?? ''}${failed.length > 1 ? ` (${plural(failed.length - 1, 'more failure')} in the log.)` : ''}`,
+  };
+}
+
+/** The plan as commands to run by hand on the node, each under its step title; notes as comments. */
+export function manualCommandsText(plan: RepairPlan, node: string): string {
+  const lines = [`# ${node}: ${plural(plan.steps.length, 'step')} of the repair plan; run on the node as root, in this order.`];
+  plan.steps.forEach((s, i) => lines.push(`# ${i + 1}. ${s.title} (risk: ${s.risk}; only if ${s.precondition})`, s.manualCommand));
+  for (const note of plan.notes) lines.push(`# Note: ${note}`);
+  return `${lines.join('\n')}\n`;
+}
+
+/** Log lines for a plan (the confirmation may count steps; the log has every one). */
+export function planLogLines(plan: RepairPlan, node: string): string[] {
+  return [
+    `plan for ${node}: ${plural(plan.steps.length, 'step')}, findings ${plan.findingIds.join(', ') || '(none)'}`,
+    ...plan.steps.map((s) => `  ${s.id} [${s.risk}] ${s.title} · ${s.object} · only if ${s.precondition} · by hand: ${s.manualCommand}`),
+    ...plan.notes.map((n) => `  note: ${n}`),
+  ];
+}
+
+/**
+ * The audit entries one run appended: `text` is what the audit file gained since the run started (other windows may
+ * append too, so entries are matched by node and step ID). Unparseable lines are skipped.
+ */
+export function auditEntriesOfRun(text: string, node: string, stepIds: readonly string[]): AuditEntry[] {
+  const wanted = new Set(stepIds);
+  const entries: AuditEntry[] = [];
+  for (const line of text.split('\n')) {
+    if (line.trim() === '') continue;
+    try {
+      const entry = JSON.parse(line) as AuditEntry;
+      if (entry.node === node && wanted.has(entry.stepId)) entries.push(entry);
+    } catch {
+      // a line cut by a concurrent append, or not ours
+    }
+  }
+  return entries;
+}
+
+/** Backups from an untrusted command argument (Undo from a notification button). */
+export function isBackup(value: unknown): value is Backup {
+  if (typeof value !== 'object' || value === null) return false;
+  const b = value as Record<string, unknown>;
+  return typeof b.original === 'string' && b.original.startsWith('/') && typeof b.quarantinePath === 'string' && b.quarantinePath.startsWith('/')
+    && typeof b.size === 'number' && typeof b.sha256 === 'string' && /^[0-9a-f]{64}$/.test(b.sha256);
+}

@@ -1,0 +1,139 @@
+import * as os from 'node:os';
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import type { Inventory } from '../../core/inventory/types';
+import { reportMarkdown } from '../../core/report/reportMarkdown';
+import type { RepairPlan } from '../../core/repair/types';
+import type { NodeDoctor } from '../../core/session/nodeDoctor';
+import { describeNode, nodeKey } from '../../core/session/nodeRef';
+import type { NodeRef } from '../../core/session/nodeRef';
+import type { ReportModel, WebviewMessage } from '../../shared/reportProtocol';
+import { showPreventionFiles } from '../commands/preventionCommands';
+import { manualCommandsText, plural, withSiblingCacheFiles } from '../commands/repairText';
+import type { EngineHost } from '../engine';
+import type { ErrorReporter } from '../errors';
+import { ReportPanel } from './reportPanel';
+import type { ReportActions } from './reportPanel';
+
+/**
+ * Opens and updates node reports, one panel per node. Inspection and repair go through the commands the tree uses
+ * (kubeNodeDoctor.inspectNode / refreshNode / repairFinding), so the tree, the report and the repair flow share one
+ * inventory per node and one confirmed repair path.
+ */
+export class ReportController implements vscode.Disposable {
+  private readonly panels = new Map<string, { panel: ReportPanel; ref: NodeRef }>();
+
+  constructor(
+    private readonly extensionUri: vscode.Uri,
+    private readonly engine: EngineHost,
+    private readonly errors: ErrorReporter,
+    private readonly log: vscode.LogOutputChannel,
+  ) {}
+
+  /** Opens (or reveals and updates) the report of a node, inspecting it first when it has not been read. */
+  async show(ref: NodeRef): Promise<void> {
+    const doctor = await this.engine.nodeDoctor();
+    if (!doctor.inventory(ref)) await vscode.commands.executeCommand('kubeNodeDoctor.inspectNode', ref);
+    const inventory = doctor.inventory(ref);
+    if (!inventory) {
+      void vscode.window.showInformationMessage(`${describeNode(ref)} could not be read, so there is no report; the Node Doctor view shows why.`);
+      return;
+    }
+    const model = this.model(doctor, ref, inventory);
+    const key = nodeKey(ref);
+    const open = this.panels.get(key);
+    if (open) {
+      open.panel.update(model);
+      open.panel.reveal();
+      return;
+    }
+    const panel = ReportPanel.create(this.extensionUri, `Node report: ${inventory.node}`, model, this.actions(ref), () => this.panels.delete(key));
+    this.panels.set(key, { panel, ref });
+    this.log.info(`report opened for ${describeNode(ref)} (${plural(inventory.findings.length, 'finding')})`);
+  }
+
+  /** Re-renders an open report of the node from its current inventory (after a repair, an undo or a refresh). */
+  updateOpen(ref: NodeRef): void {
+    const open = this.panels.get(nodeKey(ref));
+    if (!open) return;
+    void this.engine.nodeDoctor().then((doctor) => {
+      const inventory = doctor.inventory(ref);
+      if (inventory) open.panel.update(this.model(doctor, ref, inventory));
+    }, (error: unknown) => this.log.warn(`report update for ${describeNode(ref)} failed: ${String(error)}`));
+  }
+
+  /** The model with one plan per repairable finding (each finding shows all of its own steps). */
+  private model(doctor: NodeDoctor, ref: NodeRef, inventory: Inventory): ReportModel {
+    const plans: RepairPlan[] = [];
+    for (const finding of inventory.findings) {
+      if (!finding.repair) continue;
+      try {
+        plans.push(doctor.plan(ref, [finding.id]));
+      } catch (error) {
+        this.log.warn(`report: no plan for ${finding.id}: ${String(error)}`);
+      }
+    }
+    return this.engine.load().reportModelFromInventory(inventory, plans);
+  }
+
+  private actions(ref: NodeRef): ReportActions {
+    const guard = <T>(action: string, run: () => Promise<T>): Promise<T | undefined> =>
+      run().catch(async (error: unknown) => {
+        await this.errors.report(action, error);
+        return undefined;
+      });
+    return {
+      repair: async (findingId) => {
+        // The command runs the confirmed flow (modal, re-checks, audit) and reports its own errors; it updates this panel.
+        await guard('Repair', () => Promise.resolve(vscode.commands.executeCommand('kubeNodeDoctor.repairFinding', { ref, findingId })));
+      },
+      copyCommands: (findingId) => guard('Copy Commands', async () => {
+        const doctor = await this.engine.nodeDoctor();
+        const inventory = doctor.inventory(ref);
+        const finding = inventory?.findings.find((f) => f.id === findingId);
+        // The same findings the Repair button plans (a NotReady sandbox's other bad cache files included).
+        const ids = finding && inventory ? withSiblingCacheFiles([finding], inventory).map((f) => f.id) : [findingId];
+        const plan = doctor.plan(ref, ids);
+        if (plan.steps.length === 0) return `Nothing to copy: ${plan.notes.join(' ') || 'no step applies.'}`;
+        await vscode.env.clipboard.writeText(manualCommandsText(plan, describeNode(ref)));
+        return `${plural(plan.steps.length, 'command')} copied to the clipboard.`;
+      }),
+      exportMarkdown: (model) => guard('Export to Markdown', () => this.exportMarkdown(model)),
+      refresh: () => guard('Refresh Report', async () => {
+        await vscode.commands.executeCommand('kubeNodeDoctor.refreshNode', ref);
+        const doctor = await this.engine.nodeDoctor();
+        const inventory = doctor.inventory(ref);
+        return inventory ? this.model(doctor, ref, inventory) : undefined;
+      }),
+      generatePrevention: async (message: Extract<WebviewMessage, { type: 'generatePrevention' }>) => {
+        await guard('Generate Prevention Rules', async () => {
+          const runtime = (await this.engine.nodeDoctor()).inventory(ref)?.runtime;
+          const containerdVersion = runtime && /containerd/i.test(runtime.runtimeName) ? runtime.runtimeVersion : undefined;
+          await showPreventionFiles({ monitoring: message.monitoring, os: message.talos ? 'talos' : 'generic', containerdVersion });
+        });
+      },
+    };
+  }
+
+  /** Save dialog (in the workspace folder, else the home directory); the saved file opens in an editor. */
+  private async exportMarkdown(model: ReportModel): Promise<string | undefined> {
+    const stamp = model.generatedAt.replace(/\.\d+Z$/, 'Z').replace(/:/g, '-');
+    const name = `node-report-${model.node}-${stamp}.md`.replace(/[^\w.-]/g, '_');
+    const folder = vscode.workspace.workspaceFolders?.[0]?.uri;
+    const target = await vscode.window.showSaveDialog({
+      title: 'Export the node report to Markdown', saveLabel: 'Export',
+      defaultUri: folder ? vscode.Uri.joinPath(folder, name) : vscode.Uri.file(path.join(os.homedir(), name)),
+      filters: { Markdown: ['md'] },
+    });
+    if (!target) return undefined;
+    await vscode.workspace.fs.writeFile(target, Buffer.from(reportMarkdown(model), 'utf8'));
+    this.log.info(`report of ${model.node} exported to ${target.toString()}`);
+    await vscode.window.showTextDocument(target, { preview: true, viewColumn: vscode.ViewColumn.Beside });
+    return `Exported to ${target.scheme === 'file' ? target.fsPath : target.toString()}.`;
+  }
+
+  dispose(): void {
+    for (const { panel } of [...this.panels.values()]) panel.dispose();
+    this.panels.clear();
+  }
+}

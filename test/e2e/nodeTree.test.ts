@@ -1,0 +1,204 @@
+// The whole loop in a real VS Code (code-server) in Chromium, extension installed from the .vsix, against a REAL node:
+// the demo node (containerd + runc + CNI from Debian, seeded with the field failures) read locally, and the same
+// runtime reached through the debug-pod bridge of the API stand-in. Every repair is asserted on the runtime itself.
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { FrameLocator } from 'playwright-core';
+import { isNotFound } from '../../src/core/cri/criError';
+import { createCriClient } from '../../src/core/cri/criClient';
+import type { CriRuntime } from '../../src/core/cri/types';
+import type { AuditEntry } from '../../src/core/repair/types';
+import type * as LabModule from '../integration/support/lab';
+import type * as StandInModule from '../standin/labStandIn';
+import type { LabStandIn } from '../standin/labStandIn';
+import { REPO, Workbench } from './workbench';
+
+interface DemoSummary {
+  readonly node: string;
+  readonly log: string;
+  readonly seedBug: { readonly sandboxId: string; readonly cacheFile: string; readonly pod: string };
+  readonly orphan: { readonly sandboxId: string; readonly containerId: string };
+  readonly leakedCache: { readonly sandboxId: string; readonly cacheFiles: readonly string[] };
+}
+interface DemoNode { readonly env: Record<string, string>; readonly workspace: string; readonly summary: DemoSummary; stop(): Promise<void> }
+
+const importEsm = new Function('p', 'return import(p)') as <T>(p: string) => Promise<T>;
+const short = (id: string): string => id.slice(0, 12);
+
+async function until(what: string, check: () => Promise<boolean> | boolean, timeoutMs = 60_000): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (Date.now() < end) {
+    if (await check()) return;
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  throw new Error(`timed out waiting until ${what}`);
+}
+
+async function sandboxGone(cri: CriRuntime, id: string): Promise<boolean> {
+  return cri.podSandboxStatus(id).then(() => false, (e: unknown) => isNotFound(e));
+}
+
+function auditEntries(wb: Workbench): AuditEntry[] {
+  const file = path.join(wb.globalStorage, 'audit.jsonl');
+  if (!fs.existsSync(file)) return [];
+  return fs.readFileSync(file, 'utf8').split('\n').filter((l) => l.trim() !== '').map((l) => JSON.parse(l) as AuditEntry);
+}
+
+/** The report webview's content (code-server nests it in two iframes). */
+function reportFrame(wb: Workbench): FrameLocator {
+  return wb.page.frameLocator('iframe.webview.ready').last().frameLocator('#active-frame');
+}
+
+describe('the node tree, repairs and report in VS Code, on a real containerd node', function () {
+  this.timeout(300_000);
+  let demo: DemoNode;
+  let cri: CriRuntime;
+
+  before(async () => {
+    const { startDemoNode } = await importEsm<{ startDemoNode(o: object): Promise<DemoNode> }>(path.join(REPO, 'test/harness/demo/demoNode.mjs'));
+    demo = await startDemoNode({ labDir: '/tmp/knd-e2e', bridge: 'knde2e', subnet: '10.244.210.0/24' });
+    cri = createCriClient(demo.env.KND_CRI_ENDPOINT);
+  });
+  after(async () => {
+    cri?.close();
+    await demo?.stop();
+  });
+
+  describe('local demo node', () => {
+    let wb: Workbench;
+    before(async () => {
+      wb = await Workbench.open({}, demo.workspace);
+    });
+    after(async () => wb?.close());
+    afterEach(async function () {
+      if (this.currentTest?.state === 'failed') await wb.screenshot(`failed-${this.currentTest.title.replace(/\W+/g, '-').slice(0, 60)}`);
+    });
+
+    it('lists the demo node and, after Inspect node, flags the empty CNI cache file of the NotReady sandbox', async () => {
+      await wb.page.locator('.activitybar [aria-label^="Node Doctor"]').first().click();
+      await wb.treeRow(demo.summary.node).waitFor({ timeout: 60_000 });
+      await wb.widenSidebar(620);
+      await wb.treeRow(demo.summary.node).click();
+      await wb.treeRow('Inspect node').click();
+      await wb.treeRow('Findings').waitFor({ timeout: 90_000 });
+      await wb.treeRow('CNI cache').click();
+      const file = wb.treeRow(path.basename(demo.summary.seedBug.cacheFile));
+      await file.waitFor({ timeout: 20_000 });
+      assert.match(await file.innerText(), /0 B · empty/);
+      await wb.screenshot('06-node-tree');
+    });
+
+    it('jumps from the lens on the log to the same sandbox on the node', async () => {
+      await wb.page.keyboard.press('Control+P');
+      await wb.page.locator('.quick-input-widget input').fill('node-demo.log');
+      await wb.page.locator('.quick-input-list .monaco-list-row', { hasText: 'node-demo.log' }).first().click();
+      // Scroll to the sandbox's first line (its lens sits above it).
+      await wb.page.locator('.editor-instance .view-lines').first().click();
+      await wb.page.keyboard.press('Control+F');
+      await wb.page.keyboard.type(short(demo.summary.seedBug.sandboxId));
+      await wb.page.keyboard.press('Enter');
+      await wb.page.keyboard.press('Escape');
+      const lens = wb.page.locator('.codelens-decoration', { hasText: `sandbox ${short(demo.summary.seedBug.sandboxId)}` }).filter({ visible: true }).first();
+      await lens.waitFor({ timeout: 30_000 });
+      await lens.locator('a', { hasText: 'Find on node…' }).click();
+      const selected = wb.page.locator('.part.sidebar .monaco-list-row.selected');
+      await until('the seed sandbox is selected in the tree', async () => (await selected.count()) > 0 && (await selected.first().innerText()).includes(short(demo.summary.seedBug.sandboxId)), 30_000);
+      assert.match(await selected.first().innerText(), new RegExp(demo.summary.seedBug.pod.split('/')[1]));
+      await wb.screenshot('07-find-on-node');
+    });
+
+    it('right-click → Remove Bad Cache File and Sandbox… → confirm: the file and the sandbox are gone on the runtime, with an audit entry', async () => {
+      const { sandboxId, cacheFile } = demo.summary.seedBug;
+      await wb.contextMenu(wb.treeRow(path.basename(cacheFile)), 'Remove Bad Cache File and Sandbox…');
+      await wb.dialog.waitFor({ timeout: 20_000 });
+      const text = await wb.dialog.innerText();
+      assert.ok(text.includes(sandboxId), 'the plan names the sandbox by its full ID');
+      assert.ok(text.includes(path.basename(cacheFile)), 'and the exact file');
+      await wb.screenshot('08-repair-confirmation');
+      await wb.dialog.locator('.monaco-button', { hasText: /^Remove 1 file and 1 sandbox/ }).click();
+      await until('the cache file is gone', () => !fs.existsSync(cacheFile));
+      await until('the sandbox is gone on the runtime', () => sandboxGone(cri, sandboxId));
+      await until('the audit log has the two steps', () => auditEntries(wb).filter((e) => e.object.includes(sandboxId)).length >= 2);
+      const entries = auditEntries(wb).filter((e) => e.object.includes(sandboxId));
+      assert.deepEqual(entries.map((e) => [e.action, e.result]), [['remove-cache-file', 'done'], ['remove-sandbox', 'done']]);
+      assert.ok(entries[0].backup && entries[0].backup.size === 0, 'the removed (empty) file was backed up first');
+      await wb.page.locator('.notifications-toasts .notification-toast', { hasText: demo.summary.node }).first().waitFor({ timeout: 20_000 });
+      await wb.screenshot('09-repair-summary');
+    });
+
+    it('opens the node report, whose Repair button runs the same confirmed repair (leaked cache file released)', async () => {
+      await wb.contextMenu(wb.treeRow(demo.summary.node), 'Open Node Report');
+      const frame = reportFrame(wb);
+      await frame.locator('h1', { hasText: 'Node' }).waitFor({ timeout: 60_000 });
+      const leakedFile = demo.summary.leakedCache.cacheFiles.find((f) => path.basename(f).startsWith('cbr0-'));
+      assert.ok(leakedFile, 'the leaked sandbox left a cbr0 cache file');
+      const card = frame.locator(`article.finding[data-finding-id="cni-cache-orphaned:${path.basename(leakedFile)}"]`);
+      await card.waitFor({ timeout: 30_000 });
+      await wb.screenshot('10-report');
+      await card.locator('vscode-button', { hasText: 'Repair…' }).click();
+      await wb.dialog.waitFor({ timeout: 20_000 });
+      assert.ok((await wb.dialog.innerText()).includes(demo.summary.leakedCache.sandboxId));
+      await wb.dialog.locator('.monaco-button').filter({ hasNotText: 'Cancel' }).first().click();
+      await until('the leaked cache file is gone', () => !fs.existsSync(leakedFile));
+      await until('the audit log records the CNI DEL and the removal', () => auditEntries(wb).some((e) => e.action === 'cni-del' && e.result === 'done'));
+    });
+  });
+
+  describe('through the debug-pod bridge (API stand-in)', () => {
+    let wb: Workbench;
+    let env: LabStandIn;
+    let seedId: string;
+    let seedFile: string;
+
+    before(async () => {
+      // The stand-in and the lab helpers read the lab's KND_* from the environment.
+      Object.assign(process.env, demo.env);
+      // eslint-disable-next-line @typescript-eslint/no-require-imports -- compiled test support, loaded after the env is set
+      const lab = require('../integration/support/lab') as typeof LabModule;
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      const standIn = require('../standin/labStandIn') as typeof StandInModule;
+      seedId = await lab.runSandbox({ name: 'bridge-seed-0', namespace: 'e2e' });
+      seedFile = lab.cacheFilePath(demo.env.KND_NETWORK ?? 'cbr0', seedId, 'eth0');
+      fs.truncateSync(seedFile, 0);
+      await cri.stopPodSandbox(seedId).catch(() => undefined);
+      const paths = standIn.labPaths();
+      assert.ok(paths);
+      env = await standIn.startLabStandIn(paths);
+      wb = await Workbench.open({ 'kubeNodeDoctor.kubeconfig': env.kubeconfig, 'kubeNodeDoctor.localNode.mode': 'off', 'kubeNodeDoctor.bridge.idleMinutes': 1 });
+    });
+    after(async () => {
+      await wb?.close();
+      await env?.close();
+    });
+    afterEach(async function () {
+      if (this.currentTest?.state === 'failed') await wb.screenshot(`failed-${this.currentTest.title.replace(/\W+/g, '-').slice(0, 60)}`);
+    });
+
+    it('lists the cluster and its node, inspects it through one bridge pod, and repairs the seed failure from its finding', async () => {
+      await wb.page.locator('.activitybar [aria-label^="Node Doctor"]').first().click();
+      await wb.treeRow('lab').waitFor({ timeout: 60_000 });
+      await wb.widenSidebar(620);
+      if (!(await wb.treeRow(env.node).isVisible())) await wb.treeRow('lab').click();
+      await wb.treeRow(env.node).click();
+      await wb.treeRow('Inspect node').click();
+      await wb.treeRow('Findings').waitFor({ timeout: 90_000 });
+      assert.equal(env.standIn.podsIn('kube-system').length, 1, 'one bridge pod for the node');
+      const finding = wb.treeRow(new RegExp(`sandbox ${short(seedId)}`));
+      if (!(await finding.isVisible())) await wb.treeRow('Findings').click();
+      await finding.waitFor({ timeout: 20_000 });
+      await wb.screenshot('11-bridge-tree');
+      await wb.contextMenu(finding, 'Repair…');
+      await wb.dialog.waitFor({ timeout: 20_000 });
+      assert.ok((await wb.dialog.innerText()).includes(seedId));
+      await wb.dialog.locator('.monaco-button', { hasText: /^Remove 1 file and 1 sandbox/ }).click();
+      await until('the sandbox is gone on the runtime (repaired through the bridge)', () => sandboxGone(cri, seedId), 90_000);
+      assert.equal(fs.existsSync(seedFile), false);
+    });
+
+    it('deletes its bridge pod once it has been idle for kubeNodeDoctor.bridge.idleMinutes — no pod outlives its use', async () => {
+      assert.equal(env.standIn.podsIn('kube-system').length, 1);
+      await until('no bridge pod is left', () => env.standIn.podsIn('kube-system').length === 0, 100_000);
+    });
+  });
+});
