@@ -1,6 +1,7 @@
 import type { KeptPod, LeftoverPod, SweepReport } from '../core/bridge/bridgeManager';
 import { openBridgeManager } from '../core/bridge/openBridge';
-import { isNodeDoctorError, NodeDoctorError } from '../core/errors';
+import { NodeDoctorError } from '../core/errors';
+import { runCli } from './cliFrame';
 
 const HELP = `usage: kube-node-doctor bridge-cleanup [--context CTX] [--kubeconfig FILE] [--bridge-namespace NS] [--dry-run]
 
@@ -62,30 +63,14 @@ export function formatSweep(report: SweepReport, namespace: string, dryRun: bool
 }
 
 export async function bridgeCleanupCommand(args: readonly string[]): Promise<number> {
-  const controller = new AbortController();
-  const onSigint = (): void => controller.abort();
-  process.once('SIGINT', onSigint);
-  try {
-    const parsed = parseArgs(args);
-    if (parsed === 'help') {
-      process.stdout.write(HELP);
-      return 0;
-    }
+  return runCli('bridge-cleanup', HELP, args, parseArgs, async (parsed, signal) => {
     const manager = await openBridgeManager({ explicitPath: parsed.kubeconfig, context: parsed.context, namespace: parsed.namespace, client: 'cli' });
     try {
-      const report = await manager.sweepLeftovers({ dryRun: parsed.dryRun, signal: controller.signal });
+      const report = await manager.sweepLeftovers({ dryRun: parsed.dryRun, signal });
       process.stdout.write(formatSweep(report, manager.namespace, parsed.dryRun));
       return report.leftovers.some((p) => !parsed.dryRun && !p.deleted) ? 1 : 0;
     } finally {
       await manager.dispose();
     }
-  } catch (error) {
-    if (isNodeDoctorError(error)) {
-      process.stderr.write(`kube-node-doctor bridge-cleanup: ${error.message}${error.hint !== undefined ? ` (${error.hint})` : ''}\n`);
-      return error.reason === 'cancelled' ? 130 : 2;
-    }
-    throw error;
-  } finally {
-    process.off('SIGINT', onSigint);
-  }
+  });
 }

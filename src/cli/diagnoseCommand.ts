@@ -3,7 +3,8 @@ import type { Readable } from 'node:stream';
 import { LogDiagnoser } from '../core/diagnosis/engine';
 import { describeObject, fixCommandsFor } from '../core/diagnosis/explain';
 import type { DiagnosisReport, LogFinding } from '../core/diagnosis/types';
-import { describeError, isNodeDoctorError, NodeDoctorError } from '../core/errors';
+import { describeError, NodeDoctorError } from '../core/errors';
+import { runCli } from './cliFrame';
 
 const HELP = `usage: kube-node-doctor diagnose [FILE|-] [--json]
 
@@ -154,17 +155,9 @@ export function formatReport(report: DiagnosisReport): string {
 }
 
 export async function diagnoseCommand(args: readonly string[]): Promise<number> {
-  const controller = new AbortController();
-  const onSigint = (): void => controller.abort();
-  process.once('SIGINT', onSigint);
-  try {
-    const parsed = parseArgs(args);
-    if (parsed === 'help') {
-      process.stdout.write(HELP);
-      return 0;
-    }
+  return runCli('diagnose', HELP, args, parseArgs, async (parsed, signal) => {
     const diagnoser = new LogDiagnoser();
-    await scan(parsed.input, diagnoser, controller.signal);
+    await scan(parsed.input, diagnoser, signal);
     const report = diagnoser.finish();
     const stats = diagnoser.stats();
     if (parsed.json) {
@@ -182,13 +175,5 @@ export async function diagnoseCommand(args: readonly string[]): Promise<number> 
       process.stderr.write(`kube-node-doctor: note: more than 10,000 distinct findings; ${n(stats.droppedFindings)} further lines about new objects were not grouped.\n`);
     }
     return 0;
-  } catch (error) {
-    if (isNodeDoctorError(error)) {
-      process.stderr.write(`kube-node-doctor diagnose: ${error.message}${error.hint !== undefined ? ` (${error.hint})` : ''}\n`);
-      return error.reason === 'cancelled' ? 130 : 2;
-    }
-    throw error;
-  } finally {
-    process.off('SIGINT', onSigint);
-  }
+  });
 }

@@ -1,9 +1,9 @@
 import type { CriRuntime } from '../core/cri/types';
-import { isNodeDoctorError } from '../core/errors';
 import { inspectNode } from '../core/inventory/inspect';
 import type { Inventory } from '../core/inventory/types';
 import { connectRuntime } from '../core/session/nodeTarget';
 import type { RuntimeConnection } from '../core/session/nodeTarget';
+import { runCli } from './cliFrame';
 import { resolveNodeTarget } from './nodeTarget';
 import type { NodeFlags, NodeTarget } from './nodeTarget';
 
@@ -34,28 +34,15 @@ export async function runNodeCommand<A extends { readonly flags: NodeFlags }>(
   command: string, help: string, args: readonly string[], parse: (args: readonly string[]) => A | 'help',
   work: (parsed: A, session: NodeSession, signal: AbortSignal) => Promise<number>,
 ): Promise<number> {
-  const controller = new AbortController();
-  const onSigint = (): void => controller.abort();
-  process.once('SIGINT', onSigint);
-  const opened: { target?: NodeTarget; runtime?: RuntimeConnection } = {};
-  try {
-    const parsed = parse(args);
-    if (parsed === 'help') {
-      process.stdout.write(help);
-      return 0;
+  return runCli(command, help, args, parse, async (parsed, signal) => {
+    const opened: { target?: NodeTarget; runtime?: RuntimeConnection } = {};
+    try {
+      opened.target = await resolveNodeTarget(parsed.flags, signal);
+      const session = await openSession(opened.target, signal, opened);
+      return await work(parsed, session, signal);
+    } finally {
+      await opened.runtime?.close();
+      await opened.target?.access.dispose().catch(() => undefined);
     }
-    opened.target = await resolveNodeTarget(parsed.flags, controller.signal);
-    const session = await openSession(opened.target, controller.signal, opened);
-    return await work(parsed, session, controller.signal);
-  } catch (error) {
-    if (isNodeDoctorError(error)) {
-      process.stderr.write(`kube-node-doctor ${command}: ${error.message}${error.hint !== undefined ? ` (${error.hint})` : ''}\n`);
-      return error.reason === 'cancelled' ? 130 : 2;
-    }
-    throw error;
-  } finally {
-    await opened.runtime?.close();
-    await opened.target?.access.dispose().catch(() => undefined);
-    process.off('SIGINT', onSigint);
-  }
+  });
 }

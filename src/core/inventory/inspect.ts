@@ -175,7 +175,8 @@ function oldestFirst(a: { createdAtMs: number; id: string }, b: { createdAtMs: n
   return a.createdAtMs - b.createdAtMs || codePointOrder(a.id, b.id);
 }
 
-function countsOf(sandboxes: readonly SandboxItem[], containers: readonly ContainerItem[], cache: readonly CacheEntry[]): Counts {
+/** The totals of an inventory (also used by tests that build inventories from fixtures). */
+export function countsOf(sandboxes: readonly SandboxItem[], containers: readonly ContainerItem[], cache: readonly CacheEntry[]): Counts {
   const byId = new Map(sandboxes.map((s) => [s.id, s]));
   const pods = new Map<string, { sandboxes: number; notReadySandboxes: number; exitedContainers: number }>();
   for (const s of sandboxes) {

@@ -6,7 +6,7 @@ import path from 'node:path';
 import { CONTAINERD_LOOPBACK, parseConfList } from '../../../src/core/cni/cacheFile';
 import type { NetworkConfig } from '../../../src/core/cni/confDir';
 import { computeFindings } from '../../../src/core/inventory/findings';
-import { analyseCacheFiles } from '../../../src/core/inventory/inspect';
+import { analyseCacheFiles, countsOf } from '../../../src/core/inventory/inspect';
 import type { RawCacheFile } from '../../../src/core/inventory/inspect';
 import type { CacheEntry, ContainerItem, Inventory, SandboxItem } from '../../../src/core/inventory/types';
 import { repoRoot } from '../diagnosis/fixturePaths';
@@ -71,17 +71,7 @@ export async function inventoryOf(
     findings,
     listStrategy: { sandboxes: 'single-list', containers: 'single-list', complete: listComplete, notes: [] },
     listSizes: [],
-    counts: {
-      sandboxes: sandboxes.length,
-      readySandboxes: sandboxes.filter((s) => s.state === 'SANDBOX_READY').length,
-      notReadySandboxes: sandboxes.filter((s) => s.state === 'SANDBOX_NOTREADY').length,
-      containers: containers.length,
-      runningContainers: containers.filter((c) => c.state === 'CONTAINER_RUNNING').length,
-      exitedContainers: containers.filter((c) => c.state === 'CONTAINER_EXITED').length,
-      cacheFiles: cache.length,
-      unreadableCacheFiles: cache.filter((e) => e.state !== 'valid').length,
-      perPod: [],
-    },
+    counts: countsOf(sandboxes, containers, cache),
     timingsMs: {},
   };
 }
