@@ -23,10 +23,9 @@ function cli(args: string[], env: NodeJS.ProcessEnv = process.env): Promise<{ co
   });
 }
 
-describe('kube-node-doctor inspect --context --node (bundled CLI through the bridge)', function () {
-  this.timeout(60_000);
-  let env: LabStandIn;
-
+/** Starts the API stand-in over the lab for the calling describe (skipped without a lab or a built CLI). */
+function useStandIn(): { readonly env: LabStandIn } {
+  let env: LabStandIn | undefined;
   before(async function () {
     const lab = labPaths();
     if (!lab || !fs.existsSync(CLI)) this.skip();
@@ -34,6 +33,21 @@ describe('kube-node-doctor inspect --context --node (bundled CLI through the bri
   });
   after(async () => {
     await env?.close();
+  });
+  return {
+    get env(): LabStandIn {
+      if (!env) throw new Error('the stand-in is used outside its describe block');
+      return env;
+    },
+  };
+}
+
+describe('kube-node-doctor inspect --context --node (bundled CLI through the bridge)', function () {
+  this.timeout(60_000);
+  const stub = useStandIn();
+  let env: LabStandIn;
+  beforeEach(() => {
+    env = stub.env;
   });
 
   it('prints the node inventory as JSON and leaves no bridge pod behind', async () => {
@@ -70,15 +84,10 @@ describe('kube-node-doctor inspect --context --node (bundled CLI through the bri
 
 describe('kube-node-doctor bridge-cleanup (bundled CLI against the API stand-in)', function () {
   this.timeout(60_000);
+  const stub = useStandIn();
   let env: LabStandIn;
-
-  before(async function () {
-    const lab = labPaths();
-    if (!lab || !fs.existsSync(CLI)) this.skip();
-    env = await startLabStandIn(lab);
-  });
-  after(async () => {
-    await env?.close();
+  beforeEach(() => {
+    env = stub.env;
   });
 
   const podNames = (namespace = 'kube-system'): string[] => env.standIn.podsIn(namespace).map((p) => (p.metadata as { name: string }).name).sort();

@@ -2,8 +2,9 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import { CriError, GrpcCode, isNotFound } from '../../src/core/cri/criError';
 import type { CriRuntime } from '../../src/core/cri/types';
+import { useLabRuntime } from './support/labNode';
 import {
-  cacheFilePath, cleanupAll, dropKill, labCri, labEnv, removeSandboxUnderneath, runExitedContainer, runSandbox,
+  cacheFilePath, dropKill, labEnv, runExitedContainer, runSandbox,
   sandboxCacheFiles, startContainer,
 } from './support/lab';
 
@@ -22,17 +23,10 @@ async function rejection(promise: Promise<unknown>): Promise<CriError> {
 
 describe('CRI client against a real containerd', function () {
   this.timeout(120_000);
+  const runtime = useLabRuntime();
   let cri: CriRuntime;
-
-  before(async function () {
-    if (!labEnv()) this.skip();
-    cri = labCri();
-    await cleanupAll();
-  });
-  after(async () => {
-    if (!labEnv()) return;
-    await cleanupAll();
-    cri.close();
+  beforeEach(() => {
+    cri = runtime.cri;
   });
 
   it('reads the runtime version and reports the runtime and network ready', async () => {
@@ -130,9 +124,8 @@ describe('CRI client against a real containerd', function () {
     const id = await runSandbox({ name: 'orphaned', namespace: 'knd-orphan' });
     const running = await startContainer(id, 'app', ['sleep']);
     const exited = await runExitedContainer(id, 'init', 0);
-    await removeSandboxUnderneath(id);
-    cri.close();
-    cri = labCri();
+    await runtime.removeSandboxUnderneath(id);
+    cri = runtime.cri;
 
     assert.deepEqual(await cri.listPodSandbox({ id }), [], 'the restarted runtime no longer lists the sandbox');
     const orphans = (await cri.listContainers()).filter((c) => c.podSandboxId === id).map((c) => c.id).sort();
