@@ -8,8 +8,6 @@ import { loadKubeconfigs } from '../cluster/kubeconfig';
 import type { ContextInfo, Kubeconfigs } from '../cluster/kubeconfig';
 import { listNodes } from '../cluster/nodes';
 import type { NodeList } from '../cluster/nodes';
-import { checkAccess, bridgeAccessChecks } from '../cluster/rbac';
-import type { AccessReport } from '../cluster/rbac';
 import { discoverEndpoint } from '../cri/endpoints';
 import { NodeDoctorError } from '../errors';
 import { inspectNode } from '../inventory/inspect';
@@ -20,7 +18,7 @@ import type { ExecutionReport } from '../repair/executor';
 import { planRepairs } from '../repair/planner';
 import type { PlanOptions } from '../repair/planner';
 import type { AuditSink, Backup, PlanStep, RepairPlan, StepResult } from '../repair/types';
-import { describeNode, nodeKey } from './nodeRef';
+import { describeNode, nodeKey, nodeName } from './nodeRef';
 import type { NodeRef } from './nodeRef';
 import { connectRuntime, DEFAULT_QUARANTINE_DIR, openLocalTarget, withDefaults } from './nodeTarget';
 import type { LocalNodeSpec, NodePaths, NodeTarget, RuntimeConnection } from './nodeTarget';
@@ -29,7 +27,7 @@ import type { LocalNodeSpec, NodePaths, NodeTarget, RuntimeConnection } from './
 function withNodeName(ref: NodeRef, error: unknown): unknown {
   if (!(error instanceof NodeDoctorError) || error.node !== undefined || error.reason === 'cancelled') return error;
   return new NodeDoctorError(error.reason, `${describeNode(ref)}: ${error.message}`, {
-    cluster: ref.kind === 'bridge' ? ref.context : undefined, node: ref.kind === 'bridge' ? ref.node : ref.name, hint: error.hint, cause: error,
+    cluster: ref.kind === 'bridge' ? ref.context : undefined, node: nodeName(ref), hint: error.hint, cause: error,
   });
 }
 
@@ -131,11 +129,6 @@ export class NodeDoctor {
     return listNodes(await this.api(context), { signal });
   }
 
-  /** Which of the bridge's verbs the user has in a context (read-only features work without them). */
-  async checkBridgeAccess(context: string, signal?: AbortSignal): Promise<AccessReport> {
-    return checkAccess(await this.api(context), bridgeAccessChecks(this.settings.bridge.namespace ?? 'kube-system'), signal);
-  }
-
   /** The local node's runtime endpoint, when this machine is a node (or the settings name a socket); else undefined. */
   async probeLocalNode(signal?: AbortSignal): Promise<string | undefined> {
     const settings = this.settings;
@@ -158,10 +151,11 @@ export class NodeDoctor {
     let manager = this.managers.get(context);
     if (!manager) {
       const bridge = this.settings.bridge;
+      const { cniCacheDir, cniConfDir } = withDefaults(bridge);
       manager = this.api(context).then((api) => new BridgeManager(api, {
         namespace: bridge.namespace, image: bridge.image, profile: bridge.profile, idleTimeoutMs: bridge.idleTimeoutMs,
-        startTimeoutMs: bridge.startTimeoutMs, runtimeEndpoint: bridge.runtimeEndpoint, cniCacheDir: withDefaults(bridge).cniCacheDir,
-        cniConfDir: withDefaults(bridge).cniConfDir, client: this.options.client, log: this.options.log,
+        startTimeoutMs: bridge.startTimeoutMs, runtimeEndpoint: bridge.runtimeEndpoint, cniCacheDir, cniConfDir,
+        client: this.options.client, log: this.options.log,
       }));
       manager.catch(() => this.managers.delete(context));
       this.managers.set(context, manager);
@@ -178,21 +172,29 @@ export class NodeDoctor {
     return { access: bridgeAccessFor(manager, ref.node), endpoint: bridge.runtimeEndpoint ?? DEFAULT_RUNTIME_ENDPOINT, ...withDefaults(bridge) };
   }
 
-  /** Opens the node and its runtime, runs `work`, and releases both (a bridge pod stays for reuse until idle). */
-  private async withNode<T>(ref: NodeRef, signal: AbortSignal | undefined, work: (target: NodeTarget, runtime: RuntimeConnection) => Promise<T>): Promise<T> {
-    let target: NodeTarget | undefined;
+  /** Opens the node, runs `work`, and releases the access (a bridge pod stays for reuse until idle). */
+  private async withTarget<T>(ref: NodeRef, signal: AbortSignal | undefined, work: (target: NodeTarget) => Promise<T>): Promise<T> {
+    const target = await this.openTarget(ref, signal);
     try {
-      target = await this.openTarget(ref, signal);
-      const runtime = await connectRuntime(target, signal);
-      try {
-        return await work(target, runtime);
-      } finally {
-        await runtime.close();
-      }
+      return await work(target);
+    } finally {
+      await target.access.dispose().catch(() => undefined);
+    }
+  }
+
+  /** Opens the node and its runtime, runs `work`, and releases both; errors say which node. */
+  private async withNode<T>(ref: NodeRef, signal: AbortSignal | undefined, work: (target: NodeTarget, runtime: RuntimeConnection) => Promise<T>): Promise<T> {
+    try {
+      return await this.withTarget(ref, signal, async (target) => {
+        const runtime = await connectRuntime(target, signal);
+        try {
+          return await work(target, runtime);
+        } finally {
+          await runtime.close();
+        }
+      });
     } catch (error) {
       throw withNodeName(ref, error);
-    } finally {
-      await target?.access.dispose().catch(() => undefined);
     }
   }
 
@@ -200,7 +202,7 @@ export class NodeDoctor {
   async inspect(ref: NodeRef, progress: InspectProgress = {}): Promise<Inventory> {
     const inventory = await this.withNode(ref, progress.signal, (target, runtime) => inspectNode(target.access, runtime.cri, {
       cniCacheDir: target.cniCacheDir, cniConfDir: target.cniConfDir, endpoint: target.endpoint,
-      node: ref.kind === 'local' ? ref.name : ref.node, signal: progress.signal, onProgress: progress.onProgress,
+      node: nodeName(ref), signal: progress.signal, onProgress: progress.onProgress,
     }));
     this.inventories.set(nodeKey(ref), { ref, inventory });
     return inventory;
@@ -209,11 +211,6 @@ export class NodeDoctor {
   /** The last inventory read of a node, if any. */
   inventory(ref: NodeRef): Inventory | undefined {
     return this.inventories.get(nodeKey(ref))?.inventory;
-  }
-
-  /** Forgets a node's inventory (after a repair, before re-reading). */
-  forget(ref: NodeRef): void {
-    this.inventories.delete(nodeKey(ref));
   }
 
   /** Plans repairs from the node's cached inventory. */
@@ -241,13 +238,12 @@ export class NodeDoctor {
    * again (libcni or the runtime wrote a new file) or the backup no longer has the recorded bytes.
    */
   async restore(ref: NodeRef, backup: Backup, signal?: AbortSignal): Promise<void> {
-    const target = await this.openTarget(ref, signal);
-    const record = (result: 'done' | 'refused' | 'failed', detail: string, after: string, error?: string): Promise<void> => this.options.audit.append({
-      at: new Date().toISOString(), actor: this.options.actor, node: ref.kind === 'local' ? ref.name : ref.node, access: target.access.description,
-      stepId: `undo-${backup.sha256.slice(0, 12)}`, findingId: '', repair: 'undo', action: 'restore-file', object: backup.original,
-      before: `absent; backup ${backup.quarantinePath} (${backup.size} bytes, sha256 ${backup.sha256})`, after, result, detail, error,
-    });
-    try {
+    await this.withTarget(ref, signal, async (target) => {
+      const record = (result: 'done' | 'refused', detail: string, after: string, error?: string): Promise<void> => this.options.audit.append({
+        at: new Date().toISOString(), actor: this.options.actor, node: nodeName(ref), access: target.access.description,
+        stepId: `undo-${backup.sha256.slice(0, 12)}`, findingId: '', repair: 'undo', action: 'restore-file', object: backup.original,
+        before: `absent; backup ${backup.quarantinePath} (${backup.size} bytes, sha256 ${backup.sha256})`, after, result, detail, error,
+      });
       if (await target.access.stat(backup.original, signal)) {
         const error = new NodeDoctorError('precondition-changed', `${backup.original} exists again on ${describeNode(ref)}; the backup was not restored over it.`, { hint: `The backup stays at ${backup.quarantinePath}.` });
         await record('refused', 'the file exists again', 'unchanged', error.message);
@@ -262,19 +258,12 @@ export class NodeDoctor {
       await target.access.writeFile(backup.original, data, 0o600, signal);
       await record('done', `restored from ${backup.quarantinePath}`, `present (${data.length} bytes)`);
       this.options.log(`restored ${backup.original} on ${describeNode(ref)} from ${backup.quarantinePath}`);
-    } finally {
-      await target.access.dispose().catch(() => undefined);
-    }
+    });
   }
 
   /** Reads a node file (a CNI cache file's content), bounded. */
   async readFile(ref: NodeRef, path: string, maxBytes: number, signal?: AbortSignal): Promise<Buffer> {
-    const target = await this.openTarget(ref, signal);
-    try {
-      return await target.access.readFile(path, maxBytes, signal);
-    } finally {
-      await target.access.dispose().catch(() => undefined);
-    }
+    return this.withTarget(ref, signal, (target) => target.access.readFile(path, maxBytes, signal));
   }
 
   /** Cached inventories holding a sandbox whose ID starts with `prefix` (12+ hex characters from a log). */

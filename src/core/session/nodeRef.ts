@@ -8,6 +8,11 @@ export function nodeKey(ref: NodeRef): string {
   return ref.kind === 'local' ? 'local' : `bridge/${ref.context}/${ref.node}`;
 }
 
+/** The node's own name (the local node's label from the settings). */
+export function nodeName(ref: NodeRef): string {
+  return ref.kind === 'local' ? ref.name : ref.node;
+}
+
 /** How a node is named in messages, plans and audit entries. */
 export function describeNode(ref: NodeRef): string {
   return ref.kind === 'local' ? `${ref.name} (local)` : `${ref.node} (context ${ref.context})`;

@@ -1,10 +1,9 @@
 import * as vscode from 'vscode';
 import { shortId } from '../../core/model/ids';
 import type { NodeDoctor, SandboxMatch } from '../../core/session/nodeDoctor';
-import { describeNode, nodeKey } from '../../core/session/nodeRef';
+import { describeNode, nodeKey, nodeName } from '../../core/session/nodeRef';
 import type { NodeRef } from '../../core/session/nodeRef';
 import type { TreeController } from '../tree/treeModel';
-import { nodeName } from './nodeText';
 
 /** A sandbox ID (or its 12+ character prefix) as a log names it, lower-cased; undefined for anything else. */
 export function sandboxPrefixOf(value: unknown): string | undefined {

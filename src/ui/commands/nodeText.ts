@@ -2,7 +2,7 @@
 // shown, and the inspection commands for an object without a repair. No vscode import (test/unit/ui runs it in plain Node).
 import type { CacheEntry, Finding, Inventory } from '../../core/inventory/types';
 import { shortId } from '../../core/model/ids';
-import { describeNode, isNodeRef } from '../../core/session/nodeRef';
+import { describeNode, isNodeRef, nodeName } from '../../core/session/nodeRef';
 import type { NodeRef } from '../../core/session/nodeRef';
 import type { TreeElement } from '../tree/treeModel';
 
@@ -19,10 +19,6 @@ export function nodeRefOf(arg: unknown): NodeRef | undefined {
 /** Whether an argument looks like a tree element of the given kind (commands get whatever the menu or a caller passes). */
 export function isElementOf<K extends TreeElement['kind']>(arg: unknown, kind: K): arg is Extract<TreeElement, { kind: K }> {
   return typeof arg === 'object' && arg !== null && (arg as { kind?: unknown }).kind === kind && typeof (arg as { id?: unknown }).id === 'string';
-}
-
-export function nodeName(ref: NodeRef): string {
-  return ref.kind === 'local' ? ref.name : ref.node;
 }
 
 /** Copy ID: the full 64-hex ID of a sandbox or container, a cache file's path, a finding's ID, a node's name. */

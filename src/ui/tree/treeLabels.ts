@@ -3,6 +3,7 @@
 import type { NodeSummary } from '../../core/cluster/nodes';
 import type { Finding } from '../../core/inventory/types';
 import { shortId } from '../../core/model/ids';
+import { nodeName } from '../../core/session/nodeRef';
 import type { NodeRef } from '../../core/session/nodeRef';
 import {
   formatAge, formatBytes, formatCount, groupSize, moreLabel, plural,
@@ -136,7 +137,7 @@ function nodeIcon(element: NodeTreeElement, view: NodeView | undefined): IconSpe
 export function nodeTooltip(element: NodeTreeElement, view: NodeView | undefined): string {
   const s = element.summary;
   const ref = element.ref;
-  const head = `**${md(ref.kind === 'local' ? ref.name : ref.node)}**${ref.kind === 'local' ? ' (this machine)' : ` — context ${md(ref.context)}`}`;
+  const head = `**${md(nodeName(ref))}**${ref.kind === 'local' ? ' (this machine)' : ` — context ${md(ref.context)}`}`;
   const parts = [head];
   if (s) {
     parts.push(rows([
@@ -316,7 +317,7 @@ export function present(element: TreeElement, ctx: PresentationContext): ItemSpe
     case 'node': {
       const view = ctx.nodeView(element.ref);
       return {
-        label: element.ref.kind === 'local' ? element.ref.name : element.ref.node,
+        label: nodeName(element.ref),
         description: nodeDescription(element, view),
         tooltip: nodeTooltip(element, view),
         contextValue: nodeContextValue(view),
