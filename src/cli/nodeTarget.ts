@@ -1,4 +1,5 @@
 import { NodeDoctorError } from '../core/errors';
+import { DEFAULT_RUNTIME_ENDPOINT } from '../core/node/nodePaths';
 import { openLocalTarget, withDefaults } from '../core/session/nodeTarget';
 import type { NodeTarget } from '../core/session/nodeTarget';
 import { openBridgeNodeAccess } from '../core/bridge/openBridge';
@@ -62,7 +63,7 @@ async function resolveBridgeTarget(flags: NodeFlags, signal?: AbortSignal): Prom
     explicitPath: flags.kubeconfig, context: flags.context, node: flags.node, namespace: flags.bridgeNamespace, image: flags.bridgeImage,
     profile: flags.bridgeProfile as BridgeProfile | undefined, runtimeEndpoint: flags.runtimeEndpoint, cniCacheDir, cniConfDir, client: 'cli', signal,
   });
-  return { access, endpoint: flags.runtimeEndpoint ?? 'unix:///run/containerd/containerd.sock', cniCacheDir, cniConfDir, cniBinDir };
+  return { access, endpoint: flags.runtimeEndpoint ?? DEFAULT_RUNTIME_ENDPOINT, cniCacheDir, cniConfDir, cniBinDir };
 }
 
 /** Local access (this process runs on the node, or in a pod mounting it at --host-root), or the bridge with --context/--node. */

@@ -1,5 +1,6 @@
 import * as os from 'node:os';
 import { NodeDoctorError } from '../core/errors';
+import { DEFAULT_QUARANTINE_DIR } from '../core/node/nodePaths';
 import { JsonLinesAuditSink } from '../core/repair/audit';
 import { RepairExecutor } from '../core/repair/executor';
 import { planRepairs } from '../core/repair/planner';
@@ -58,7 +59,7 @@ function parseArgs(args: readonly string[]): RepairArgs | 'help' {
   let yes = false;
   let json = false;
   let auditLog = '/var/lib/kube-node-doctor/audit.jsonl';
-  let quarantineDir = '/var/lib/kube-node-doctor/quarantine';
+  let quarantineDir = DEFAULT_QUARANTINE_DIR;
   let keep: number | undefined;
   let minAgeMs: number | undefined;
   const value = (i: number): string => {

@@ -1,6 +1,7 @@
 import * as path from 'node:path';
 import { socketPath } from '../cri/endpoints';
 import { NodeDoctorError } from '../errors';
+import { DEFAULT_CNI_CACHE_DIR, DEFAULT_CNI_CONF_DIR, DEFAULT_RUNTIME_ENDPOINT, DEFAULT_STATE_DIR } from '../node/nodePaths';
 
 /**
  * What the bridge pod looks like. Everything it creates on the cluster is decided here, so the README can list it exactly.
@@ -56,9 +57,6 @@ export interface MountPlanOptions {
   readonly extraMounts?: readonly BridgeMount[];
 }
 
-export const DEFAULT_RUNTIME_ENDPOINT = 'unix:///run/containerd/containerd.sock';
-export const DEFAULT_CNI_CACHE_DIR = '/var/lib/cni';
-export const DEFAULT_QUARANTINE_DIR = '/var/lib/kube-node-doctor';
 
 /** The least set of host directories: the runtime socket's directory, the CNI cache and configs, the runtime state, the quarantine. */
 export function planMounts(options: MountPlanOptions = {}): BridgeMount[] {
@@ -69,9 +67,9 @@ export function planMounts(options: MountPlanOptions = {}): BridgeMount[] {
   const mounts: BridgeMount[] = [
     { hostPath: path.posix.dirname(socket), readOnly: false, type: 'Directory' },
     { hostPath: options.cniCacheDir ?? DEFAULT_CNI_CACHE_DIR, readOnly: false, type: 'DirectoryOrCreate' },
-    { hostPath: options.cniConfDir ?? '/etc/cni/net.d', readOnly: true, type: 'DirectoryOrCreate' },
+    { hostPath: options.cniConfDir ?? DEFAULT_CNI_CONF_DIR, readOnly: true, type: 'DirectoryOrCreate' },
     ...(options.runtimeStateDirs ?? ['/var/lib/containerd']).map((dir): BridgeMount => ({ hostPath: dir, readOnly: true, type: 'DirectoryOrCreate' })),
-    { hostPath: options.quarantineDir ?? DEFAULT_QUARANTINE_DIR, readOnly: false, type: 'DirectoryOrCreate' },
+    { hostPath: options.quarantineDir ?? DEFAULT_STATE_DIR, readOnly: false, type: 'DirectoryOrCreate' },
     ...(options.extraMounts ?? []),
   ];
   const seen = new Set<string>();

@@ -7,6 +7,7 @@ import { listAllContainers, listAllSandboxes } from '../cri/listing';
 import type { Container, ContainerStatus, CriRuntime } from '../cri/types';
 import { NodeDoctorError, throwIfAborted } from '../errors';
 import type { FileEntry, NodeAccess } from '../node/nodeAccess';
+import { DEFAULT_CNI_CACHE_DIR, DEFAULT_CNI_CONF_DIR } from '../node/nodePaths';
 import { computeFindings } from './findings';
 import { containerWireBytes, listWireBytes, sandboxWireBytes } from './payload';
 import type { CacheEntry, ContainerItem, Counts, Inventory, ListSize, PodCount, RuntimeInfo, SandboxItem } from './types';
@@ -227,8 +228,8 @@ export async function inspectNode(access: NodeAccess, cri: CriRuntime, options: 
   const signal = inner.signal;
   const progress = options.onProgress ?? ((): void => undefined);
   const call = { signal, timeoutMs: options.timeoutMs };
-  const cniCacheDir = options.cniCacheDir ?? '/var/lib/cni';
-  const cniConfDir = options.cniConfDir ?? '/etc/cni/net.d';
+  const cniCacheDir = options.cniCacheDir ?? DEFAULT_CNI_CACHE_DIR;
+  const cniConfDir = options.cniConfDir ?? DEFAULT_CNI_CONF_DIR;
   const timings: Record<string, number> = {};
   const time = async <T>(label: string, work: () => Promise<T>): Promise<T> => {
     const start = performance.now();

@@ -1,6 +1,7 @@
 import { NodeDoctorError } from '../errors';
 import type { CacheEntry, ContainerItem, Finding, Inventory, SandboxItem } from '../inventory/types';
 import { shortId } from '../model/ids';
+import { DEFAULT_CNI_BIN_DIR } from '../node/nodePaths';
 import type { PlanStep, RepairPlan, StepAction } from './types';
 
 export interface PlanOptions {
@@ -108,7 +109,7 @@ export function planRepairs(inventory: Inventory, selection: readonly string[] |
   }
   const sandboxes = new Map(inventory.sandboxes.map((s) => [s.id, s]));
   const cache = new Map(inventory.cniCache.map((e) => [e.path, e]));
-  const binDir = options.cniBinDir ?? '/opt/cni/bin';
+  const binDir = options.cniBinDir ?? DEFAULT_CNI_BIN_DIR;
   const keep = Math.max(0, options.keep ?? 1);
   const minAgeMs = options.minAgeMs ?? 3_600_000;
   const now = options.nowMs ?? Date.now();

@@ -2,7 +2,6 @@ import { createHash } from 'node:crypto';
 import { BridgeManager } from '../bridge/bridgeManager';
 import { bridgeAccessFor } from '../bridge/openBridge';
 import type { BridgeProfile } from '../bridge/podSpec';
-import { DEFAULT_RUNTIME_ENDPOINT } from '../bridge/podSpec';
 import { KubeApi } from '../cluster/kubeApi';
 import { loadKubeconfigs } from '../cluster/kubeconfig';
 import type { ContextInfo, Kubeconfigs } from '../cluster/kubeconfig';
@@ -13,6 +12,7 @@ import { NodeDoctorError } from '../errors';
 import { inspectNode } from '../inventory/inspect';
 import type { Inventory } from '../inventory/types';
 import { LocalNodeAccess } from '../node/localNodeAccess';
+import { DEFAULT_QUARANTINE_DIR, DEFAULT_RUNTIME_ENDPOINT } from '../node/nodePaths';
 import { RepairExecutor } from '../repair/executor';
 import type { ExecutionReport } from '../repair/executor';
 import { planRepairs } from '../repair/planner';
@@ -20,7 +20,7 @@ import type { PlanOptions } from '../repair/planner';
 import type { AuditSink, Backup, PlanStep, RepairPlan, StepResult } from '../repair/types';
 import { describeNode, nodeKey, nodeName } from './nodeRef';
 import type { NodeRef } from './nodeRef';
-import { connectRuntime, DEFAULT_QUARANTINE_DIR, openLocalTarget, withDefaults } from './nodeTarget';
+import { connectRuntime, openLocalTarget, withDefaults } from './nodeTarget';
 import type { LocalNodeSpec, NodePaths, NodeTarget, RuntimeConnection } from './nodeTarget';
 
 /** Prefixes a core error that does not say which node it is about with the node's name. */

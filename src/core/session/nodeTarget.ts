@@ -4,11 +4,8 @@ import type { CriRuntime } from '../cri/types';
 import { isNodeDoctorError, NodeDoctorError } from '../errors';
 import { LocalNodeAccess } from '../node/localNodeAccess';
 import type { NodeAccess } from '../node/nodeAccess';
+import { DEFAULT_CNI_BIN_DIR, DEFAULT_CNI_CACHE_DIR, DEFAULT_CNI_CONF_DIR } from '../node/nodePaths';
 
-export const DEFAULT_CNI_CACHE_DIR = '/var/lib/cni';
-export const DEFAULT_CNI_CONF_DIR = '/etc/cni/net.d';
-export const DEFAULT_CNI_BIN_DIR = '/opt/cni/bin';
-export const DEFAULT_QUARANTINE_DIR = '/var/lib/kube-node-doctor/quarantine';
 
 /** A node as the inventory and the repairs need it: how to reach its files and commands, and where its runtime and CNI state live. */
 export interface NodeTarget {
