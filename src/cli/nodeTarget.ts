@@ -19,6 +19,8 @@ export interface NodeFlags {
   readonly bridgeNamespace?: string;
   readonly bridgeImage?: string;
   readonly bridgeProfile?: string;
+  /** Set by `repair` (--quarantine-dir): a bridge pod mounts it. */
+  readonly quarantineDir?: string;
 }
 
 export type { NodeTarget } from '../core/session/nodeTarget';
@@ -61,7 +63,8 @@ async function resolveBridgeTarget(flags: NodeFlags, signal?: AbortSignal): Prom
   const { cniCacheDir, cniConfDir, cniBinDir } = withDefaults(flags);
   const { access } = await openBridgeNodeAccess({
     explicitPath: flags.kubeconfig, context: flags.context, node: flags.node, namespace: flags.bridgeNamespace, image: flags.bridgeImage,
-    profile: flags.bridgeProfile as BridgeProfile | undefined, runtimeEndpoint: flags.runtimeEndpoint, cniCacheDir, cniConfDir, client: 'cli', signal,
+    profile: flags.bridgeProfile as BridgeProfile | undefined, runtimeEndpoint: flags.runtimeEndpoint, cniCacheDir, cniConfDir,
+    quarantineDir: flags.quarantineDir, client: 'cli', signal,
   });
   return { access, endpoint: flags.runtimeEndpoint ?? DEFAULT_RUNTIME_ENDPOINT, cniCacheDir, cniConfDir, cniBinDir };
 }

@@ -1,6 +1,6 @@
 import * as os from 'node:os';
 import { NodeDoctorError } from '../core/errors';
-import { DEFAULT_QUARANTINE_DIR } from '../core/node/nodePaths';
+import { DEFAULT_QUARANTINE_DIR, DEFAULT_STATE_DIR } from '../core/node/nodePaths';
 import { JsonLinesAuditSink } from '../core/repair/audit';
 import { RepairExecutor } from '../core/repair/executor';
 import { planRepairs } from '../core/repair/planner';
@@ -58,7 +58,7 @@ function parseArgs(args: readonly string[]): RepairArgs | 'help' {
   let dryRun = false;
   let yes = false;
   let json = false;
-  let auditLog = '/var/lib/kube-node-doctor/audit.jsonl';
+  let auditLog = `${DEFAULT_STATE_DIR}/audit.jsonl`;
   let quarantineDir = DEFAULT_QUARANTINE_DIR;
   let keep: number | undefined;
   let minAgeMs: number | undefined;
@@ -94,7 +94,8 @@ function parseArgs(args: readonly string[]): RepairArgs | 'help' {
   if (all === (findings.length > 0)) throw new NodeDoctorError('bad-input', 'say which findings: --finding ID (repeatable) or --all', { hint: 'Run "kube-node-doctor inspect" for the IDs.' });
   if (dryRun === yes) throw new NodeDoctorError('bad-input', 'say --dry-run (print the plan) or --yes (run it)');
   if (!quarantineDir.startsWith('/')) throw new NodeDoctorError('bad-input', '--quarantine-dir must be an absolute node path');
-  return { flags, findings, all, yes, json, auditLog, quarantineDir, keep, minAgeMs };
+  // Through the bridge, the pod must mount the quarantine dir the executor backs files up into.
+  return { flags: { ...flags, quarantineDir }, findings, all, yes, json, auditLog, quarantineDir, keep, minAgeMs };
 }
 
 export function formatPlan(plan: RepairPlan): string {

@@ -133,7 +133,9 @@ describe('NodeDoctor through the debug-pod bridge (API stand-in over the real ru
     await doctor.inspect(ref);
     const pods = env.standIn.podsIn('kube-system');
     assert.equal(pods.length, 1, 'one bridge pod per node, reused by the second inspection');
-    assert.equal((pods[0] as { metadata: { annotations: Record<string, string> } }).metadata.annotations['kube-node-doctor.io/client'], 'vscode');
+    const pod = pods[0] as { metadata: { annotations: Record<string, string> }; spec: { volumes: { hostPath?: { path: string } }[] } };
+    assert.equal(pod.metadata.annotations['kube-node-doctor.io/client'], 'vscode');
+    assert.ok(pod.spec.volumes.some((v) => v.hostPath?.path === settings().quarantineDir), 'the pod mounts the quarantine dir of the settings, where repairs back files up');
     await doctor.dispose();
     assert.equal(env.standIn.podsIn('kube-system').length, 0, 'dispose (deactivate) leaves no pod behind');
   });

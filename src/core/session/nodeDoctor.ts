@@ -155,7 +155,7 @@ export class NodeDoctor {
       manager = this.api(context).then((api) => new BridgeManager(api, {
         namespace: bridge.namespace, image: bridge.image, profile: bridge.profile, idleTimeoutMs: bridge.idleTimeoutMs,
         startTimeoutMs: bridge.startTimeoutMs, runtimeEndpoint: bridge.runtimeEndpoint, cniCacheDir, cniConfDir,
-        client: this.options.client, log: this.options.log,
+        quarantineDir: this.quarantineDir, client: this.options.client, log: this.options.log,
       }));
       manager.catch(() => this.managers.delete(context));
       this.managers.set(context, manager);
