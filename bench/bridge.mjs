@@ -11,11 +11,8 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import * as esbuild from 'esbuild';
-import { createRequire } from 'node:module';
-import { fileURLToPath } from 'node:url';
+import { loadFromRepo } from './support/load.mjs';
 
-const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const arg = (name, fallback) => {
   const i = process.argv.indexOf(`--${name}`);
   return i > 0 ? Number(process.argv[i + 1]) : fallback;
@@ -41,26 +38,18 @@ function syntheticCache(count) {
   return dir;
 }
 
-async function load() {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'knd-bench-bridge-'));
-  const entry = path.join(dir, 'entry.ts');
-  const from = (p) => JSON.stringify(path.join(repoRoot, p));
-  fs.writeFileSync(entry, [
-    `export { openBridgeNodeAccess } from ${from('src/core/bridge/openBridge')};`,
-    `export { createCriClient } from ${from('src/core/cri/criClient')};`,
-    `export { inspectNode } from ${from('src/core/inventory/inspect')};`,
-    `export { LocalNodeAccess } from ${from('src/core/node/localNodeAccess')};`,
-    `export { loadKubeconfigs } from ${from('src/core/cluster/kubeconfig')};`,
-    `export { KubeApi } from ${from('src/core/cluster/kubeApi')};`,
-    `export { listNodes } from ${from('src/core/cluster/nodes')};`,
-    `export { ApiStandIn } from ${from('test/standin/apiStandIn')};`,
-    `export { labPaths, startLabStandIn } from ${from('test/standin/labStandIn')};`,
-  ].join('\n'));
-  const outfile = path.join(dir, 'bench.cjs');
-  await esbuild.build({ entryPoints: [entry], outfile, bundle: true, platform: 'node', target: 'node20', format: 'cjs', logLevel: 'error', loader: { '.proto': 'text' } });
-  const mod = createRequire(import.meta.url)(outfile);
-  fs.rmSync(dir, { recursive: true, force: true });
-  return mod;
+function load() {
+  return loadFromRepo([
+    ['openBridgeNodeAccess', 'src/core/bridge/openBridge'],
+    ['createCriClient', 'src/core/cri/criClient'],
+    ['inspectNode', 'src/core/inventory/inspect'],
+    ['LocalNodeAccess', 'src/core/node/localNodeAccess'],
+    ['loadKubeconfigs', 'src/core/cluster/kubeconfig'],
+    ['KubeApi', 'src/core/cluster/kubeApi'],
+    ['listNodes', 'src/core/cluster/nodes'],
+    ['ApiStandIn', 'test/standin/apiStandIn'],
+    ['labPaths, startLabStandIn', 'test/standin/labStandIn'],
+  ]);
 }
 
 const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];

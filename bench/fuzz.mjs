@@ -5,43 +5,8 @@
 // bytes, 1 MB lines, pathological repetitions ("""..., \\\\..., long hex runs, repeated rule prefixes that never
 // complete), and random mutations of real fixture lines. Target (issue 2): no crash, no line slower than 50 ms.
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import * as esbuild from 'esbuild';
-import { createRequire } from 'node:module';
-import { fileURLToPath } from 'node:url';
-
-// ---- helpers: bundle the core from src/ (no prior tsc needed), a seeded PRNG ----
-
-const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-
-/** Bundles src/core/diagnosis (engine, parse, catalog) into a temporary CommonJS file and loads it. */
-async function loadDiagnosis() {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'knd-bench-'));
-  const entry = path.join(dir, 'entry.ts');
-  fs.writeFileSync(entry, [
-    `export { diagnoseText, LogDiagnoser } from ${JSON.stringify(path.join(repoRoot, 'src/core/diagnosis/engine'))};`,
-    `export { parseLogLine } from ${JSON.stringify(path.join(repoRoot, 'src/core/diagnosis/parse'))};`,
-    `export { RULES, catalogLiterals } from ${JSON.stringify(path.join(repoRoot, 'src/core/diagnosis/catalog'))};`,
-  ].join('\n'));
-  const outfile = path.join(dir, 'diagnosis.cjs');
-  await esbuild.build({ entryPoints: [entry], bundle: true, platform: 'node', format: 'cjs', target: 'node20', outfile, logLevel: 'silent' });
-  const mod = createRequire(import.meta.url)(outfile);
-  fs.rmSync(dir, { recursive: true, force: true });
-  return mod;
-}
-
-/** A deterministic PRNG (mulberry32) so generated logs are reproducible. */
-function rng(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { loadDiagnosis, repoRoot, rng } from './support/load.mjs';
 
 // ---- the fuzz run ----
 
