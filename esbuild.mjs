@@ -13,7 +13,6 @@ const common = {
   sourcesContent: false,
   logLevel: 'info',
   legalComments: production ? 'none' : 'inline',
-  loader: { '.proto': 'text' },
 };
 
 const nodeTarget = { ...common, platform: 'node', target: 'node20', format: 'cjs' };

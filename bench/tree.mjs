@@ -188,7 +188,7 @@ async function loadEngine() {
   say('engine: dist/engine.js is missing (the build fails?); bundling src/engine.ts with the options of esbuild.mjs');
   const esbuild = await import('esbuild');
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'knd-bench-engine-'));
-  await esbuild.build({ entryPoints: [path.join(root, 'src/engine.ts')], bundle: true, minify: true, platform: 'node', target: 'node20', format: 'cjs', loader: { '.proto': 'text' }, outfile: path.join(dir, 'engine.js'), logLevel: 'error' });
+  await esbuild.build({ entryPoints: [path.join(root, 'src/engine.ts')], bundle: true, minify: true, platform: 'node', target: 'node20', format: 'cjs', outfile: path.join(dir, 'engine.js'), logLevel: 'error' });
   const engine = require(path.join(dir, 'engine.js'));
   fs.rmSync(dir, { recursive: true, force: true });
   return engine;

@@ -1,13 +1,14 @@
 /**
- * The text of `api.proto` (the runtime.v1 subset beside this file), embedded so the bundle and the .vsix need no
- * loose files and the plain-Node test run needs no loader. A unit test asserts it equals `api.proto` byte for byte.
+ * The runtime.v1 subset the CRI client loads, as proto source text. It lives in a TypeScript string, its only copy,
+ * so the bundle and the .vsix need no loose files and the plain-Node test run needs no loader; a unit test checks
+ * its services, fields and numbers against the published api.proto.
  */
 export const RUNTIME_V1_PROTO = `// A subset of the Kubernetes Container Runtime Interface, runtime.v1, written for Kube Node Doctor from the published
 // definition (kubernetes/cri-api, pkg/apis/runtime/v1/api.proto). Package, service, message and field names and
 // numbers match upstream, so it is wire-compatible; only what this tool calls is declared, and fields the runtime
 // sends that are not declared here are skipped by the decoder. RuntimeService methods: Version, Status,
 // ListPodSandbox, PodSandboxStatus, StopPodSandbox, RemovePodSandbox, ListContainers, ContainerStatus,
-// StopContainer, RemoveContainer. runtimeProto.ts carries this text into the bundle (a unit test keeps them equal).
+// StopContainer, RemoveContainer.
 syntax = "proto3";
 
 package runtime.v1;
