@@ -54,9 +54,17 @@ export class Workbench {
     await this.page.mouse.move(0, 0);
     await this.page.locator('.context-view .monaco-hover').waitFor({ state: 'hidden', timeout: 10_000 }).catch(() => undefined);
     await row.click({ button: 'right' });
-    const entry = this.page.locator('.context-view .monaco-menu .action-item').filter({ hasText: item }).first();
+    const menu = this.page.locator('.context-view .monaco-menu');
+    const entry = menu.locator('.action-item').filter({ hasText: item }).first();
     await entry.waitFor({ state: 'visible', timeout: 15_000 });
     await entry.click();
+    // Seen once in CI: the click reached the menu while it was still settling, left the entry highlighted and the menu
+    // open. Enter then runs the highlighted entry; when the click worked the menu is already gone and nothing is pressed.
+    if (!(await menu.waitFor({ state: 'hidden', timeout: 3_000 }).then(() => true, () => false))) {
+      await entry.hover();
+      await this.page.keyboard.press('Enter');
+      await menu.waitFor({ state: 'hidden', timeout: 10_000 });
+    }
   }
 
   /** Drags the side bar's edge so tree labels are readable in screenshots. */
