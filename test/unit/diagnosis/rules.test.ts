@@ -66,8 +66,9 @@ describe('rule multus-cache-invalid', () => {
     assert.equal(f.firstSeen, '2025-07-21T03:31:50.263100');
   });
 
-  it('ignores the same words outside a delete (a broken Multus configuration on ADD)', () => {
-    assert.deepEqual(findings('E0721 03:31:50.263100 1310 cni.go:352] Error adding pod to network multus/multus-cni-network: Multus: failed to load netconf: unexpected end of JSON input'), []);
+  it('leaves the same words outside a delete to the setup rule (a broken Multus configuration on ADD)', () => {
+    const result = findings('E0721 03:31:50.263100 1310 cni.go:352] Error adding pod to network multus/multus-cni-network: Multus: failed to load netconf: unexpected end of JSON input');
+    assert.deepEqual(result.map((f) => [f.rule, f.network, f.pluginType]), [['cni-setup-failed', 'multus-cni-network', 'multus']]);
   });
 });
 
@@ -136,8 +137,11 @@ describe('rule sandbox-stop-timeout', () => {
     assert.deepEqual(lost.map((x) => x.sandboxId), ['c39500ca65a785f4926d278c35df6de79345cef0a2d1ce49b2b37cd5c2f2b179', '1e49c7890ad6166ececed931513b069890b1927c1ec967d4b54ef8d300157489']);
   });
 
-  it('does not treat a slow ListPodSandbox as a sandbox stop', () => {
-    assert.ok(result.every((f) => !f.lines.includes(5)));
+  it('does not treat a slow ListPodSandbox as a sandbox stop: it is an unresponsive runtime', () => {
+    assert.ok(result.every((f) => f.rule === 'runtime-unresponsive' || !f.lines.includes(5)));
+    const slow = result.find((f) => f.lines.includes(5));
+    assert.equal(slow?.rule, 'runtime-unresponsive');
+    assert.equal(slow?.method, 'ListPodSandbox');
   });
 });
 
@@ -194,10 +198,10 @@ describe('rule name-reserved', () => {
 
 describe('rule pleg-unhealthy', () => {
   it('flags PLEG past its threshold and ignores the normal "pleg has yet to be successful" at start-up', () => {
-    const f = only(readLogFixture('pleg.log'));
-    assert.equal(f.rule, 'pleg-unhealthy');
-    assert.deepEqual(f.lines, [1, 2, 4]);
-    assert.match(f.reason ?? '', /threshold 3m0s/);
+    const result = findings(readLogFixture('pleg.log'));
+    assert.deepEqual(result.map((f) => [f.rule, f.lines]), [['pleg-unhealthy', [1, 2, 4]], ['runtime-unresponsive', [3]]]);
+    assert.match(result[0].reason ?? '', /threshold 3m0s/);
+    assert.equal(result[1].method, 'ListContainers');
   });
 });
 
