@@ -26,8 +26,8 @@ import type { Rule } from './types';
  * CNI cache finding and not a generic "sandbox removal failed" one. `runtime-call-failed` claims what no rule does.
  */
 export const RULES: readonly Rule[] = [
-  cniCacheResultInvalidRule,
   multusCacheInvalidRule,
+  cniCacheResultInvalidRule,
   podIpExhaustedRule,
   criMessageTooLargeRule,
   nameReservedRule,
@@ -39,9 +39,9 @@ export const RULES: readonly Rule[] = [
   cniTeardownFailedRule,
   cniSetupFailedRule,
   ociRuntimeFailedRule,
+  plegUnhealthyRule,
   runtimeUnavailableRule,
   cniNotReadyRule,
-  plegUnhealthyRule,
   diskPressureRule,
   sandboxRemoveFailedRule,
   runtimeCallFailedRule,

@@ -16,7 +16,7 @@ export type OperationKind =
   | 'sandbox-status' | 'container-status'
   | 'sandbox-setup' | 'sandbox-stop' | 'sandbox-remove'
   | 'container-create' | 'container-start' | 'container-stop' | 'container-remove'
-  | 'exec' | 'image-pull';
+  | 'container-update' | 'exec' | 'image-pull' | 'image-status';
 
 export interface Operation {
   readonly kind: OperationKind;
@@ -82,19 +82,21 @@ interface OperationPhrase {
 const OPERATION_PHRASES: readonly OperationPhrase[] = [
   { source: 'ListPodSandbox(?!Stats|Metrics)', kind: 'list-sandboxes', method: 'ListPodSandbox' },
   { source: '[Ff]ailed to list pod sandboxes|listing pod sandboxes|[Ff]ailed to list sandbox|GenericPLEG: Unable to retrieve pods|[Ff]ailed to get pod sandboxes|[Uu]nable to retrieve pods', kind: 'list-sandboxes', method: 'ListPodSandbox' },
-  { source: 'ListContainers(?!Stats)|ContainerGCFailed|[Cc]ontainer garbage collection failed|listing containers|[Ff]ailed to list (?:all )?containers|[Ff]ailed to get container list', kind: 'list-containers', method: 'ListContainers' },
-  { source: 'ListPodSandboxStats|ListPodSandboxMetrics|ListContainerStats|PodSandboxStats|ContainerStats|ImageFsInfo|ListMetricDescriptors', kind: 'stats' },
+  { source: 'ListContainers(?!Stats)|ContainerGCFailed|[Cc]ontainer garbage collection failed|listing containers|[Ff]ailed to list (?:all )?containers|[Ff]ailed to get container list|getKubeletContainers|[Ff]ailed to rotate log', kind: 'list-containers', method: 'ListContainers' },
+  { source: 'ListPodSandboxStats|ListPodSandboxMetrics|ListContainerStats|PodSandboxStats|ContainerStats|ListMetricDescriptors', kind: 'stats' },
   { source: 'ListImages', kind: 'list-images', method: 'ListImages' },
-  { source: '"?Status from runtime service failed|[Cc]ontainer runtime status check|RuntimeStatus|[Vv]ersion from runtime service failed|getting the runtime version', kind: 'runtime-status', method: 'Status' },
+  { source: '"?Status from runtime service failed|[Cc]ontainer runtime status check|RuntimeStatus|[Vv]ersion from runtime service failed|getting the runtime version|getting status of runtime|[Ff]ailed to get runtime status|[Cc]ontainer runtime not ready', kind: 'runtime-status', method: 'Status' },
+  { source: 'ImageStatus|ImageFsInfo', kind: 'image-status', method: 'ImageStatus' },
   { source: 'PodSandboxStatus', kind: 'sandbox-status', method: 'PodSandboxStatus' },
   { source: 'ContainerStatus(?=[ "\':])|[Ff]ailed to get container status', kind: 'container-status', method: 'ContainerStatus' },
-  { source: 'RunPodSandbox|CreatePodSandbox|FailedCreatePodSandBox|[Ff]ailed to create (?:pod )?sandbox|[Ee]rror adding (?:pod )?\\S{1,300} to (?:cni )?network|failed to setup network for sandbox|failed to set up sandbox container|failed to set up pod|SetUpPod|failed to reserve sandbox name|error reserving pod name|failed to start sandbox', kind: 'sandbox-setup', method: 'RunPodSandbox' },
-  { source: 'StopPodSandbox|KillPodSandbox|[Ff]ailed to stop sandbox|failed to destroy network for sandbox|failed to teardown pod|[Ee]rror deleting (?:pod )?\\S{1,300} from (?:cni )?network|TearDownPod|[Ff]ailed to kill sandbox|failed to stop sandbox container', kind: 'sandbox-stop', method: 'StopPodSandbox' },
-  { source: 'RemovePodSandbox|[Ff]ailed to remove (?:pod )?sandbox|failed to forcibly stop sandbox|[Ff]ailed to delete sandbox', kind: 'sandbox-remove', method: 'RemovePodSandbox' },
+  { source: 'RunPodSandbox|CreatePodSandbox|FailedCreatePodSandBox|[Ff]ailed to create (?:pod )?sandbox|[Ee]rror adding (?:pod )?\\S{1,300} to (?:cni )?network|failed to setup network for sandbox|failed to set up sandbox container|failed to set up pod|SetUpPod|failed to reserve sandbox name|error reserving pod name|failed to start sandbox|SetupNetwork|[Ff]ailed to setup network for pod|[Rr]un pod sandbox|[Ee]rror adding network|failed to get network status for pod sandbox', kind: 'sandbox-setup', method: 'RunPodSandbox' },
+  { source: 'StopPodSandbox|KillPodSandbox|[Ff]ailed to stop sandbox|failed to destroy network for sandbox|failed to teardown pod|[Ee]rror deleting (?:pod )?\\S{1,300} from (?:cni )?network|TearDownPod|[Ff]ailed to kill sandbox|failed to stop sandbox container|[Ss]topping (?:the )?pod sandbox|[Ss]top pod sandbox|failed to destroy network for (?:pod sandbox|container)|[Ee]rror deleting network', kind: 'sandbox-stop', method: 'StopPodSandbox' },
+  { source: 'RemovePodSandbox|[Ff]ailed to remove (?:pod )?sandbox|failed to forcibly stop sandbox|[Ff]ailed to delete sandbox|cleaning up failed sandbox|failed to cleanup sandbox|[Rr]emoving (?:the )?pod sandbox', kind: 'sandbox-remove', method: 'RemovePodSandbox' },
   { source: 'CreateContainer(?!Error)|CreateContainerError|failed to create containerd container|failed to reserve container name|error reserving ctr name|[Ff]ailed to create container', kind: 'container-create', method: 'CreateContainer' },
   { source: 'StartContainer|RunContainerError|failed to start containerd task|[Ff]ailed to start container', kind: 'container-start', method: 'StartContainer' },
   { source: 'StopContainer|KillContainer|termination failed with gracePeriod|[Ff]ailed to kill container|[Ff]ailed to stop container|[Ee]rror killing container|failed to kill|wait container "?[0-9a-f]{12,64}"? is cancelled|[Kk]illContainer', kind: 'container-stop', method: 'StopContainer' },
   { source: 'RemoveContainer|[Ff]ailed to remove container|[Ee]rror removing container|DeleteContainer', kind: 'container-remove', method: 'RemoveContainer' },
+  { source: 'UpdateContainerResources|\\[cpumanager\\] AddContainer error|[Ff]ailed to update container resources', kind: 'container-update', method: 'UpdateContainerResources' },
   { source: 'ExecSync|Probe errored|[Ff]ailed to exec in container', kind: 'exec', method: 'ExecSync' },
   { source: 'PullImage|[Ff]ailed to pull image|ErrImagePull', kind: 'image-pull', method: 'PullImage' },
   { source: 'FailedKillPod|[Ee]rror killing pod|KillPod(?!Sandbox)|[Ff]ailed to kill pod', kind: 'sandbox-stop', method: 'StopPodSandbox', weak: true },
@@ -144,7 +146,25 @@ const GRPC_CODES = new Set([
   'ResourceExhausted', 'FailedPrecondition', 'Aborted', 'OutOfRange', 'Unimplemented', 'Internal', 'Unavailable',
   'DataLoss', 'Unauthenticated',
 ]);
-const CODE_RE = /\bcode ?[=:] ?"?([A-Z][A-Za-z]{3,20})\b/;
+const CODE_RE = /\bcode ?[=:] ?"?([A-Z][A-Za-z]{3,30}|\d{1,2})\b/;
+const NUMERIC_CODES = ['OK', 'Canceled', 'Unknown', 'InvalidArgument', 'DeadlineExceeded', 'NotFound', 'AlreadyExists', 'PermissionDenied', 'ResourceExhausted', 'FailedPrecondition', 'Aborted', 'OutOfRange', 'Unimplemented', 'Internal', 'Unavailable', 'DataLoss', 'Unauthenticated'];
+
+/** A gRPC code from its name, its number (old CRI-O prints `code = 2`), or a name glued to the next word (`Unavailabledesc`). */
+function grpcCode(word: string): string | undefined {
+  if (/^\d/.test(word)) {
+    const name = NUMERIC_CODES[Number(word)];
+    return name !== undefined && name !== 'OK' ? name : undefined;
+  }
+  if (GRPC_CODES.has(word)) {
+    return word;
+  }
+  for (const code of GRPC_CODES) {
+    if (word.startsWith(code) && /^desc/.test(word.slice(code.length))) {
+      return code;
+    }
+  }
+  return undefined;
+}
 
 /** Where an error chain starts: the value of `err=`/`error=`, `rpc error:`, `Error: `, or `… failed: `. */
 const ERROR_START = /\b(?:err|error)="|\brpc error: |\b[Ee]rror: |\bfailed: |\bfailed (?=\(|with\b)| failed, |: (?=(?:failed|error|rpc error|unable|cannot|could not|no such)\b)/;
@@ -193,11 +213,11 @@ export function causeChain(text: string): string[] {
 const HEX64_G = /(?<![0-9a-f])[0-9a-f]{64}(?![0-9a-f])/g;
 const UUID_G = /(?<![0-9a-f-])[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}(?![0-9a-f-])/g;
 const UID_IN_NAME = /_([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|[0-9a-f]{32})_\d{1,6}\b/;
-const POD_REF = /\bpod="([a-z0-9][a-z0-9.-]{0,252})\/([a-z0-9][a-z0-9.-]{0,252})"/;
+const POD_REF = /\bpod="([a-z0-9][a-z0-9.-]{0,252})\/([A-Za-z0-9][A-Za-z0-9.-]{0,252})"/;
 const POD_PAREN = /\bpod "?([a-z0-9][a-z0-9.-]{0,252})_([a-z0-9][a-z0-9.-]{0,62})\(([0-9a-f-]{36})\)/;
-const NETWORK_QUOTED = /\b(?:network|cached network) "([^"\s]{1,253})"/;
+const NETWORK_QUOTED = /\b(?:network|cached network|CNI network) "([^"\s]{1,253})"/;
 const NETWORK_DOCKERSHIM = /\b(?:from|to) (?:cni )?network ([\w.-]{1,253})\/([\w.-]{1,253})/;
-const PLUGIN_TYPE = /\bplugin type="([\w.-]{1,64})"/;
+const PLUGIN_TYPE = /\bplugin type="([\w.-]{1,64})"(?: name="([^"\s]{1,253})")?/;
 const HANDLER = /\b(?:runtime handler|RuntimeHandler:|runtimeHandler=|no runtime for) ?"?([\w.-]{1,64})"?/;
 const SIZES = /\((\d{1,12}) vs\.? (\d{1,12})\)/;
 const SOCKET = /\b(?:dial unix|unix:\/\/|connect to|endpoint) ?"?(\/[\w./@-]{1,200}\.sock)\b/;
@@ -231,7 +251,13 @@ function objectsOf(text: string, operation: Operation | undefined): EventObjects
   let unknown: string | undefined;
   let found = 0;
   for (let m = HEX64_G.exec(text); m !== null && found < 32; m = HEX64_G.exec(text), found += 1) {
-    const role = roleBefore(text.slice(Math.max(previousEnd, m.index - 48), m.index));
+    let from = Math.max(previousEnd, m.index - 48);
+    if (text.charCodeAt(m.index - 1) === 0x28 /* ( */) {
+      // CRI-O's `name(id)`: the words before the name tell the role.
+      const nameStart = text.lastIndexOf(' ', m.index - 1);
+      from = Math.max(previousEnd, (nameStart < 0 ? 0 : nameStart) - 48);
+    }
+    const role = roleBefore(text.slice(from, m.index));
     previousEnd = m.index + 64;
     if (role === 'holder') {
       objects.holderId ??= m[0];
@@ -249,7 +275,7 @@ function objectsOf(text: string, operation: Operation | undefined): EventObjects
     // An ID the words do not place belongs to the object of the operation (`StopPodSandbox "<id>"` is placed anyway).
     if (operation.kind.startsWith('sandbox-') && objects.sandboxId === undefined) {
       objects.sandboxId = unknown;
-    } else if (operation.kind.startsWith('container-') && objects.containerId === undefined) {
+    } else if ((operation.kind.startsWith('container-') || operation.kind === 'exec') && objects.containerId === undefined) {
       objects.containerId = unknown;
     }
   }
@@ -291,16 +317,18 @@ function objectsOf(text: string, operation: Operation | undefined): EventObjects
     }
   }
   const dockershim = NETWORK_DOCKERSHIM.exec(text);
+  const plugin = PLUGIN_TYPE.exec(text);
   if (dockershim) {
     objects.pluginType = dockershim[1];
     objects.network = dockershim[2];
+  } else if (plugin && plugin[2] !== undefined) {
+    objects.network = plugin[2];
   } else {
     const network = NETWORK_QUOTED.exec(text);
     if (network) {
       objects.network = network[1];
     }
   }
-  const plugin = PLUGIN_TYPE.exec(text);
   if (plugin) {
     objects.pluginType ??= plugin[1];
   } else if (text.includes('Multus')) {
@@ -370,7 +398,7 @@ export function eventOf(line: ParsedLogLine): LogEvent {
   }
   const causes = causeChain(text);
   const stated = CODE_RE.exec(text);
-  let code = stated !== null && GRPC_CODES.has(stated[1]) ? stated[1] : undefined;
+  let code = stated !== null ? grpcCode(stated[1]) : undefined;
   if (code === undefined && causes.length > 0) {
     const deepest = causes[causes.length - 1];
     if (/context deadline exceeded|DeadlineExceeded/.test(deepest)) code = 'DeadlineExceeded';

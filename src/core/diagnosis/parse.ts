@@ -212,6 +212,10 @@ export function parseLogfmt(text: string): Map<string, string> {
       }
       value += text.slice(chunkStart, i);
       i += 1; // closing quote
+      if (i < n && text.charCodeAt(i) !== 0x20) {
+        // Unescaped quotes inside a value (journald showed the line without its escaping): not logfmt after all.
+        fields.set('\u0000broken', '');
+      }
     } else {
       const valueStart = i;
       while (i < n && text.charCodeAt(i) !== 0x20) {
@@ -398,6 +402,11 @@ function parseJsonLine(text: string, options: ParseOptions): Body | undefined {
 function parseLogfmtLine(text: string): Body | undefined {
   const fields = parseLogfmt(text);
   const msg = fields.get('msg');
+  if (fields.has('\u0000broken')) {
+    // Keep the text as it is; still take the level and time.
+    const time = fields.get('time');
+    return { text, timestamp: time !== undefined && ISO_ONLY.test(time) ? normaliseIso(time) : undefined, level: levelOf(fields.get('level')), format: 'logfmt' };
+  }
   if (msg === undefined) {
     return undefined;
   }

@@ -189,10 +189,13 @@ describe('rule name-reserved', () => {
     assert.equal(f.podUid, 'ddc4e2a5-6229-4abd-9712-f18423f0f0a5');
   });
 
-  it('reads CRI-O\'s wording', () => {
+  it('reads CRI-O\'s wording: its `for id` is the new request, not the holder', () => {
     const f = result.find((x) => x.lines.includes(3));
     assert.ok(f);
-    assert.equal(f.containerId, '39b0f658696c00b7321e728163bf94b864bf79d0f9f5603831f4eb162ad1fc87');
+    assert.equal(f.rule, 'name-reserved');
+    assert.equal(f.containerId, undefined);
+    assert.equal(f.newId, '39b0f658696c00b7321e728163bf94b864bf79d0f9f5603831f4eb162ad1fc87');
+    assert.equal(f.method, 'CreateContainer');
   });
 });
 
@@ -251,9 +254,10 @@ describe('rules pod-ip-exhausted and cni-setup-failed', () => {
 });
 
 describe('rule disk-pressure', () => {
-  it('flags failed image GC and disk evictions but not NodeHasNoDiskPressure', () => {
+  it('flags an image filesystem over its threshold, failed image GC and disk evictions but not NodeHasNoDiskPressure', () => {
     const result = findings(readLogFixture('disk-pressure.log'));
     assert.deepEqual(result.map((f) => [f.reason, f.lines]), [
+      ['image filesystem over the high threshold', [1]],
       ['image garbage collection cannot free enough space', [2]],
       ['eviction to reclaim ephemeral-storage', [3, 6]],
     ]);

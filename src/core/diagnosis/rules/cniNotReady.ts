@@ -7,7 +7,7 @@ const NOT_READY = /NetworkPluginNotReady|cni plugin not initialized|cni config u
 /** The runtime reports its network as not ready: no CNI configuration loaded, so no sandbox can be set up or torn down. */
 export const cniNotReadyRule: Rule = {
   id: 'cni-not-ready',
-  category: 'cni-teardown-failed',
+  category: 'cni-setup-failed',
   severity: 'warning',
   title: 'CNI plugin not initialized',
   summary: 'The runtime reporting no usable CNI configuration (`NetworkPluginNotReady`, `cni plugin not initialized`, `cni config uninitialized`) outside a sandbox setup or teardown (those failing for it are setup or teardown failures).',

@@ -1,7 +1,9 @@
 import type { Rule } from '../types';
 import { causeDepth, deepestReason, extractedOf, isOperation, matched } from './support';
 
-const SETUP = /failed to setup network for sandbox|failed to set up sandbox container "?[0-9a-f]{0,64}"? network|failed to set up pod "?[^"\s]{1,253}"? network|NetworkPlugin cni failed to set up|[Ee]rror adding (?:pod )?\S{1,300} to (?:cni )?network|plugin type="[\w.-]{1,64}"(?: name="[^"]{1,253}")? failed \(add\)|failed to (?:create|set up|setup) (?:pod )?network|cni plugin not initialized|NetworkPluginNotReady|network is not ready/;
+const SETUP = /failed to setup network for (?:sandbox|pod)|SetupNetworkError|failed to get network status for pod sandbox|[Ee]rror adding network|failed to set up sandbox container "?[0-9a-f]{0,64}"? network|failed to set up pod "?[^"\s]{1,253}"? network|NetworkPlugin cni failed to set up|[Ee]rror adding (?:pod )?\S{1,300} to (?:cni )?network|plugin type="[\w.-]{1,64}"(?: name="[^"]{1,253}")? failed \(add\)|failed to (?:create|set up|setup) (?:pod )?network|cni plugin not initialized|NetworkPluginNotReady|network is not ready/;
+
+const NETWORK_CAUSE = /\bCNI\b|\bcni\b|network plugin|NetworkPlugin|plugin type=|IPAM|ipam/;
 
 /** Setting up a new sandbox's network failed (other than IP exhaustion). */
 export const cniSetupFailedRule: Rule = {
@@ -13,9 +15,12 @@ export const cniSetupFailedRule: Rule = {
   literals: ['setup network', 'set up', 'rror adding', 'failed (add)', 'pod network'],
   keyFields: ['reason'],
   match(event) {
-    const depth = causeDepth(event, SETUP);
+    let depth = causeDepth(event, SETUP);
+    if (depth < 0 && isOperation(event, 'sandbox-setup')) {
+      depth = causeDepth(event, NETWORK_CAUSE);
+    }
     if (depth < 0) return undefined;
-    if (!isOperation(event, 'sandbox-setup') && !/setup network|set up|add\)|adding/.test(event.text)) return undefined;
+    if (!isOperation(event, 'sandbox-setup') && !/setup network|set up|add\)|adding|network status/i.test(event.text)) return undefined;
     const extracted = extractedOf(event);
     extracted.method = 'RunPodSandbox';
     extracted.reason = deepestReason(event) ?? 'network setup failed';

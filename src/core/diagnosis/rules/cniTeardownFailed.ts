@@ -1,7 +1,9 @@
 import type { Rule } from '../types';
 import { causeDepth, deepestReason, extractedOf, isOperation, matched } from './support';
 
-const TEARDOWN = /failed to destroy network for sandbox|failed to teardown pod|[Ee]rror deleting (?:pod )?\S{1,300} from (?:cni )?network|NetworkPlugin cni failed to teardown|plugin type="[\w.-]{1,64}"(?: name="[^"]{1,253}")? failed \(delete\)|failed to (?:delete|remove) (?:pod )?network|CNI network "[^"]{1,253}" ?\(type=[\w.-]{1,64}\) DEL failed|TearDownPod/;
+const TEARDOWN = /failed to destroy network for (?:pod )?(?:sandbox|container)|failed to teardown pod|[Ee]rror deleting (?:pod )?\S{1,300} from (?:cni )?network|[Ee]rror deleting network|NetworkPlugin cni failed to teardown|plugin type="[\w.-]{1,64}"(?: name="[^"]{1,253}")? failed \(delete\)|failed to (?:delete|remove) (?:pod )?network|CNI network "[^"]{1,253}" ?\(type=[\w.-]{1,64}\) DEL failed|TearDownPod/;
+
+const NETWORK_CAUSE = /\bCNI\b|\bcni\b|network plugin|NetworkPlugin|plugin type=|netns|network namespace/;
 
 /** Any other failure to delete a sandbox's network: plugin missing, plugin cannot reach its API. */
 export const cniTeardownFailedRule: Rule = {
@@ -13,11 +15,15 @@ export const cniTeardownFailedRule: Rule = {
   literals: ['destroy network', 'teardown', 'rror deleting', 'failed (delete)', 'TearDownPod'],
   keyFields: ['sandboxId', 'reason'],
   match(event) {
-    const depth = causeDepth(event, TEARDOWN);
+    let depth = causeDepth(event, TEARDOWN);
+    if (depth < 0 && isOperation(event, 'sandbox-stop', 'sandbox-remove')) {
+      // A stop or removal whose chain blames the network (a CNI plugin, its daemon, `cni config uninitialized`).
+      depth = causeDepth(event, NETWORK_CAUSE);
+    }
     if (depth < 0) return undefined;
-    if (isOperation(event, 'sandbox-setup') && !/destroy network|teardown|delete/i.test(event.operation?.phrase ?? '')) {
-      // A setup that cleans up after itself (`failed to setup network …, failed to clean up …`) is a setup failure.
-      if (!/\bdelete\)|destroy|teardown|Error deleting/.test(event.text)) return undefined;
+    if (isOperation(event, 'sandbox-setup') && (/failed to clean ?up/.test(event.text) || !/\bdelete\)|destroy|teardown|Error deleting/.test(event.text))) {
+      // A setup whose clean-up failed too (`[failed to set up …, failed to clean up … teardown …]`) is a setup failure.
+      return undefined;
     }
     const extracted = extractedOf(event);
     extracted.method = 'StopPodSandbox';

@@ -1,7 +1,7 @@
 import type { Rule } from '../types';
 import { causeDepth, extractedOf, isOperation, matched } from './support';
 
-const FAILURE = /context deadline exceeded|DeadlineExceeded|timed out|timeout|failed to kill|is cancelled|termination failed with gracePeriod|unable to signal init|failed to stop container|process already finished|ttrpc: closed|did not stop|Stop container [^\n]{1,80} failed|error killing container/i;
+const FAILURE = /context deadline exceeded|DeadlineExceeded|timed out|timeout|failed to kill|is cancelled|termination failed with gracePeriod|unable to signal init|ttrpc: closed|did not stop|waiting for container [^\n]{1,120} to be killed/i;
 
 /** Stopping or killing a container did not finish in time, or the process could not be killed. */
 export const containerStopTimeoutRule: Rule = {

@@ -1,7 +1,7 @@
 import type { Extracted, Rule } from '../types';
 import { matched } from './support';
 
-const DISK = /failed to garbage collect required amount of images\. Wanted to free (\d{1,20}) bytes, but freed (\d{1,20}) bytes|Image garbage collection failed(?! once)|(?:eviction manager: attempting to reclaim|Eviction manager: attempting to reclaim" resourceName=)"? ?(ephemeral-storage|nodefs|imagefs|nodefs\.inodesFree|imagefs\.inodesFree)|no space left on device|(FreeDiskSpaceFailed|ImageGCFailed)|EvictionThresholdMet [^\n]{0,80}?(ephemeral-storage|nodefs|imagefs)|DiskPressure(?!"? ?(?:status|False))|disk usage is over the high threshold|[Dd]isk quota exceeded/;
+const DISK = /failed to garbage collect required amount of images\. Wanted to free (\d{1,20}) bytes, but freed (\d{1,20}) bytes|Image garbage collection failed(?! once)|[Aa]ttempting to reclaim"?(?: resourceName=)?"? ?(ephemeral-storage|nodefs|imagefs|nodefs\.inodesFree|imagefs\.inodesFree)|no space left on device|(FreeDiskSpaceFailed|ImageGCFailed)|EvictionThresholdMet [^\n]{0,80}?(ephemeral-storage|nodefs|imagefs)|(?:Node|Kubelet)HasDiskPressure|over the high threshold|[Dd]isk quota exceeded|low on resource: (ephemeral-storage|nodefs|imagefs)/;
 
 /** The node is short of disk: image garbage collection cannot free enough, evictions for disk, ENOSPC. */
 export const diskPressureRule: Rule = {
@@ -10,15 +10,16 @@ export const diskPressureRule: Rule = {
   severity: 'warning',
   title: 'Node disk pressure',
   summary: 'Image garbage collection that cannot free enough, evictions to reclaim disk, `no space left on device`; the start-up `Image garbage collection failed once. Stats initialization may not have completed yet` is normal and not claimed.',
-  literals: ['garbage collect required amount of images', 'Image garbage collection failed', 'attempting to reclaim', 'no space left on device', 'FreeDiskSpaceFailed', 'ImageGCFailed', 'EvictionThresholdMet', 'DiskPressure', 'high threshold', 'quota exceeded'],
+  literals: ['garbage collect required amount of images', 'Image garbage collection failed', 'attempting to reclaim', 'no space left on device', 'FreeDiskSpaceFailed', 'ImageGCFailed', 'EvictionThresholdMet', 'ttempting to reclaim', 'HasDiskPressure', 'high threshold', 'quota exceeded', 'low on resource'],
   keyFields: ['reason'],
   match(event) {
     const m = DISK.exec(event.text);
     if (m === null) return undefined;
-    if (/NodeHasNoDiskPressure|NodeHasDiskPressure|DiskPressure"? (?:status|False)|condition "?DiskPressure"? (?:is|to) False/.test(event.text) && m[0].startsWith('DiskPressure')) return undefined;
-    if (m[3] !== undefined || m[5] !== undefined) return matched(0, { reason: `eviction to reclaim ${m[3] ?? m[5]}` });
+    const resource = m[3] ?? m[5] ?? m[6];
+    if (resource !== undefined) return matched(0, { reason: `eviction to reclaim ${resource}` });
     if (event.text.includes('no space left on device')) return matched(0, { reason: 'no space left on device' });
-    if (m[0].startsWith('DiskPressure') || m[0].includes('high threshold') || m[0].includes('quota')) return matched(0, { reason: 'node under disk pressure' });
+    if (m[0].includes('DiskPressure') || m[0].includes('quota')) return matched(0, { reason: 'node under disk pressure' });
+    if (m[0].includes('high threshold')) return matched(0, { reason: 'image filesystem over the high threshold' });
     const extracted: Extracted = { reason: 'image garbage collection cannot free enough space' };
     if (m[1] !== undefined) extracted.size = Number(m[1]);
     return matched(0, extracted);

@@ -18,13 +18,15 @@ export const nameReservedRule: Rule = {
     if (event.text.includes('already in use') && !/container name|k8s_/.test(event.text)) return undefined;
     const o = event.objects;
     const extracted = extractedOf(event);
-    delete extracted.sandboxId;
-    delete extracted.containerId;
     const kind = o.nameKind ?? (/sandbox|pod name|k8s_POD_/.test(event.text) ? 'sandbox' : 'container');
     if (o.name !== undefined) extracted.name = o.name;
-    if (o.holderId !== undefined) {
-      if (kind === 'sandbox') extracted.sandboxId = o.holderId;
-      else extracted.containerId = o.holderId;
+    // The holder is the object to look at; a container's name lives in a sandbox the line may name too.
+    delete extracted.containerId;
+    if (kind === 'sandbox') {
+      delete extracted.sandboxId;
+      if (o.holderId !== undefined) extracted.sandboxId = o.holderId;
+    } else if (o.holderId !== undefined) {
+      extracted.containerId = o.holderId;
     }
     if (o.newId !== undefined) extracted.newId = o.newId;
     extracted.method = kind === 'sandbox' ? 'RunPodSandbox' : 'CreateContainer';

@@ -2,7 +2,7 @@ import { shortReason } from '../event';
 import type { Rule } from '../types';
 import { causeDepth, extractedOf, matched } from './support';
 
-const OCI = /OCI runtime (?:create|start|exec|state|delete) failed|runc create failed|runc run failed|failed to create shim task|failed to create shim|container_linux\.go:\d{1,5}: starting container process caused|starting container process caused|unable to start container process|exec format error/;
+const OCI = /OCI runtime (?:create|start|exec|state|delete) failed|oci runtime error|runc create failed|runc run failed|failed to create shim task|failed to create shim|container_linux\.go:\d{1,5}: starting container process caused|starting container process caused|unable to start container process|exec format error/;
 
 /** runc (or another OCI runtime) failed to create/start a container or sandbox. */
 export const ociRuntimeFailedRule: Rule = {
@@ -11,7 +11,7 @@ export const ociRuntimeFailedRule: Rule = {
   severity: 'error',
   title: 'OCI runtime failed to start a container',
   summary: 'A container or sandbox create/start whose cause is the OCI runtime (`OCI runtime create failed`, `runc create failed`, `failed to create shim task`, `starting container process caused`).',
-  literals: ['OCI runtime', 'runc create failed', 'runc run failed', 'shim task', 'failed to create shim', 'container process', 'exec format error'],
+  literals: ['OCI runtime', 'oci runtime', 'runc create failed', 'runc run failed', 'shim task', 'failed to create shim', 'container process', 'exec format error'],
   keyFields: ['reason'],
   match(event) {
     const depth = causeDepth(event, OCI);

@@ -1,7 +1,7 @@
 import type { Rule } from '../types';
 import { causeDepth, extractedOf, matched } from './support';
 
-const EXHAUSTED = /no IP addresses available in range set|no IP addresses available in network|range is full|failed to allocate for range \d{1,3}: no IP addresses|no available IP addresses|IP pool (?:is )?exhausted|ipam: no more addresses/;
+const EXHAUSTED = /no IP addresses available in (?:range set|network)|range is full|failed to allocate for range \d{1,3}: no IP addresses|no available IPs?\b|IP pool (?:is )?exhausted|no more addresses|failed to assign an IP address to container|no free IP|InsufficientFreeAddressesInSubnet|AllocateIP[^\n]{0,40}exhausted|ip pool exhausted|out of IP addresses/i;
 
 /** The IPAM plugin has no free address left for new sandboxes. */
 export const podIpExhaustedRule: Rule = {
@@ -10,7 +10,7 @@ export const podIpExhaustedRule: Rule = {
   severity: 'error',
   title: 'Pod IP range exhausted',
   summary: 'A sandbox setup whose cause is the IPAM plugin having no free address (`no IP addresses available in range set`, `range is full`).',
-  literals: ['no IP addresses', 'range is full', 'no available IP', 'exhausted', 'no more addresses'],
+  literals: ['no IP addresses', 'range is full', 'o available IP', 'o available ip', 'exhausted', 'no more addresses', 'assign an IP address', 'no free IP', 'InsufficientFreeAddresses', 'out of IP addresses'],
   keyFields: ['ipRange'],
   match(event) {
     const depth = causeDepth(event, EXHAUSTED);

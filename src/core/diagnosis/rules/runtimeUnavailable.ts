@@ -1,7 +1,9 @@
 import type { Extracted, Rule } from '../types';
 import { causeDepth, extractedOf, matched } from './support';
 
-const REFUSED = /dial unix ([\w./@-]{1,200}\.sock): connect: (connection refused|no such file or directory|resource temporarily unavailable)|[cC]ontainer runtime is down|container runtime is not running|[Cc]annot connect to the Docker daemon|connect: connection refused"?\)?$|error reading from server: EOF|transport is closing|connection closed before server preface/;
+const REFUSED = /dial unix ([\w./@-]{1,200}\.sock): connect: (connection refused|no such file or directory|resource temporarily unavailable)|[cC]ontainer runtime is down|container runtime is not running|[Cc]annot connect to the Docker daemon|connect: connection refused"?\)?$|error reading from server: EOF|transport is closing|connection closed before server preface|\.sock: read: connection reset by peer|\.sock: connect: connection refused/;
+/** cAdvisor probing runtimes that are not installed (`Registration of the crio container factory failed`): normal. */
+const BENIGN = /container factory failed|2562047h47m16/;
 
 /** kubelet (or a client) cannot reach the container runtime's socket. */
 export const runtimeUnavailableRule: Rule = {
@@ -10,9 +12,10 @@ export const runtimeUnavailableRule: Rule = {
   severity: 'error',
   title: 'Container runtime unreachable',
   summary: 'Nothing answering on the runtime socket (`dial unix …containerd.sock: connect: connection refused`, `no such file or directory`), `container runtime is down`, or a CRI call cut off (`code = Unavailable`, `error reading from server: EOF`).',
-  literals: ['.sock: connect:', 'runtime is down', 'runtime is not running', 'Cannot connect to the Docker daemon', 'Unavailable', 'reading from server', 'transport is closing', 'server preface'],
+  literals: ['.sock: connect:', '.sock: read:', 'runtime is down', 'runtime is not running', 'Cannot connect to the Docker daemon', 'Unavailable', 'reading from server', 'transport is closing', 'server preface'],
   keyFields: ['path'],
   match(event) {
+    if (BENIGN.test(event.text)) return undefined;
     let depth = causeDepth(event, REFUSED);
     if (depth < 0 && event.code === 'Unavailable' && event.operation !== undefined) depth = 0;
     if (depth < 0) return undefined;

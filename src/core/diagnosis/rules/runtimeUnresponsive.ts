@@ -14,13 +14,10 @@ export const runtimeUnresponsiveRule: Rule = {
   literals: ['xceeded', 'timed out', 'timeout'],
   keyFields: ['method'],
   match(event) {
-    if (isOperation(event, 'list-sandboxes', 'list-containers', 'list-images', 'stats', 'runtime-status', 'sandbox-status', 'container-status')) {
+    if (isOperation(event, 'list-sandboxes', 'list-containers', 'list-images', 'stats', 'runtime-status', 'sandbox-status', 'container-status', 'image-status')) {
       const depth = causeDepth(event, TIMEOUT);
       if (depth >= 0 || event.code === 'DeadlineExceeded') {
-        const extracted = extractedOf(event);
-        delete extracted.sandboxId;
-        delete extracted.containerId;
-        return matched(Math.max(depth, 0), extracted);
+        return matched(Math.max(depth, 0), extractedOf(event));
       }
       return undefined;
     }

@@ -2,7 +2,7 @@ import type { Rule } from '../types';
 import { causeDepth, extractedOf, isOperation, matched } from './support';
 
 const TIMEOUT = /context deadline exceeded|DeadlineExceeded|ttrpc: closed|timed out|timeout waiting|i\/o timeout|wait sandbox container "?[0-9a-f]{0,64}"?: context|failed to stop sandbox container(?: "?[0-9a-f]{64}"?)? in "?SANDBOX_READY"? state/;
-const SANDBOX_STOP_WORDS = /failed to stop sandbox container|SANDBOX_READY|wait sandbox container/;
+const SANDBOX_STOP_WORDS = /failed to stop sandbox container|in "?SANDBOX_READY"? state|wait sandbox container/;
 
 /** Stopping or killing a sandbox timed out, or the runtime lost the sandbox's shim. */
 export const sandboxStopTimeoutRule: Rule = {
@@ -15,7 +15,7 @@ export const sandboxStopTimeoutRule: Rule = {
   keyFields: ['sandboxId', 'podUid'],
   match(event) {
     const stopWords = SANDBOX_STOP_WORDS.test(event.text);
-    if (!stopWords && !isOperation(event, 'sandbox-stop', 'sandbox-remove')) return undefined;
+    if (!isOperation(event, 'sandbox-stop', 'sandbox-remove') && !(stopWords && (event.operation === undefined || isOperation(event, 'sandbox-setup')))) return undefined;
     if (isOperation(event, 'sandbox-remove') && !stopWords && !/stop|kill|ttrpc/i.test(event.causes.join(' '))) {
       // Removal that timed out without a stop in its chain is still a stuck sandbox: claim only deadlines.
       if (event.code !== 'DeadlineExceeded') return undefined;
