@@ -198,7 +198,8 @@ export function causeChain(text: string): string[] {
     causes.push(head);
   }
   const parts = body.split(SEGMENT_SPLIT, MAX_CAUSES);
-  for (const raw of parts) {
+  for (const whole of parts) {
+    const raw = whole.length > 640 ? whole.slice(0, 640) : whole;
     const part = raw.trim().replace(/^[\s"'[(]{1,4}|[\s"'\])]{1,4}$/g, '');
     if (part.length === 0 || part === 'rpc error' || /^code ?[=:] ?\w{1,20}$/.test(part)) {
       continue;
@@ -211,18 +212,39 @@ export function causeChain(text: string): string[] {
 // ---- objects by role ----
 
 const HEX64_G = /(?<![0-9a-f])[0-9a-f]{64}(?![0-9a-f])/g;
-const UUID_G = /(?<![0-9a-f-])[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}(?![0-9a-f-])/g;
+/** The tail of a UUID: a literal `-` to anchor on (a leading character class with a look-behind is slow on long lines). */
+const UUID_TAIL_G = /-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/g;
 const UID_IN_NAME = /_([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|[0-9a-f]{32})_\d{1,6}\b/;
-const POD_REF = /\bpod="([a-z0-9][a-z0-9.-]{0,252})\/([A-Za-z0-9][A-Za-z0-9.-]{0,252})"/;
+const POD_REF = /pod="([a-z0-9][a-z0-9.-]{0,252})\/([A-Za-z0-9][A-Za-z0-9.-]{0,252})"/;
 const POD_PAREN = /\bpod "?([a-z0-9][a-z0-9.-]{0,252})_([a-z0-9][a-z0-9.-]{0,62})\(([0-9a-f-]{36})\)/;
 const NETWORK_QUOTED = /\b(?:network|cached network|CNI network) "([^"\s]{1,253})"/;
-const NETWORK_DOCKERSHIM = /\b(?:from|to) (?:cni )?network ([\w.-]{1,253})\/([\w.-]{1,253})/;
-const PLUGIN_TYPE = /\bplugin type="([\w.-]{1,64})"(?: name="([^"\s]{1,253})")?/;
+const NETWORK_DOCKERSHIM = /(?:from|to) (?:cni )?network ([\w.-]{1,253})\/([\w.-]{1,253})/;
+const PLUGIN_TYPE = /plugin type="([\w.-]{1,64})"(?: name="([^"\s]{1,253})")?/;
 const HANDLER = /\b(?:runtime handler|RuntimeHandler:|runtimeHandler=|no runtime for) ?"?([\w.-]{1,64})"?/;
 const SIZES = /\((\d{1,12}) vs\.? (\d{1,12})\)/;
 const SOCKET = /\b(?:dial unix|unix:\/\/|connect to|endpoint) ?"?(\/[\w./@-]{1,200}\.sock)\b/;
 const RESERVED_SANDBOX_OR_CONTAINER = /\b(?:failed to reserve (sandbox|container) name|error reserving (pod|ctr) name) "?([^"\s]{1,512}?)"?(?=[: ]|$)/;
 const DOCKER_CONFLICT = /Conflict\. The container name "?\/?([^"\s]{1,512}?)"? is already in use by container "?([0-9a-f]{64})/;
+
+const isHex = (c: number): boolean => (c >= 0x30 && c <= 0x39) || (c >= 0x61 && c <= 0x66);
+
+/** The first UUID (lower-case, not part of a longer hex/dash run). */
+function firstUuid(text: string): string | undefined {
+  UUID_TAIL_G.lastIndex = 0;
+  for (let m = UUID_TAIL_G.exec(text), n = 0; m !== null && n < 64; m = UUID_TAIL_G.exec(text), n += 1) {
+    const start = m.index - 8;
+    const end = m.index + m[0].length;
+    if (start < 0) continue;
+    let ok = true;
+    for (let i = start; i < m.index && ok; i += 1) ok = isHex(text.charCodeAt(i));
+    const before = text.charCodeAt(start - 1);
+    const after = text.charCodeAt(end);
+    if (ok && !(isHex(before) || before === 0x2d) && !(isHex(after) || after === 0x2d)) {
+      return text.slice(start, end);
+    }
+  }
+  return undefined;
+}
 
 /** The role of a 64-hex ID from the words just before it. */
 function roleBefore(context: string): 'sandbox' | 'container' | 'holder' | 'new' | undefined {
@@ -290,13 +312,7 @@ function objectsOf(text: string, operation: Operation | undefined): EventObjects
     objects.podNamespace ??= paren[2];
     objects.podUid = paren[3];
   }
-  if (objects.podUid === undefined) {
-    UUID_G.lastIndex = 0;
-    const uid = UUID_G.exec(text);
-    if (uid) {
-      objects.podUid = uid[0];
-    }
-  }
+  objects.podUid ??= firstUuid(text);
   const reserved = RESERVED_SANDBOX_OR_CONTAINER.exec(text);
   if (reserved) {
     const kind = reserved[1] ?? (reserved[2] === 'pod' ? 'sandbox' : 'container');
@@ -385,9 +401,15 @@ function runtimeVersionOf(text: string): { name: string; version: string } | und
   return { name: 'containerd', version: m[5] };
 }
 
-/** Builds the event of a parsed line. */
+/**
+ * How much of a message is analysed: failures state their operation, code, causes and objects well within it, and the
+ * cost per line stays bounded (a 64 KiB line of noise costs what 16 KiB do).
+ */
+export const MAX_EVENT_CHARS = 16 * 1024;
+
+/** Builds the event of a parsed line (its first `MAX_EVENT_CHARS` characters). */
 export function eventOf(line: ParsedLogLine): LogEvent {
-  const text = line.text;
+  const text = line.text.length > MAX_EVENT_CHARS ? line.text.slice(0, MAX_EVENT_CHARS) : line.text;
   let operation = operationOf(text);
   const exact = operation !== undefined ? EXACT_METHODS.exec(text) : null;
   if (operation !== undefined && exact !== null) {
