@@ -29,8 +29,13 @@ export function isOperation(event: LogEvent, ...kinds: OperationKind[]): boolean
 
 /** The deepest cause, ID-free, or undefined when the line has no error chain. */
 export function deepestReason(event: LogEvent): string | undefined {
-  const deepest = event.causes[event.causes.length - 1];
-  return deepest !== undefined ? shortReason(deepest) : undefined;
+  const n = event.causes.length;
+  const deepest = event.causes[n - 1];
+  if (deepest === undefined) {
+    return undefined;
+  }
+  // A terse last word (`closed` of `ttrpc: closed`, an ID) reads better with the cause that wraps it.
+  return shortReason(deepest.length < 24 && n >= 2 ? `${event.causes[n - 2]}: ${deepest}` : deepest);
 }
 
 /** Everything the event says about its objects, as finding fields. */
