@@ -35,7 +35,8 @@ export function deepestReason(event: LogEvent): string | undefined {
     return undefined;
   }
   // A terse last word (`closed` of `ttrpc: closed`, an ID) reads better with the cause that wraps it.
-  return shortReason(deepest.length < 24 && n >= 2 ? `${event.causes[n - 2]}: ${deepest}` : deepest);
+  const wrapper = n >= 2 ? event.causes[n - 2] : undefined;
+  return shortReason(deepest.length < 24 && wrapper !== undefined && wrapper.length < 60 ? `${wrapper}: ${deepest}` : deepest);
 }
 
 /** Everything the event says about its objects, as finding fields. */
