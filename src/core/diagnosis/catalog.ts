@@ -1,4 +1,4 @@
-import { OPERATION_LITERALS, VERSION_LITERALS } from './event';
+import { VERSION_LITERALS } from './event';
 import { cniCacheResultInvalidRule } from './rules/cniCacheResultInvalid';
 import { cniNotReadyRule } from './rules/cniNotReady';
 import { cniSetupFailedRule } from './rules/cniSetupFailed';
@@ -69,6 +69,3 @@ export function catalogLiterals(rules: readonly Rule[] = RULES): string[] {
 
 /** The shortest literal the byte pre-filter scans for (its window). */
 export const MIN_SCANNER_LITERAL = 10;
-
-/** Operation words the event parser knows (for the catalog's documentation). */
-export const KNOWN_OPERATION_WORDS: readonly string[] = OPERATION_LITERALS;
