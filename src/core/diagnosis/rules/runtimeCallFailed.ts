@@ -32,6 +32,8 @@ export const runtimeCallFailedRule: Rule = {
       if (event.code === undefined) return undefined;
     }
     if (!ERROR_WORDS.test(event.text) || BENIGN.test(event.text)) return undefined;
+    // A chain cut after its `…Error:` (the rest wrapped onto the next line) states no cause yet.
+    if (/:\s*$/.test(event.text)) return undefined;
     if (event.causes.length < 2 && event.code === undefined) return undefined;
     const extracted = extractedOf(event);
     const cause = deepestReason(event);
