@@ -64,8 +64,9 @@ describe('log diagnosis in a real VS Code', () => {
       ],
       'describe-pod-terminating.log': [
         'Sandbox stop timed out · context deadline exceeded · 1 line',
-        'Sandbox stop timed out · sandbox c39500ca65a7 · 1 line',
-        'Sandbox stop timed out · sandbox 1e49c7890ad6 · 1 line',
+        'Sandbox removal failed · sandbox c39500ca65a7 · 1 line',
+        'Sandbox removal failed · sandbox 1e49c7890ad6 · 1 line',
+        'Container runtime too slow to answer · ListPodSandbox · 1 line',
       ],
     };
     for (const [name, summaries] of Object.entries(expected)) {
@@ -73,7 +74,7 @@ describe('log diagnosis in a real VS Code', () => {
       await vscode.window.showTextDocument(document);
       assert.equal(document.languageId, 'log', `${name} opens as a log`);
       const lenses = await until(async () => { const l = await lensesOf(document); return l.length >= summaries.length * 3 ? l : undefined; }, `lenses on ${name}`);
-      assert.deepEqual(titles(lenses).filter((t) => t.startsWith('$(error) ')).map((t) => t.slice('$(error) '.length)), summaries, name);
+      assert.deepEqual(titles(lenses).map((t) => /^\$\((?:error|warning)\) (.*)$/.exec(t)?.[1]).filter((t) => t !== undefined), summaries, name);
       // Find on node… / Repair on node… only on the findings that name a sandbox.
       const naming = summaries.filter((s) => / · sandbox [0-9a-f]{12} · /.test(s)).length;
       assert.equal(titles(lenses).filter((t) => t === 'Find on node…').length, naming, `${name}: Find on node lenses`);
