@@ -7,6 +7,8 @@ import type { Duplex } from 'node:stream';
 import { socketPath } from '../cri/endpoints';
 import { NodeDoctorError, throwIfAborted } from '../errors';
 import type { CriEndpointLease, FileEntry, NodeAccess, RunOptions, RunResult } from '../node/nodeAccess';
+import { BridgeProcessAccess } from './bridgeProcesses';
+import type { ProcessAccess } from '../node/processes';
 import type { ExecOptions } from './podExec';
 import { podPathFor } from './podSpec';
 import type { BridgeMount, BridgeProfile } from './podSpec';
@@ -78,9 +80,12 @@ function classify(stderr: string): 'missing' | 'denied' | 'other' {
 export class BridgeNodeAccess implements NodeAccess {
   readonly description: string;
   private readonly leases = new Set<CriEndpointLease>();
+  /** Only in the host-pid profile, whose pod shares the node's PID namespace. */
+  readonly processes?: ProcessAccess;
 
   constructor(private readonly executor: BridgeExecutor, private readonly options: BridgeNodeAccessOptions) {
     this.description = options.description;
+    if (options.profile === 'host-pid') this.processes = new BridgeProcessAccess(executor, options.timeoutMs ?? 30_000);
   }
 
   private get timeoutMs(): number {

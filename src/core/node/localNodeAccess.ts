@@ -6,6 +6,7 @@ import * as path from 'node:path';
 import { NodeDoctorError, throwIfAborted } from '../errors';
 import { socketPath } from '../cri/endpoints';
 import type { CriEndpointLease, FileEntry, NodeAccess, RunOptions, RunResult } from './nodeAccess';
+import { LocalProcessAccess } from './processes';
 
 export interface LocalNodeAccessOptions {
   /** Where the node's `/` is mounted: `/` on the node itself, `/host` in a debug pod. */
@@ -52,12 +53,15 @@ export class LocalNodeAccess implements NodeAccess {
   private readonly hostRoot: string;
   private readonly maxOutputBytes: number;
   private readonly runPrefix: readonly string[];
+  /** `<hostRoot>/proc`: the node's processes when that is the host's /proc (killing also needs its PID namespace). */
+  readonly processes: LocalProcessAccess;
 
   constructor(options: LocalNodeAccessOptions = {}) {
     this.hostRoot = path.resolve(options.hostRoot ?? '/');
     this.maxOutputBytes = options.maxOutputBytes ?? 4 * 1024 * 1024;
     this.runPrefix = options.runPrefix ?? [];
     this.description = this.hostRoot === '/' ? 'local' : `local (host root ${this.hostRoot})`;
+    this.processes = new LocalProcessAccess(this.hostRoot);
   }
 
   /** Maps a node-absolute path under the host root; refuses relative paths and `..` escapes. */

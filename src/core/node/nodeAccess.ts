@@ -1,3 +1,5 @@
+import type { ProcessAccess } from './processes';
+
 /**
  * Everything the inventory and the repairs need from a node. `LocalNodeAccess` implements it with plain fs calls
  * under a host-root prefix; the debug-pod bridge implements it remotely, so nothing above it changes.
@@ -35,6 +37,11 @@ export interface CriEndpointLease {
 export interface NodeAccess {
   /** Human-readable, e.g. `local (/)` or `bridge pod kube-system/node-doctor-abc on node-1`. */
   readonly description: string;
+  /**
+   * The node's processes (last-resort repairs: a stuck sandbox's shim); absent when this access cannot see them
+   * (a bridge pod outside the host-pid profile).
+   */
+  readonly processes?: ProcessAccess;
   /** Lists a directory; undefined when it does not exist. */
   listDir(path: string, signal?: AbortSignal): Promise<FileEntry[] | undefined>;
   stat(path: string, signal?: AbortSignal): Promise<FileEntry | undefined>;

@@ -6,6 +6,7 @@ import { CriError, isNotFound } from '../cri/criError';
 import type { CriRuntime } from '../cri/types';
 import { describeError, NodeDoctorError, throwIfAborted } from '../errors';
 import type { NodeAccess } from '../node/nodeAccess';
+import { actForceStop, checkForceStop } from './stuckSandbox';
 import type { AuditSink, Backup, PlanStep, RepairPlan, StepOutcome, StepResult } from './types';
 
 export interface ExecuteOptions {
@@ -104,7 +105,12 @@ export class RepairExecutor {
       if (error instanceof NodeDoctorError && error.reason === 'cancelled') throw error;
       const text = error instanceof CriError ? error.details : describeError(error);
       const backup = error instanceof StepFailure ? error.backup : undefined;
-      const result: StepResult = { stepId: step.id, findingId: step.findingId, outcome: 'failed', detail: describeError(error), error: text, ...(backup ? { backup } : {}) };
+      // A re-check inside the act (the force-stop's shim, right before the kill) refuses like the one before it.
+      const refused = error instanceof NodeDoctorError && error.reason === 'precondition-changed';
+      const result: StepResult = {
+        stepId: step.id, findingId: step.findingId, outcome: refused ? 'refused' : 'failed', detail: describeError(error), error: text,
+        ...(refused ? { reason: 'precondition-changed' } : {}), ...(backup ? { backup } : {}),
+      };
       await this.record(plan, step, result, check.before, 'unchanged or partly changed; see error');
       return result;
     }
@@ -174,6 +180,8 @@ export class RepairExecutor {
         if (state === 'SANDBOX_READY') return { state: 'changed', before: `sandbox ${a.sandboxId} is Ready now` };
         return { state: 'ready', before: `sandbox ${a.sandboxId} ${state}` };
       }
+      case 'force-stop-sandbox':
+        return checkForceStop({ ...this.options, ...this.call }, a);
       case 'remove-container': {
         let containerState: string;
         try {
@@ -274,6 +282,8 @@ export class RepairExecutor {
         }
         return { detail: 'stopped and removed', after };
       }
+      case 'force-stop-sandbox':
+        return actForceStop({ cri, access, signal, timeoutMs: this.call.timeoutMs }, a);
       case 'remove-container': {
         await cri.stopContainer(a.containerId, 0, this.call);
         await cri.removeContainer(a.containerId, this.call);

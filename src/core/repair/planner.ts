@@ -2,6 +2,8 @@ import { NodeDoctorError } from '../errors';
 import type { CacheEntry, ContainerItem, Finding, Inventory, SandboxItem } from '../inventory/types';
 import { shortId } from '../model/ids';
 import { DEFAULT_CNI_BIN_DIR } from '../node/nodePaths';
+import { planForceStop } from './stuckSandbox';
+import type { ShimDiscovery } from './stuckSandbox';
 import type { PlanStep, RepairPlan, StepAction } from './types';
 
 export interface PlanOptions {
@@ -14,6 +16,10 @@ export interface PlanOptions {
   readonly nowMs?: number;
   /** Treat a selected finding that is no longer present as resolved (a note) instead of an error; for re-runs. */
   readonly missingIsResolved?: boolean;
+  /** Force-stop of stuck sandboxes: each selected sandbox's shim as found on the node (`discoverShimsFor`). */
+  readonly shims?: ReadonlyMap<string, ShimDiscovery>;
+  /** Force-stop: the first StopPodSandbox's deadline (default 30 s). */
+  readonly stopTimeoutMs?: number;
 }
 
 /** kubelet's container GC settings that stop exited containers piling up (command-line flags; no KubeletConfiguration fields). */
@@ -213,6 +219,20 @@ export function planRepairs(inventory: Inventory, selection: readonly string[] |
             plannedContainers.add(c.id);
           }
         }
+        break;
+      }
+      case 'force-stop-stuck-sandbox': {
+        const discovery = f.sandboxId ? options.shims?.get(f.sandboxId) : undefined;
+        if (!f.sandboxId || plannedSandboxes.has(f.sandboxId)) break;
+        if (!discovery) {
+          notes.push(`${f.id}: the sandbox's shim was not looked for on the node, so no force-stop is planned.`);
+          break;
+        }
+        const sub = planForceStop(inventory, { sandboxId: f.sandboxId, reason: f.detail, findingId: f.id, stopTimeoutMs: options.stopTimeoutMs, nowMs: now }, discovery);
+        const { id: _id, ...draft } = sub.steps[0];
+        sandboxSteps.push(draft);
+        notes.push(...sub.notes.map((n) => `${f.id}: ${n}`));
+        plannedSandboxes.add(f.sandboxId);
         break;
       }
       case 'force-remove-sandbox':

@@ -12,7 +12,21 @@ export type StepAction =
   /** StopPodSandbox then RemovePodSandbox. Precondition: the sandbox is not Ready. */
   | { readonly kind: 'remove-sandbox'; readonly sandboxId: string; readonly hostLocalDirs: readonly string[] }
   /** StopContainer then RemoveContainer. Precondition: its sandbox still absent (orphans) or it is still exited (prune). */
-  | { readonly kind: 'remove-container'; readonly containerId: string; readonly sandboxId: string; readonly expect: 'sandbox-missing' | 'exited' };
+  | { readonly kind: 'remove-container'; readonly containerId: string; readonly sandboxId: string; readonly expect: 'sandbox-missing' | 'exited' }
+  /**
+   * StopPodSandbox with a bounded deadline; if it does not finish and the sandbox is still Ready, SIGKILL its shim (only
+   * if that PID still has the planned start time and command line), then Stop + Remove and verify NOT_FOUND.
+   * `shim` absent: none was found (or processes were not visible) when planning; `needsHostProcesses`: the plan was
+   * made without sight of the node's processes (a bridge outside the host-pid profile). See stuckSandbox.ts.
+   */
+  | { readonly kind: 'force-stop-sandbox'; readonly sandboxId: string; readonly stopTimeoutMs: number; readonly shim?: ShimProcess; readonly needsHostProcesses?: boolean };
+
+/** A sandbox's shim as planned (what the re-check before the kill compares). */
+export interface ShimProcess {
+  readonly pid: number;
+  readonly startTime: string;
+  readonly argv: readonly string[];
+}
 
 export interface PlanStep {
   /** Stable within a plan: `<n>-<kind>`. */

@@ -9,7 +9,9 @@ import { listNodes } from '../cluster/nodes';
 import type { NodeList } from '../cluster/nodes';
 import { discoverEndpoint } from '../cri/endpoints';
 import { NodeDoctorError } from '../errors';
+import { listPodsOnNode } from '../cluster/podsOnNode';
 import { inspectNode } from '../inventory/inspect';
+import { addStuckSandboxFindings } from '../inventory/stuckSandboxes';
 import type { Inventory } from '../inventory/types';
 import { LocalNodeAccess } from '../node/localNodeAccess';
 import { DEFAULT_QUARANTINE_DIR, DEFAULT_RUNTIME_ENDPOINT } from '../node/nodePaths';
@@ -169,7 +171,10 @@ export class NodeDoctor {
     const manager = await this.manager(ref.context);
     await manager.ensure(ref.node, signal);
     const bridge = this.settings.bridge;
-    return { access: bridgeAccessFor(manager, ref.node), endpoint: bridge.runtimeEndpoint ?? DEFAULT_RUNTIME_ENDPOINT, ...withDefaults(bridge) };
+    return {
+      access: bridgeAccessFor(manager, ref.node), endpoint: bridge.runtimeEndpoint ?? DEFAULT_RUNTIME_ENDPOINT, ...withDefaults(bridge),
+      podsOnNode: (podSignal) => listPodsOnNode(manager.api, ref.node, { signal: podSignal }),
+    };
   }
 
   /** Opens the node, runs `work`, and releases the access (a bridge pod stays for reuse until idle). */
@@ -200,10 +205,10 @@ export class NodeDoctor {
 
   /** Reads the node's sandboxes, containers, CNI cache and findings; the result is cached until the next inspection. */
   async inspect(ref: NodeRef, progress: InspectProgress = {}): Promise<Inventory> {
-    const inventory = await this.withNode(ref, progress.signal, (target, runtime) => inspectNode(target.access, runtime.cri, {
+    const inventory = await this.withNode(ref, progress.signal, async (target, runtime) => addStuckSandboxFindings(await inspectNode(target.access, runtime.cri, {
       cniCacheDir: target.cniCacheDir, cniConfDir: target.cniConfDir, endpoint: target.endpoint,
       node: nodeName(ref), signal: progress.signal, onProgress: progress.onProgress,
-    }));
+    }), target.podsOnNode, progress.signal));
     this.inventories.set(nodeKey(ref), { ref, inventory });
     return inventory;
   }
