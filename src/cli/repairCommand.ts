@@ -4,12 +4,14 @@ import { DEFAULT_QUARANTINE_DIR, DEFAULT_STATE_DIR } from '../core/node/nodePath
 import { JsonLinesAuditSink } from '../core/repair/audit';
 import { RepairExecutor } from '../core/repair/executor';
 import { planRepairs } from '../core/repair/planner';
+import { discoverShimsFor, needsHostProcesses } from '../core/repair/stuckSandbox';
+import { planStuckSandbox } from './stuckSandboxPlan';
 import type { RepairPlan } from '../core/repair/types';
 import { runNodeCommand } from './nodeSession';
 import { NODE_FLAGS_HELP, parseNodeFlag } from './nodeTarget';
 import type { NodeFlags } from './nodeTarget';
 
-const HELP = `usage: kube-node-doctor repair [options] (--finding ID ... | --all) (--dry-run | --yes)
+const HELP = `usage: kube-node-doctor repair [options] (--finding ID ... | --all | --stuck-sandbox ID) (--dry-run | --yes)
 
 Plans the repair of findings from "kube-node-doctor inspect" and, with --yes, runs it:
 each step re-checks its precondition right before acting (and refuses when the node
@@ -20,6 +22,12 @@ Without --yes nothing changes: the plan is printed.
 ${NODE_FLAGS_HELP}
   --finding ID                     a finding ID from inspect (repeatable)
   --all                            every finding that has a repair
+  --stuck-sandbox ID               force-stop a sandbox whose stop hangs (64 hex or a unique prefix): you assert
+                                   its pod is meant to be gone. StopPodSandbox with a deadline; if it does not
+                                   finish, SIGKILL the sandbox's shim (re-checked first), then stop and remove it.
+                                   Needs the node's processes: as root on the node (or --host-root with hostPID),
+                                   or through the bridge with --bridge-profile host-pid
+  --stop-timeout DURATION          force-stop: how long the first StopPodSandbox may take (default 30s)
   --dry-run                        print the plan with the equivalent manual commands
   --yes                            run the plan
   --json                           print the plan (and results) as JSON
@@ -42,6 +50,8 @@ interface RepairArgs {
   readonly quarantineDir: string;
   readonly keep?: number;
   readonly minAgeMs?: number;
+  readonly stuckSandbox?: string;
+  readonly stopTimeoutMs?: number;
 }
 
 function duration(text: string): number {
@@ -62,6 +72,8 @@ function parseArgs(args: readonly string[]): RepairArgs | 'help' {
   let quarantineDir = DEFAULT_QUARANTINE_DIR;
   let keep: number | undefined;
   let minAgeMs: number | undefined;
+  let stuckSandbox: string | undefined;
+  let stopTimeoutMs: number | undefined;
   const value = (i: number): string => {
     const v = args[i + 1];
     if (v === undefined || v === '') throw new NodeDoctorError('bad-input', `${args[i]} needs a value`);
@@ -84,6 +96,12 @@ function parseArgs(args: readonly string[]): RepairArgs | 'help' {
         i += 2; continue;
       }
       case '--min-age': minAgeMs = duration(value(i)); i += 2; continue;
+      case '--stuck-sandbox': stuckSandbox = value(i); i += 2; continue;
+      case '--stop-timeout': {
+        stopTimeoutMs = duration(value(i));
+        if (stopTimeoutMs < 1000 || stopTimeoutMs > 600_000) throw new NodeDoctorError('bad-input', '--stop-timeout must be between 1s and 10m');
+        i += 2; continue;
+      }
       default: {
         const used = parseNodeFlag(args, i, flags);
         if (used === 0) throw new NodeDoctorError('bad-input', `unknown option "${arg}"`, { hint: 'Run "kube-node-doctor repair --help".' });
@@ -91,11 +109,16 @@ function parseArgs(args: readonly string[]): RepairArgs | 'help' {
       }
     }
   }
-  if (all === (findings.length > 0)) throw new NodeDoctorError('bad-input', 'say which findings: --finding ID (repeatable) or --all', { hint: 'Run "kube-node-doctor inspect" for the IDs.' });
+  if ([all, findings.length > 0, stuckSandbox !== undefined].filter(Boolean).length !== 1) {
+    throw new NodeDoctorError('bad-input', 'say what to repair: --finding ID (repeatable), --all, or --stuck-sandbox ID', { hint: 'Run "kube-node-doctor inspect" for the IDs.' });
+  }
+  if (stuckSandbox !== undefined && !/^[0-9a-fA-F]{1,64}$/.test(stuckSandbox)) {
+    throw new NodeDoctorError('invalid-id', `--stuck-sandbox "${stuckSandbox.slice(0, 80)}" is not a sandbox ID (hexadecimal: 64 characters or a unique prefix)`);
+  }
   if (dryRun === yes) throw new NodeDoctorError('bad-input', 'say --dry-run (print the plan) or --yes (run it)');
   if (!quarantineDir.startsWith('/')) throw new NodeDoctorError('bad-input', '--quarantine-dir must be an absolute node path');
   // Through the bridge, the pod must mount the quarantine dir the executor backs files up into.
-  return { flags: { ...flags, quarantineDir }, findings, all, yes, json, auditLog, quarantineDir, keep, minAgeMs };
+  return { flags: { ...flags, quarantineDir }, findings, all, yes, json, auditLog, quarantineDir, keep, minAgeMs, stuckSandbox, stopTimeoutMs };
 }
 
 export function formatPlan(plan: RepairPlan): string {
@@ -116,7 +139,19 @@ export function formatPlan(plan: RepairPlan): string {
 
 export function repairCommand(args: readonly string[]): Promise<number> {
   return runNodeCommand('repair', HELP, args, parseArgs, async (parsed, { target, cri, inventory }, signal) => {
-    const plan = planRepairs(inventory, parsed.all ? 'all' : parsed.findings, { cniBinDir: target.cniBinDir, keep: parsed.keep, minAgeMs: parsed.minAgeMs, missingIsResolved: parsed.yes });
+    const selection = parsed.all ? 'all' : parsed.findings;
+    const plan = parsed.stuckSandbox !== undefined
+      ? await planStuckSandbox(target, inventory, parsed.stuckSandbox, { stopTimeoutMs: parsed.stopTimeoutMs, signal })
+      : planRepairs(inventory, selection, {
+        cniBinDir: target.cniBinDir, keep: parsed.keep, minAgeMs: parsed.minAgeMs, missingIsResolved: parsed.yes, stopTimeoutMs: parsed.stopTimeoutMs,
+        shims: await discoverShimsFor(target.access, inventory, selection, { endpoint: target.endpoint, signal }),
+      });
+    if (parsed.yes && needsHostProcesses(plan)) {
+      process.stdout.write(parsed.json ? `${JSON.stringify({ plan, executed: false })}\n` : formatPlan(plan));
+      throw new NodeDoctorError('forbidden', 'this repair kills a process on the node, which the bridge pod cannot see in its least-privilege profile; nothing was changed', {
+        hint: 'Run again with --bridge-profile host-pid (a privileged pod in the host PID namespace, deleted afterwards).',
+      });
+    }
     if (!parsed.yes) {
       process.stdout.write(parsed.json ? `${JSON.stringify({ plan, executed: false })}\n` : `${formatPlan(plan)}Dry run: nothing was changed. Run again with --yes to apply.\n`);
       return 0;

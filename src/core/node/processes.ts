@@ -107,7 +107,7 @@ export class LocalProcessAccess implements ProcessAccess {
 
   constructor(hostRoot: string) {
     this.procDir = path.join(path.resolve(hostRoot), 'proc');
-    this.description = `${this.procDir} (host /proc${hostRoot === '/' ? '' : ` under ${hostRoot}`})`;
+    this.description = this.procDir;
   }
 
   private pids(): number[] {

@@ -2,6 +2,7 @@
 // gVisor, or a runtime that loses `kill`). Finds the sandbox's shim on the node, plans exactly which process would be
 // killed (and what else it serves), and runs: Stop with a bounded deadline → (still Ready) re-check the shim → SIGKILL →
 // Stop + Remove → verify NOT_FOUND and the shim gone.
+import * as path from 'node:path';
 import { isNotFound } from '../cri/criError';
 import { socketPath } from '../cri/endpoints';
 import type { CriRuntime } from '../cri/types';
@@ -77,7 +78,8 @@ export function argvText(argv: readonly string[]): string {
 }
 
 function describeChildren(children: readonly ProcessInfo[]): string {
-  return children.map((c) => `${c.pid} ${c.comm}`).join(', ');
+  // A child whose command line names the sandbox was scanned with its argv (runsc-sandbox, runsc-gofer: their comm is `exe`).
+  return children.map((c) => `${c.pid} ${c.argv && c.argv.length > 0 ? path.posix.basename(c.argv[0]) : c.comm}`).join(', ');
 }
 
 function describeContainers(containers: readonly ContainerItem[]): string {
