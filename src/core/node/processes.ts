@@ -135,8 +135,16 @@ export class LocalProcessAccess implements ProcessAccess {
   }
 
   scan(needle: string, signal?: AbortSignal): Promise<ProcessInfo[]> {
+    try {
+      return Promise.resolve(this.scanSync(needle, signal));
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
+  private scanSync(needle: string, signal?: AbortSignal): ProcessInfo[] {
     throwIfAborted(signal);
-    if (needle === '') return Promise.reject(new NodeDoctorError('bad-input', 'Empty process search string.'));
+    if (needle === '') throw new NodeDoctorError('bad-input', 'Empty process search string.');
     const out: ProcessInfo[] = [];
     // Synchronous reads of small procfs files: a few hundred to a few thousand processes take milliseconds.
     for (const pid of this.pids()) {
@@ -147,7 +155,7 @@ export class LocalProcessAccess implements ProcessAccess {
       const matches = cmdline !== undefined && cmdline.includes(needle);
       out.push(matches ? { ...info, argv: parseCmdline(cmdline) } : info);
     }
-    return Promise.resolve(out);
+    return out;
   }
 
   /** True when `<procDir>/self` is this process: the PIDs read there are the PIDs `kill` here acts on. */
