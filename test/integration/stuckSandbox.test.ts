@@ -3,6 +3,7 @@
 // ptrace), whose `kill --all` answer the runc v2 shim does not understand.
 import * as assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -12,6 +13,8 @@ import { parseCmdline, parseStat } from '../../src/core/node/processes';
 import { MemoryAuditSink } from '../../src/core/repair/audit';
 import { discoverShim, planForceStop } from '../../src/core/repair/stuckSandbox';
 import type { RepairPlan } from '../../src/core/repair/types';
+import { labPaths, startLabStandIn } from '../standin/labStandIn';
+import type { LabStandIn } from '../standin/labStandIn';
 import { dropKill, labEnv, repoRoot, requireLab, runSandbox, sleep, startContainer } from './support/lab';
 import { inspectLab, labExecutor, labNode, useLabRuntime } from './support/labNode';
 
@@ -224,6 +227,87 @@ describe('Force-stop of a stuck sandbox on the real runtime (seed 003)', functio
       assert.equal(alive(shim.pid, shim.start), false);
       const record = JSON.parse(fs.readFileSync(path.join(dir, 'audit.jsonl'), 'utf8').trim().split('\n').pop() ?? '{}') as { action?: string; result?: string };
       assert.deepEqual([record.action, record.result], ['force-stop-sandbox', 'done']);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('Stuck sandboxes through the bridge: found by joining the API\'s pods, force-stopped in the host-pid profile (CLI)', function () {
+  this.timeout(120_000);
+  const lab = useLabRuntime();
+  let standIn: LabStandIn | undefined;
+  const mine: string[] = [];
+
+  before(async function () {
+    const paths = labPaths();
+    if (!paths || !fs.existsSync(CLI)) this.skip();
+    standIn = await startLabStandIn(paths);
+  });
+  afterEach(async () => {
+    if (!labEnv()) return;
+    for (const id of mine.splice(0)) await release(lab.cri, id);
+  });
+  after(async () => {
+    await standIn?.close();
+  });
+
+  /** The bundled CLI, run asynchronously: the API stand-in answers from this process. */
+  function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+    return new Promise((resolve, reject) => {
+      const child = spawn(process.execPath, [CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+      let stdout = '';
+      let stderr = '';
+      child.stdout.on('data', (c: Buffer) => { stdout += c.toString(); });
+      child.stderr.on('data', (c: Buffer) => { stderr += c.toString(); });
+      child.on('error', reject);
+      child.on('close', (code) => resolve({ code: code ?? 1, stdout, stderr }));
+    });
+  }
+
+  it('a pod deleted 10 min ago whose sandbox is still Ready is a sandbox-stop-timeout finding; the repair asks for host-pid, then kills the shim', async () => {
+    const env = standIn as LabStandIn;
+    const stuckUid = randomUUID();
+    const healthyUid = randomUUID();
+    const stuck = await runSandbox({ name: 'web-0', namespace: 'knd-bridge-stuck', uid: stuckUid, runtimeHandler: requireLab().faultyHandler });
+    mine.push(stuck);
+    dropKill(stuck, true);
+    const healthy = await runSandbox({ name: 'web-1', namespace: 'knd-bridge-stuck', uid: healthyUid });
+    mine.push(healthy);
+    const healthyShim = shimOf(healthy);
+    assert.ok(healthyShim);
+    const deleted = new Date(Date.now() - 10 * 60_000).toISOString();
+    env.standIn.workloadPods.push(
+      { metadata: { name: 'web-0', namespace: 'knd-bridge-stuck', uid: stuckUid, deletionTimestamp: deleted, deletionGracePeriodSeconds: 30 }, spec: { nodeName: env.node }, status: { phase: 'Running' } },
+      { metadata: { name: 'web-1', namespace: 'knd-bridge-stuck', uid: healthyUid }, spec: { nodeName: env.node }, status: { phase: 'Running' } },
+      { metadata: { name: 'elsewhere', namespace: 'knd-bridge-stuck', uid: randomUUID(), deletionTimestamp: deleted }, spec: { nodeName: 'node-0000' } },
+    );
+    const where = ['--kubeconfig', env.kubeconfig, '--context', 'lab', '--node', env.node];
+    const inspect = await cli(['inspect', ...where, '--json']);
+    assert.equal(inspect.code, 0, inspect.stderr);
+    const findings = (JSON.parse(inspect.stdout) as { findings: { id: string; category: string; repair?: string; sandboxId?: string }[] }).findings.filter((f) => f.category === 'sandbox-stop-timeout');
+    assert.deepEqual(findings.map((f) => [f.id, f.repair, f.sandboxId]), [[`sandbox-stop-timeout:${stuck}`, 'force-stop-stuck-sandbox', stuck]]);
+
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'knd-stuck-bridge-'));
+    try {
+      const repair = ['repair', ...where, '--finding', `sandbox-stop-timeout:${stuck}`, '--stop-timeout', '2s', '--audit-log', path.join(dir, 'audit.jsonl')];
+      const blind = await cli([...repair, '--yes']);
+      assert.equal(blind.code, 2, blind.stderr);
+      assert.match(blind.stdout, /Needs the node's processes: .* host-pid profile/);
+      assert.match(blind.stderr, /--bridge-profile host-pid/);
+      assert.equal(await state(lab.cri, stuck), 'SANDBOX_READY', 'nothing done without host-pid');
+
+      const shim = shimOf(stuck);
+      assert.ok(shim);
+      const run = await cli([...repair, '--bridge-profile', 'host-pid', '--yes']);
+      assert.equal(run.code, 0, `${run.stdout}\n${run.stderr}`);
+      assert.match(run.stdout, new RegExp(`PID ${shim.pid} is killed: \\S*containerd-shim-runc-v2 -namespace k8s.io -id ${stuck}`));
+      assert.match(run.stdout, new RegExp(`01-force-stop-sandbox {2}DONE: StopPodSandbox did not finish .*SIGKILL sent to shim PID ${shim.pid}`));
+      assert.equal(await state(lab.cri, stuck), 'NOT_FOUND');
+      assert.equal(alive(shim.pid, shim.start), false, 'shim gone');
+      assert.equal(await state(lab.cri, healthy), 'SANDBOX_READY', 'the healthy pod is untouched');
+      assert.ok(alive(healthyShim.pid, healthyShim.start));
+      assert.equal(env.standIn.podsIn('kube-system').length, 0, 'no bridge pod left');
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }
