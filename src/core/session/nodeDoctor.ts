@@ -18,6 +18,8 @@ import { DEFAULT_QUARANTINE_DIR, DEFAULT_RUNTIME_ENDPOINT } from '../node/nodePa
 import { RepairExecutor } from '../repair/executor';
 import type { ExecutionReport } from '../repair/executor';
 import { planRepairs } from '../repair/planner';
+import { discoverShim, discoverShimsFor, planForceStop, stuckFindingId } from '../repair/stuckSandbox';
+import type { ShimDiscovery } from '../repair/stuckSandbox';
 import type { PlanOptions } from '../repair/planner';
 import type { AuditSink, Backup, PlanStep, RepairPlan, StepResult } from '../repair/types';
 import { describeNode, nodeKey, nodeName } from './nodeRef';
@@ -86,7 +88,9 @@ export interface SandboxMatch {
  * backups and audit, and deletes every bridge pod it created on dispose. No UI: progress and cancellation come in.
  */
 export class NodeDoctor {
-  private readonly inventories = new Map<string, { ref: NodeRef; inventory: Inventory }>();
+  private readonly inventories = new Map<string, { ref: NodeRef; inventory: Inventory; shims?: ReadonlyMap<string, ShimDiscovery> }>();
+  /** Bridge profile chosen for a context in this session (the host-pid switch a force-stop asks for), over the setting. */
+  private readonly profiles = new Map<string, BridgeProfile>();
   private readonly managers = new Map<string, Promise<BridgeManager>>();
   private configs: Promise<Kubeconfigs> | undefined;
   private disposed = false;
@@ -155,7 +159,7 @@ export class NodeDoctor {
       const bridge = this.settings.bridge;
       const { cniCacheDir, cniConfDir } = withDefaults(bridge);
       manager = this.api(context).then((api) => new BridgeManager(api, {
-        namespace: bridge.namespace, image: bridge.image, profile: bridge.profile, idleTimeoutMs: bridge.idleTimeoutMs,
+        namespace: bridge.namespace, image: bridge.image, profile: this.profiles.get(context) ?? bridge.profile, idleTimeoutMs: bridge.idleTimeoutMs,
         startTimeoutMs: bridge.startTimeoutMs, runtimeEndpoint: bridge.runtimeEndpoint, cniCacheDir, cniConfDir,
         quarantineDir: this.quarantineDir, client: this.options.client, log: this.options.log,
       }));
@@ -205,11 +209,15 @@ export class NodeDoctor {
 
   /** Reads the node's sandboxes, containers, CNI cache and findings; the result is cached until the next inspection. */
   async inspect(ref: NodeRef, progress: InspectProgress = {}): Promise<Inventory> {
-    const inventory = await this.withNode(ref, progress.signal, async (target, runtime) => addStuckSandboxFindings(await inspectNode(target.access, runtime.cri, {
-      cniCacheDir: target.cniCacheDir, cniConfDir: target.cniConfDir, endpoint: target.endpoint,
-      node: nodeName(ref), signal: progress.signal, onProgress: progress.onProgress,
-    }), target.podsOnNode, progress.signal));
-    this.inventories.set(nodeKey(ref), { ref, inventory });
+    const { inventory, shims } = await this.withNode(ref, progress.signal, async (target, runtime) => {
+      const read = await addStuckSandboxFindings(await inspectNode(target.access, runtime.cri, {
+        cniCacheDir: target.cniCacheDir, cniConfDir: target.cniConfDir, endpoint: target.endpoint,
+        node: nodeName(ref), signal: progress.signal, onProgress: progress.onProgress,
+      }), target.podsOnNode, progress.signal);
+      // Stuck sandboxes: their shims are looked for now, while the node is open, so every plan (tree, report) names the PID.
+      return { inventory: read, shims: await discoverShimsFor(target.access, read, 'all', { endpoint: target.endpoint, signal: progress.signal }) };
+    });
+    this.inventories.set(nodeKey(ref), { ref, inventory, shims });
     return inventory;
   }
 
@@ -223,7 +231,39 @@ export class NodeDoctor {
     const inventory = this.inventory(ref);
     if (!inventory) throw new NodeDoctorError('not-found', `${describeNode(ref)} has not been inspected yet.`, { hint: 'Inspect the node first.' });
     const settings = this.settings;
-    return planRepairs(inventory, selection, { cniBinDir: withDefaults(ref.kind === 'local' ? settings.local : settings.bridge).cniBinDir, ...options });
+    const shims = this.inventories.get(nodeKey(ref))?.shims;
+    return planRepairs(inventory, selection, { cniBinDir: withDefaults(ref.kind === 'local' ? settings.local : settings.bridge).cniBinDir, shims, ...options });
+  }
+
+  /**
+   * "Force-stop stuck sandbox…" of one sandbox of the node's cached inventory: its shim is looked for on the node now.
+   * `reason` says why the pod is meant to be gone (a finding, a log line, or the user's word).
+   */
+  async planForceStop(ref: NodeRef, sandboxId: string, reason: string, signal?: AbortSignal): Promise<RepairPlan> {
+    const inventory = this.inventory(ref);
+    if (!inventory) throw new NodeDoctorError('not-found', `${describeNode(ref)} has not been inspected yet.`, { hint: 'Inspect the node first.' });
+    const finding = inventory.findings.find((f) => f.id === stuckFindingId(sandboxId));
+    try {
+      return await this.withTarget(ref, signal, async (target) => planForceStop(inventory, {
+        sandboxId, reason: finding?.detail ?? reason, findingId: finding?.id,
+      }, await discoverShim(target.access, sandboxId, { endpoint: target.endpoint, signal })));
+    } catch (error) {
+      throw withNodeName(ref, error);
+    }
+  }
+
+  /** The bridge profile pods of a context get (this session's choice, else the setting). */
+  bridgeProfile(context: string): BridgeProfile {
+    return this.profiles.get(context) ?? this.settings.bridge.profile ?? 'least-privilege';
+  }
+
+  /** Switches a context's bridge to another profile: its pods are deleted now and recreated with it on next use. */
+  async useBridgeProfile(context: string, profile: BridgeProfile): Promise<void> {
+    this.profiles.set(context, profile);
+    const manager = this.managers.get(context);
+    this.managers.delete(context);
+    await (await manager?.catch(() => undefined))?.dispose();
+    this.options.log(`bridge of context ${context}: ${profile} profile from now on in this session`);
   }
 
   /** Runs a plan: each step re-checked right before it acts, files backed up, results verified and audited. */

@@ -4,11 +4,14 @@ import { describeError, NodeDoctorError } from '../../core/errors';
 import type { Backup, RepairPlan, StepResult } from '../../core/repair/types';
 import { describeNode, isNodeRef } from '../../core/session/nodeRef';
 import type { NodeRef } from '../../core/session/nodeRef';
+import { needsHostProcesses } from '../../core/repair/stuckSandbox';
 import { readRepairSettings } from '../config';
 import type { EngineHost } from '../engine';
 import type { ErrorReporter } from '../errors';
 import type { TreeController } from '../tree/treeModel';
 import { locateSandbox, sandboxPrefixOf } from './locateSandbox';
+import { hostPidConfirmation, isStopTimeoutLogFinding } from './stuckSandboxText';
+import { forceStopStuckSandbox } from './stuckSandboxCommands';
 import { ReadOnlyDocuments } from './readOnlyDocuments';
 import {
   auditEntriesOfRun, COMMAND_TITLES, confirmation, dryRunSummary, emptyPlanMessage, executionSummary, isBackup, manualCommandsText,
@@ -125,14 +128,46 @@ export async function runRepair(deps: RepairCommandDeps, command: RepairCommand,
     return;
   }
   const plan = doctor.plan(ref, selection.findingIds);
+  await runPlan(deps, ref, plan, selection.subject, inventory.generatedAt, async () => {
+    await tree.refreshNode(ref); // re-inspects through the new bridge pod, which sees the node's processes
+    return doctor.plan(ref, selection.findingIds);
+  });
+}
+
+/**
+ * The confirmed half of every repair: log the plan, (nothing to do: why), switch the bridge to the host-pid profile when
+ * the plan needs the node's processes (asked first; `replan` plans again through it), the modal with every step, then
+ * dry run or execute with progress, the summary, and a re-read of the node.
+ */
+export async function runPlan(deps: RepairCommandDeps, ref: NodeRef, planned: RepairPlan, subject: string, inspectedAt: string, replan: () => Promise<RepairPlan>): Promise<void> {
+  const { engine, log } = deps;
+  const node = describeNode(ref);
+  const doctor = await engine.nodeDoctor();
+  let plan = planned;
   for (const line of planLogLines(plan, node)) log.info(line);
   if (plan.steps.length === 0) {
-    void vscode.window.showInformationMessage(emptyPlanMessage(plan, selection.subject, node));
+    void vscode.window.showInformationMessage(emptyPlanMessage(plan, subject, node));
     return;
+  }
+  if (needsHostProcesses(plan)) {
+    if (ref.kind !== 'bridge') throw new NodeDoctorError('forbidden', `${node}: this repair needs the node's processes, which are not visible here.`, { hint: 'Run VS Code on the node as root, or reach it through the bridge.' });
+    const ask = hostPidConfirmation(plan, node, doctor.bridgeProfile(ref.context));
+    const switchChoice = await vscode.window.showWarningMessage(ask.message, { modal: true, detail: ask.detail }, ask.button);
+    if (switchChoice !== ask.button) {
+      log.info(`repair on ${node}: switching to the host-pid bridge profile declined; nothing done`);
+      return;
+    }
+    await doctor.useBridgeProfile(ref.context, 'host-pid');
+    plan = await replan();
+    for (const line of planLogLines(plan, node)) log.info(line);
+    if (plan.steps.length === 0 || needsHostProcesses(plan)) {
+      void vscode.window.showInformationMessage(emptyPlanMessage(plan, subject, node));
+      return;
+    }
   }
 
   const { dryRun } = readRepairSettings();
-  const ask = confirmation(plan, node, { dryRun, inspectedAt: inventory.generatedAt });
+  const ask = confirmation(plan, node, { dryRun, inspectedAt });
   const choice = await vscode.window.showWarningMessage(ask.message, { modal: true, detail: ask.detail }, ask.button);
   if (choice !== ask.button) {
     log.info(`repair on ${node} declined (${plan.steps.length} steps)`);
@@ -272,7 +307,7 @@ export function registerRepairCommands(deps: RepairCommandDeps): vscode.Disposab
     repair('kubeNodeDoctor.releaseLeakedCacheFile', 'releaseLeakedCacheFile'),
     repair('kubeNodeDoctor.removeOrphanContainers', 'removeOrphanContainers'),
     repair('kubeNodeDoctor.pruneDeadObjects', 'pruneDeadObjects'),
-    vscode.commands.registerCommand('kubeNodeDoctor.repairOnNode', errors.command('Repair on Node', async (sandboxId: unknown) => {
+    vscode.commands.registerCommand('kubeNodeDoctor.repairOnNode', errors.command('Repair on Node', async (sandboxId: unknown, logFinding?: unknown) => {
       const direct = repairTargetOf(sandboxId);
       if (direct) {
         await runRepair(deps, 'repairOnNode', direct);
@@ -284,7 +319,10 @@ export function registerRepairCommands(deps: RepairCommandDeps): vscode.Disposab
         return;
       }
       const match = await locateSandbox(await deps.engine.nodeDoctor(), deps.tree, prefix, deps.log);
-      if (match) await runRepair(deps, 'repairOnNode', { kind: 'sandbox', ref: match.ref, sandboxId: match.sandboxId });
+      if (!match) return;
+      // A log's "sandbox stop timed out" on a sandbox still listed: the force-stop, with the log as the reason.
+      if (isStopTimeoutLogFinding(logFinding)) await forceStopStuckSandbox(deps, { ref: match.ref, sandboxId: match.sandboxId, logFinding });
+      else await runRepair(deps, 'repairOnNode', { kind: 'sandbox', ref: match.ref, sandboxId: match.sandboxId });
     })),
     vscode.commands.registerCommand('kubeNodeDoctor.showAuditEntry', errors.command('Show Audit Entry', (arg: unknown) => showAuditEntry(deps, audit, arg))),
     vscode.commands.registerCommand('kubeNodeDoctor.undoRepair', errors.command('Undo Repair', (arg: unknown) => undoRepair(deps, arg))),

@@ -223,6 +223,7 @@ function countSteps(steps: readonly PlanStep[]): StepCounts {
 export function buttonLabel(plan: RepairPlan): string {
   const steps = plan.steps;
   if (steps.length > 0 && steps.every((s) => s.repair === 'prune-dead-objects')) return `Prune ${plural(steps.length, 'object')}`;
+  if (steps.length > 0 && steps.every((s) => s.action.kind === 'force-stop-sandbox')) return `Force-Stop ${plural(steps.length, 'Sandbox', 'Sandboxes')}`;
   const c = countSteps(steps);
   const removals = [
     c.files > 0 ? plural(c.files, 'file') : '',
@@ -314,7 +315,7 @@ export function executionSummary(plan: RepairPlan, results: readonly StepResult[
   const problems = results.map((r) => problemLine(steps.get(r.stepId), r)).filter((l): l is string => l !== undefined);
   const backups = results.map((r) => r.backup).filter((b): b is Backup => b !== undefined);
   const doneKinds = results.filter((r) => r.outcome === 'done').map((r) => steps.get(r.stepId)?.action.kind);
-  const removedSandboxes = doneKinds.filter((k) => k === 'remove-sandbox').length;
+  const removedSandboxes = doneKinds.filter((k) => k === 'remove-sandbox' || k === 'force-stop-sandbox').length;
   const removedContainers = doneKinds.filter((k) => k === 'remove-container').length;
   const parts = [
     counts.done > 0 ? `${counts.done} done` : '',

@@ -359,7 +359,7 @@ export function present(element: TreeElement, ctx: PresentationContext): ItemSpe
         label: f.title,
         description: findingObject(f),
         tooltip: findingTooltip(f),
-        contextValue: f.repair ? 'finding.repairable' : 'finding',
+        contextValue: f.repair ? `finding.repairable${f.repair === 'force-stop-stuck-sandbox' ? '.stuck' : ''}` : 'finding',
         icon: SEVERITY_ICON[f.severity],
         collapsible: 'none',
       };
