@@ -48,6 +48,7 @@ export function readNodeSettings(): NodeDoctorSettings {
       cniCacheDir: text('bridge.cniCacheDir'), cniConfDir: text('bridge.cniConfDir'), cniBinDir: text('bridge.cniBinDir'),
     },
     quarantineDir: text('repair.quarantineDir'),
+    stopTimeoutMs: Math.min(600, Math.max(1, config.get<number>('repair.stopTimeoutSeconds', 30))) * 1000,
   };
 }
 

@@ -51,6 +51,8 @@ export interface NodeDoctorSettings {
   };
   /** Node path for backups of removed files. */
   readonly quarantineDir?: string;
+  /** Force-stop of a stuck sandbox: the first StopPodSandbox's deadline (default 30 s). */
+  readonly stopTimeoutMs?: number;
   /** Per Kubernetes API request (default 10 s). */
   readonly requestTimeoutMs?: number;
 }
@@ -232,7 +234,7 @@ export class NodeDoctor {
     if (!inventory) throw new NodeDoctorError('not-found', `${describeNode(ref)} has not been inspected yet.`, { hint: 'Inspect the node first.' });
     const settings = this.settings;
     const shims = this.inventories.get(nodeKey(ref))?.shims;
-    return planRepairs(inventory, selection, { cniBinDir: withDefaults(ref.kind === 'local' ? settings.local : settings.bridge).cniBinDir, shims, ...options });
+    return planRepairs(inventory, selection, { cniBinDir: withDefaults(ref.kind === 'local' ? settings.local : settings.bridge).cniBinDir, shims, stopTimeoutMs: settings.stopTimeoutMs, ...options });
   }
 
   /**
@@ -245,7 +247,7 @@ export class NodeDoctor {
     const finding = inventory.findings.find((f) => f.id === stuckFindingId(sandboxId));
     try {
       return await this.withTarget(ref, signal, async (target) => planForceStop(inventory, {
-        sandboxId, reason: finding?.detail ?? reason, findingId: finding?.id,
+        sandboxId, reason: finding?.detail ?? reason, findingId: finding?.id, stopTimeoutMs: this.settings.stopTimeoutMs,
       }, await discoverShim(target.access, sandboxId, { endpoint: target.endpoint, signal })));
     } catch (error) {
       throw withNodeName(ref, error);
