@@ -9,12 +9,12 @@ import type { NodeTarget } from './nodeTarget';
  * sandboxes (full or unique prefix), the shim looked for on the node, and the force-stop planned. When the API also
  * says the pod is gone (a `sandbox-stop-timeout` finding of the inventory), the plan cites it.
  */
-export async function planStuckSandbox(target: NodeTarget, inventory: Inventory, given: string, options: { stopTimeoutMs?: number; signal?: AbortSignal }): Promise<RepairPlan> {
+export async function planStuckSandbox(target: NodeTarget, inventory: Inventory, given: string, options: { stopTimeoutMs?: number; quarantineDir?: string; signal?: AbortSignal }): Promise<RepairPlan> {
   const sandboxId = resolveSandboxId(inventory.sandboxes, given);
   const finding = inventory.findings.find((f) => f.id === stuckFindingId(sandboxId));
   const discovery = await discoverShim(target.access, sandboxId, { endpoint: target.endpoint, signal: options.signal });
   const reason = finding
     ? finding.detail
     : `asserted by the user (--stuck-sandbox ${given}): the pod of sandbox ${shortId(sandboxId)} is meant to be gone.`;
-  return planForceStop(inventory, { sandboxId, reason, findingId: finding?.id, stopTimeoutMs: options.stopTimeoutMs }, discovery);
+  return planForceStop(inventory, { sandboxId, reason, findingId: finding?.id, stopTimeoutMs: options.stopTimeoutMs, endpoint: target.endpoint, quarantineDir: options.quarantineDir }, discovery);
 }

@@ -6,12 +6,13 @@ import * as path from 'node:path';
 import { isNotFound } from '../cri/criError';
 import { socketPath } from '../cri/endpoints';
 import type { CriRuntime } from '../cri/types';
-import { shellWord } from '../diagnosis/extract';
 import { describeError, NodeDoctorError } from '../errors';
 import type { ContainerItem, Inventory, SandboxItem } from '../inventory/types';
 import { shortId } from '../model/ids';
 import type { NodeAccess } from '../node/nodeAccess';
+import { DEFAULT_QUARANTINE_DIR, DEFAULT_RUNTIME_ENDPOINT } from '../node/nodePaths';
 import { flagValue, shimIdOf } from '../node/processes';
+import { crictl, shellLine, shellQuote } from './shell';
 import type { ProcessInfo } from '../node/processes';
 import type { PlanStep, RepairPlan, ShimProcess, StepAction } from './types';
 
@@ -70,11 +71,15 @@ export interface ForceStopRequest {
   readonly findingId?: string;
   readonly stopTimeoutMs?: number;
   readonly nowMs?: number;
+  /** The runtime endpoint of the plan's `crictl` lines (default: the inventory's). */
+  readonly endpoint?: string;
+  /** The plan's quarantine dir (this step backs nothing up; the plan records it like every plan). */
+  readonly quarantineDir?: string;
 }
 
 /** `containerd-shim-runc-v2 -namespace k8s.io -id <id> -address …` for a plan (the argv as the kernel has it). */
 export function argvText(argv: readonly string[]): string {
-  return argv.map((a) => shellWord(a)).join(' ');
+  return shellLine(argv);
 }
 
 function describeChildren(children: readonly ProcessInfo[]): string {
@@ -91,14 +96,13 @@ function describeContainers(containers: readonly ContainerItem[]): string {
  * while its command line is still the planned one; Stop again; Remove.
  */
 export function forceStopManualCommand(endpoint: string, sandboxId: string, stopTimeoutMs: number, shim: ShimProcess | undefined): string {
-  const crictl = `crictl --runtime-endpoint ${shellWord(endpoint)}`;
-  const id = shellWord(sandboxId);
   const seconds = Math.max(1, Math.ceil(stopTimeoutMs / 1000));
-  const first = `${crictl} --timeout ${seconds}s stopp ${id}`;
-  if (!shim) return `${first} && ${crictl} rmp ${id}`;
-  const expected = shellWord(`${shim.argv.join(' ')} `);
-  const kill = `test "$(tr '\\0' ' ' < /proc/${shim.pid}/cmdline)" = ${expected} && kill -KILL ${shim.pid} && sleep 1 && ${crictl} stopp ${id}`;
-  return `{ ${first} || { ${kill}; }; } && ${crictl} rmp ${id}`;
+  const first = crictl(endpoint, '--timeout', `${seconds}s`, 'stopp', sandboxId);
+  const remove = crictl(endpoint, 'rmp', sandboxId);
+  if (!shim) return `${first} && ${remove}`;
+  const expected = shellQuote(`${shim.argv.join(' ')} `);
+  const kill = `test "$(tr '\\0' ' ' < /proc/${shim.pid}/cmdline)" = ${expected} && kill -KILL ${shim.pid} && sleep 1 && ${crictl(endpoint, 'stopp', sandboxId)}`;
+  return `{ ${first} || { ${kill}; }; } && ${remove}`;
 }
 
 /**
@@ -111,6 +115,7 @@ export function planForceStop(inventory: Inventory, request: ForceStopRequest, d
     throw new NodeDoctorError('not-found', `The runtime of ${inventory.node} lists no sandbox ${request.sandboxId}.`, { hint: 'It may be removed already; inspect the node again.' });
   }
   const stopTimeoutMs = request.stopTimeoutMs ?? DEFAULT_STOP_TIMEOUT_MS;
+  const endpoint = request.endpoint ?? (inventory.runtime.endpoint || DEFAULT_RUNTIME_ENDPOINT);
   const seconds = Math.round(stopTimeoutMs / 100) / 10;
   const findingId = request.findingId ?? stuckFindingId(sandbox.id);
   const pod = `${sandbox.namespace}/${sandbox.name}`;
@@ -152,13 +157,16 @@ export function planForceStop(inventory: Inventory, request: ForceStopRequest, d
     precondition: shim
       ? `the sandbox still exists; before the kill: still SANDBOX_READY, and PID ${shim.pid} still has start time ${shim.startTime} and the planned command line`
       : 'the sandbox still exists',
-    manualCommand: forceStopManualCommand(inventory.runtime.endpoint, sandbox.id, stopTimeoutMs, shim),
+    manualCommand: forceStopManualCommand(endpoint, sandbox.id, stopTimeoutMs, shim),
     action: {
       kind: 'force-stop-sandbox', sandboxId: sandbox.id, stopTimeoutMs,
       ...(shim ? { shim } : {}), ...(discovery.kind === 'hidden' ? { needsHostProcesses: true } : {}),
     },
   };
-  return { node: inventory.node, createdAt: new Date(request.nowMs ?? Date.now()).toISOString(), findingIds: [findingId], steps: [step], notes };
+  return {
+    node: inventory.node, createdAt: new Date(request.nowMs ?? Date.now()).toISOString(), findingIds: [findingId],
+    endpoint, quarantineDir: request.quarantineDir ?? DEFAULT_QUARANTINE_DIR, steps: [step], notes,
+  };
 }
 
 /** The shims of the sandboxes that selected force-stop findings name (for `planRepairs`' `shims`). */
