@@ -135,10 +135,9 @@ describe('Force-stop of a stuck sandbox on the real runtime (seed 003)', functio
     assert.equal(await state(lab.cri, id), 'NOT_FOUND');
     assert.equal(alive(shim.pid, shim.start), false, 'shim gone');
     for (const c of children) assert.equal(alive(c.pid, c.start), false, `child ${c.pid} gone`);
-    assert.equal(audit.entries.length, 1);
-    assert.equal(audit.entries[0].action, 'force-stop-sandbox');
-    assert.equal(audit.entries[0].result, 'done');
-    assert.match(audit.entries[0].after, new RegExp(`NOT_FOUND; shim PID ${shim.pid} gone`));
+    // Write-ahead: the intent is on record before the step acts, then its outcome.
+    assert.deepEqual(audit.entries.map((e) => [e.phase, e.action, e.result]), [['intent', 'force-stop-sandbox', 'intended'], ['outcome', 'force-stop-sandbox', 'done']]);
+    assert.match(audit.entries[1].after, new RegExp(`NOT_FOUND; shim PID ${shim.pid} gone`));
   });
 
   it('real gVisor (runsc, ptrace): the stuck Stop ends with the shim killed and the sandbox NOT_FOUND', async function () {
@@ -184,7 +183,7 @@ describe('Force-stop of a stuck sandbox on the real runtime (seed 003)', functio
       assert.equal(report.results[0].reason, 'precondition-changed');
       assert.match(report.results[0].detail, new RegExp(`PID ${decoyPid} runs "sleep 60" now, not the planned command line; nothing was killed`));
       assert.ok(alive(decoyPid, startTimeOf(decoyPid)), 'the decoy was not killed');
-      assert.equal(audit.entries[0].result, 'refused');
+      assert.deepEqual(audit.entries.map((e) => e.result), ['intended', 'refused']);
       // Same PID, another start time: the PID was reused.
       const reused: RepairPlan = { ...plan, steps: [{ ...step, action: { ...step.action, shim: { ...step.action.shim, startTime: String(Number(shim.start) + 1) } } }] };
       const again = await labExecutor(lab.cri, new MemoryAuditSink()).execute(reused);
