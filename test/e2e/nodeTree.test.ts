@@ -150,6 +150,7 @@ describe('the node tree, repairs and report in VS Code, on a real containerd nod
     let env: LabStandIn;
     let seedId: string;
     let seedFile: string;
+    let stuckId: string;
 
     before(async () => {
       // The stand-in and the lab helpers read the lab's KND_* from the environment.
@@ -162,10 +163,21 @@ describe('the node tree, repairs and report in VS Code, on a real containerd nod
       seedFile = lab.cacheFilePath(demo.env.KND_NETWORK ?? 'cbr0', seedId, 'eth0');
       fs.truncateSync(seedFile, 0);
       await cri.stopPodSandbox(seedId).catch(() => undefined);
+      // Seed 003: a pod the API deleted 10 min ago whose sandbox's stop hangs (runc without kill), still Ready.
+      const stuckUid = '6f1b2c3d-0000-4000-8000-000000000003';
+      stuckId = await lab.runSandbox({ name: 'stuck-0', namespace: 'e2e', uid: stuckUid, runtimeHandler: lab.requireLab().faultyHandler });
+      lab.dropKill(stuckId, true);
       const paths = standIn.labPaths();
       assert.ok(paths);
       env = await standIn.startLabStandIn(paths);
-      wb = await Workbench.open({ 'kubeNodeDoctor.kubeconfig': env.kubeconfig, 'kubeNodeDoctor.localNode.mode': 'off', 'kubeNodeDoctor.bridge.idleMinutes': 1 });
+      env.standIn.workloadPods.push({
+        metadata: { name: 'stuck-0', namespace: 'e2e', uid: stuckUid, deletionTimestamp: new Date(Date.now() - 600_000).toISOString(), deletionGracePeriodSeconds: 30 },
+        spec: { nodeName: env.node },
+      });
+      wb = await Workbench.open({
+        'kubeNodeDoctor.kubeconfig': env.kubeconfig, 'kubeNodeDoctor.localNode.mode': 'off', 'kubeNodeDoctor.bridge.idleMinutes': 1,
+        'kubeNodeDoctor.repair.stopTimeoutSeconds': 2,
+      });
     });
     after(async () => {
       await wb?.close();
@@ -194,6 +206,26 @@ describe('the node tree, repairs and report in VS Code, on a real containerd nod
       await wb.dialog.locator('.monaco-button', { hasText: /^Remove 1 file and 1 sandbox/ }).click();
       await until('the sandbox is gone on the runtime (repaired through the bridge)', () => sandboxGone(cri, seedId), 90_000);
       assert.equal(fs.existsSync(seedFile), false);
+    });
+
+    it('right-click a stuck-sandbox finding → Force-Stop Stuck Sandbox… → switch to host-pid → confirm: the shim is killed and the sandbox is gone', async () => {
+      const finding = wb.treeRow(/Pod e2e\/stuck-0 is Terminating/);
+      if (!(await finding.isVisible())) await wb.treeRow('Findings').click();
+      await finding.waitFor({ timeout: 30_000 });
+      await wb.contextMenu(finding, 'Force-Stop Stuck Sandbox…');
+      await wb.dialog.waitFor({ timeout: 30_000 });
+      assert.match(await wb.dialog.innerText(), /needs the bridge's host-pid profile/);
+      await wb.dialog.locator('.monaco-button', { hasText: 'Switch to Host-PID Profile' }).click();
+      const plan = wb.dialog.filter({ hasText: /Force-Stop 1 Sandbox/ });
+      await plan.waitFor({ timeout: 90_000 });
+      const text = await plan.innerText();
+      assert.ok(text.includes(stuckId), 'the plan names the sandbox by its full ID');
+      assert.match(text, new RegExp(`PID \\d+ is killed: \\S*containerd-shim-runc-v2 -namespace k8s.io -id ${stuckId}`));
+      await wb.screenshot('12-force-stop-confirmation');
+      await plan.locator('.monaco-button', { hasText: /^Force-Stop 1 Sandbox/ }).click();
+      await until('the stuck sandbox is gone on the runtime', () => sandboxGone(cri, stuckId), 90_000);
+      await until('the audit records the force-stop', () => auditEntries(wb).some((e) => e.action === 'force-stop-sandbox' && e.result === 'done' && e.object.includes(stuckId)));
+      assert.equal(env.standIn.podsIn('kube-system').length, 1, 'one bridge pod, now in the host-pid profile');
     });
 
     it('deletes its bridge pod once it has been idle for kubeNodeDoctor.bridge.idleMinutes — no pod outlives its use', async () => {
