@@ -43,7 +43,7 @@ if [[ -d $lab/runsc-root ]] && command -v runsc >/dev/null; then
     done
   done
   for proc in /proc/[0-9]*; do
-    cmd=$(tr '\0' ' ' < "$proc/cmdline" 2>/dev/null) || continue
+    cmd=$( { tr '\0' ' ' < "$proc/cmdline"; } 2>/dev/null) || continue
     [[ $cmd == *runsc*"--root=$lab/runsc-root"* || $cmd == *runsc*"--root $lab/runsc-root"* ]] && kill -KILL "${proc#/proc/}" 2>/dev/null
   done
 fi
