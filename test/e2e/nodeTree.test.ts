@@ -214,8 +214,13 @@ describe('the node tree, repairs and report in VS Code, on a real containerd nod
       const finding = wb.treeRow(/Pod e2e\/stuck-0 is Terminating/);
       if (!(await finding.isVisible())) await wb.treeRow('Findings').click();
       await finding.waitFor({ timeout: 30_000 });
+      // The previous test's repair re-reads the node: let that finish, so the menu acts on the current row.
+      await until('no inspection is running', async () => (await wb.page.locator('.part.sidebar .monaco-list-row', { hasText: 'Inspecting…' }).count()) === 0, 60_000);
       await wb.contextMenu(finding, 'Force-Stop Stuck Sandbox…');
-      await wb.dialog.waitFor({ timeout: 30_000 });
+      await wb.dialog.waitFor({ timeout: 30_000 }).catch(async (error: unknown) => {
+        const toasts = await wb.page.locator('.notifications-toasts .notification-toast').allInnerTexts();
+        throw new Error(`no dialog after Force-Stop Stuck Sandbox… (notifications: ${JSON.stringify(toasts)}): ${String(error)}`);
+      });
       assert.match(await wb.dialog.innerText(), /needs the bridge's host-pid profile/);
       await wb.dialog.locator('.monaco-button', { hasText: 'Switch to Host-PID Profile' }).click();
       const plan = wb.dialog.filter({ hasText: /Force-Stop 1 Sandbox/ });
