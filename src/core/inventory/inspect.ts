@@ -8,11 +8,17 @@ import type { Container, ContainerStatus, CriRuntime } from '../cri/types';
 import { NodeDoctorError, throwIfAborted } from '../errors';
 import type { FileEntry, NodeAccess } from '../node/nodeAccess';
 import { DEFAULT_CNI_CACHE_DIR, DEFAULT_CNI_CONF_DIR } from '../node/nodePaths';
+import { discoverNode, withCniCache } from './discovery';
+import type { DiscoveryPaths, PodIdentity } from './discovery';
 import { computeFindings } from './findings';
 import { containerWireBytes, listWireBytes, sandboxWireBytes } from './payload';
 import type { CacheEntry, ContainerItem, Counts, Inventory, ListSize, PodCount, RuntimeInfo, SandboxItem } from './types';
 
-export interface InspectOptions {
+export interface InspectOptions extends DiscoveryPaths {
+  /** The API's pods on this node (through the bridge), for their namespaces and UIDs. */
+  readonly apiPods?: (signal?: AbortSignal) => Promise<readonly PodIdentity[]>;
+  /** Most IDs found on disk but in no list answer that are looked up one by one (default 5,000); past it: incomplete. */
+  readonly maxIdLookups?: number;
   /** libcni's cache dir on the node (default `/var/lib/cni`); results are in `<dir>/results`. */
   readonly cniCacheDir?: string;
   /** The CNI conf dir (default `/etc/cni/net.d`), for each network's cniVersion. */
@@ -255,12 +261,33 @@ export async function inspectNode(access: NodeAccess, cri: CriRuntime, options: 
       ]);
       return { networks, cache: await analyseCacheFiles(raw, networks, signal) };
     });
-    // Sandbox IDs on disk are awaited only when the runtime refuses the single list (it is then split by ID), and
-    // the sandbox IDs for a container split only when ListContainers is refused.
-    const diskIds = async (): Promise<readonly string[]> => [...new Set((await cacheDone).cache.map((e) => e.sandboxId))];
-    const sandboxesDone = time('listPodSandbox', () => listAllSandboxes(cri, { sandboxIds: diskIds }, call));
-    const containersDone = time('listContainers', () => listAllContainers(cri, async () => (await sandboxesDone).items.map((s) => s.id), call));
-    const [[version, status], { networks, cache }, listedSandboxes, listedContainers] = await Promise.all([versionDone, cacheDone, sandboxesDone, containersDone]);
+    // What the node holds on disk, read while the runtime answers: the lists are split by the namespaces and UIDs it
+    // names, and cross-checked against (and completed from) the IDs in the runtime's own directories.
+    const discoveryDone = time('discovery', () => discoverNode(access, {
+      containerdRoot: options.containerdRoot, containerdState: options.containerdState, crioStorage: options.crioStorage,
+      podLogDir: options.podLogDir, apiPods: options.apiPods, signal,
+    }));
+    const diskDone = (async () => {
+      const [found, { cache }] = await Promise.all([discoveryDone, cacheDone]);
+      return withCniCache(found, cniCacheDir, cache.map((e) => e.sandboxId), cache.map((e) => e.pod?.split('/')[0] ?? '').filter(Boolean));
+    })();
+    diskDone.catch(() => undefined); // awaited below; a failure there aborts the other phases through `time`
+    const sandboxDisk = async () => {
+      const d = await diskDone;
+      return { ids: d.sandboxIds, unclassified: d.unclassifiedIds, known: d.runtimeIdsKnown, unknownReason: d.unknownReason };
+    };
+    const containerDisk = async () => {
+      const d = await diskDone;
+      return { ids: d.containerIds, unclassified: d.unclassifiedIds, known: d.runtimeIdsKnown, unknownReason: d.unknownReason };
+    };
+    const maxIdLookups = options.maxIdLookups;
+    const sandboxesDone = time('listPodSandbox', () => listAllSandboxes(cri, {
+      disk: sandboxDisk, pods: async () => (await diskDone).pods, maxIdLookups,
+    }, call));
+    const containersDone = time('listContainers', () => listAllContainers(cri, async () => (await sandboxesDone).items.map((s) => s.id), {
+      ...call, disk: containerDisk, maxIdLookups,
+    }));
+    const [[version, status], { networks, cache }, listedSandboxes, listedContainers, disk] = await Promise.all([versionDone, cacheDone, sandboxesDone, containersDone, diskDone]);
     const runtime: RuntimeInfo = {
       endpoint: options.endpoint ?? '',
       runtimeName: version.runtimeName,
@@ -331,7 +358,17 @@ export async function inspectNode(access: NodeAccess, cri: CriRuntime, options: 
         sandboxes: listedSandboxes.strategy,
         containers: listedContainers.strategy,
         complete,
+        reasons: [...listedSandboxes.reasons, ...listedContainers.reasons],
+        stream: { sandboxes: listedSandboxes.stream, containers: listedContainers.stream },
+        lookups: { sandboxes: listedSandboxes.lookups, containers: listedContainers.lookups },
         notes: [...listedSandboxes.notes, ...listedContainers.notes],
+      },
+      discovery: {
+        sources: disk.sources,
+        sandboxIdsOnDisk: disk.sandboxIds.size,
+        containerIdsOnDisk: disk.containerIds.size,
+        runtimeIdsKnown: disk.runtimeIdsKnown,
+        unknownToRuntime: { sandboxes: listedSandboxes.unknownToRuntime, containers: listedContainers.unknownToRuntime },
       },
       listSizes,
       counts: countsOf(sandboxes, containers, cache),
