@@ -1,4 +1,5 @@
 import { hash } from 'node:crypto';
+import { setMaxListeners } from 'node:events';
 import { analyseCacheFile } from '../cni/cacheFile';
 import type { ConfigVersionMemo } from '../cni/cacheFile';
 import { hostLocalDir, readNetworkConfigs } from '../cni/confDir';
@@ -227,6 +228,8 @@ export async function inspectNode(access: NodeAccess, cri: CriRuntime, options: 
   const started = performance.now();
   // A failing phase aborts the others; the caller gets that first error, not the `cancelled` of the phases it stopped.
   const inner = new AbortController();
+  // Every CRI call in flight listens on it: bounded-parallel per-ID lookups add 16 at once.
+  setMaxListeners(64, inner.signal);
   const outer = options.signal;
   const onOuterAbort = (): void => inner.abort(outer?.reason);
   if (outer?.aborted) inner.abort(outer.reason);

@@ -6,6 +6,7 @@ import { KubeApi } from '../cluster/kubeApi';
 import { loadKubeconfigs } from '../cluster/kubeconfig';
 import type { ContextInfo, Kubeconfigs } from '../cluster/kubeconfig';
 import { listNodes } from '../cluster/nodes';
+import { listPodsOnNode } from '../cluster/pods';
 import type { NodeList } from '../cluster/nodes';
 import { discoverEndpoint } from '../cri/endpoints';
 import { NodeDoctorError } from '../errors';
@@ -20,7 +21,7 @@ import type { PlanOptions } from '../repair/planner';
 import type { AuditSink, Backup, PlanStep, RepairPlan, StepResult } from '../repair/types';
 import { describeNode, nodeKey, nodeName } from './nodeRef';
 import type { NodeRef } from './nodeRef';
-import { connectRuntime, openLocalTarget, withDefaults } from './nodeTarget';
+import { connectRuntime, discoveryOf, openLocalTarget, withDefaults } from './nodeTarget';
 import type { LocalNodeSpec, NodePaths, NodeTarget, RuntimeConnection } from './nodeTarget';
 
 /** Prefixes a core error that does not say which node it is about with the node's name. */
@@ -49,6 +50,10 @@ export interface NodeDoctorSettings {
   readonly quarantineDir?: string;
   /** Per Kubernetes API request (default 10 s). */
   readonly requestTimeoutMs?: number;
+  /** Most IDs found on disk but in no list answer that an inspection looks up one by one (default 5,000). */
+  readonly maxIdLookups?: number;
+  /** Through a bridge: ask the API for the node's pods to split the runtime's lists by (default true). */
+  readonly apiPods?: boolean;
 }
 
 export interface NodeDoctorOptions {
@@ -155,7 +160,7 @@ export class NodeDoctor {
       manager = this.api(context).then((api) => new BridgeManager(api, {
         namespace: bridge.namespace, image: bridge.image, profile: bridge.profile, idleTimeoutMs: bridge.idleTimeoutMs,
         startTimeoutMs: bridge.startTimeoutMs, runtimeEndpoint: bridge.runtimeEndpoint, cniCacheDir, cniConfDir,
-        quarantineDir: this.quarantineDir, client: this.options.client, log: this.options.log,
+        quarantineDir: this.quarantineDir, discovery: discoveryOf(bridge), client: this.options.client, log: this.options.log,
       }));
       manager.catch(() => this.managers.delete(context));
       this.managers.set(context, manager);
@@ -169,7 +174,11 @@ export class NodeDoctor {
     const manager = await this.manager(ref.context);
     await manager.ensure(ref.node, signal);
     const bridge = this.settings.bridge;
-    return { access: bridgeAccessFor(manager, ref.node), endpoint: bridge.runtimeEndpoint ?? DEFAULT_RUNTIME_ENDPOINT, ...withDefaults(bridge) };
+    const apiPods = this.settings.apiPods === false ? undefined : (signal2?: AbortSignal) => listPodsOnNode(manager.api, ref.node, signal2);
+    return {
+      access: bridgeAccessFor(manager, ref.node), endpoint: bridge.runtimeEndpoint ?? DEFAULT_RUNTIME_ENDPOINT, ...withDefaults(bridge),
+      discovery: discoveryOf(bridge), apiPods,
+    };
   }
 
   /** Opens the node, runs `work`, and releases the access (a bridge pod stays for reuse until idle). */
@@ -201,7 +210,8 @@ export class NodeDoctor {
   /** Reads the node's sandboxes, containers, CNI cache and findings; the result is cached until the next inspection. */
   async inspect(ref: NodeRef, progress: InspectProgress = {}): Promise<Inventory> {
     const inventory = await this.withNode(ref, progress.signal, (target, runtime) => inspectNode(target.access, runtime.cri, {
-      cniCacheDir: target.cniCacheDir, cniConfDir: target.cniConfDir, endpoint: target.endpoint,
+      cniCacheDir: target.cniCacheDir, cniConfDir: target.cniConfDir, endpoint: target.endpoint, ...target.discovery,
+      apiPods: target.apiPods, maxIdLookups: this.settings.maxIdLookups,
       node: nodeName(ref), signal: progress.signal, onProgress: progress.onProgress,
     }));
     this.inventories.set(nodeKey(ref), { ref, inventory });

@@ -64,6 +64,25 @@ describe('bridge pod manifest', () => {
     assert.equal(planMounts({ runtimeEndpoint: 'unix:///run/k3s/containerd/containerd.sock' })[0].hostPath, '/run/k3s/containerd');
   });
 
+  it('mounts what the inventory\'s discovery reads, read-only, and only what no other mount covers', () => {
+    const mounts = planMounts();
+    // containerd's default root and state are under the runtime dirs already mounted; the pod logs are not.
+    assert.deepEqual(mounts.filter((m) => m.hostPath === '/var/log/pods'), [{ hostPath: '/var/log/pods', readOnly: true, type: 'DirectoryOrCreate' }]);
+    assert.ok(podPathFor(mounts, '/var/lib/containerd/io.containerd.grpc.v1.cri/sandboxes'));
+    assert.ok(podPathFor(mounts, '/run/containerd/io.containerd.grpc.v1.cri/sandboxes'));
+    assert.equal(mounts.some((m) => m.hostPath.includes('overlay-containers')), false, 'no CRI-O storage mount on a containerd node');
+    const k3s = planMounts({
+      runtimeEndpoint: 'unix:///run/k3s/containerd/containerd.sock',
+      discovery: { containerdRoot: '/var/lib/rancher/k3s/agent/containerd', containerdState: '/run/k3s/containerd', podLogDir: '' },
+    });
+    assert.deepEqual(k3s.filter((m) => m.hostPath.startsWith('/var/lib/rancher')), [
+      { hostPath: '/var/lib/rancher/k3s/agent/containerd/io.containerd.grpc.v1.cri', readOnly: true, type: 'DirectoryOrCreate' },
+    ]);
+    assert.equal(k3s.some((m) => m.hostPath === '/var/log/pods'), false, 'a source turned off is not mounted');
+    const crio = planMounts({ runtimeEndpoint: 'unix:///var/run/crio/crio.sock' });
+    assert.ok(crio.some((m) => m.hostPath === '/var/lib/containers/storage/overlay-containers' && m.readOnly));
+  });
+
   it('maps node paths into the longest covering mount and refuses escapes', () => {
     const mounts = planMounts();
     assert.equal(podPathFor(mounts, '/var/lib/cni/results/x')?.podPath, '/host/var/lib/cni/results/x');

@@ -31,7 +31,7 @@ function cappedRuntime(sandboxes: PodSandbox[], containers: Container[], maxItem
       return send(sandboxes.filter((s) => (!filter?.id || s.id === filter.id) && (!filter?.state || s.state === filter.state) && labelsMatch(s.labels, filter?.labelSelector)));
     },
     async listContainers(filter?: ContainerFilter) {
-      return send(containers.filter((c) => (!filter?.state || c.state === filter.state) && (!filter?.podSandboxId || c.podSandboxId === filter.podSandboxId)));
+      return send(containers.filter((c) => (!filter?.id || c.id === filter.id) && (!filter?.state || c.state === filter.state) && (!filter?.podSandboxId || c.podSandboxId === filter.podSandboxId)));
     },
     async podSandboxStatus(id: string) {
       calls.push(`status ${id}`);
