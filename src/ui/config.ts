@@ -34,12 +34,9 @@ export function readNodeSettings(): NodeDoctorSettings {
     const value = config.get<string>(key, '').trim();
     return value === '' ? undefined : value;
   };
-  // A discovery path: '' turns the source off; an untouched setting keeps the default.
-  const source = (key: string): string | undefined => {
-    const inspected = config.inspect<string>(key);
-    const set = inspected?.workspaceFolderValue ?? inspected?.workspaceValue ?? inspected?.globalValue;
-    return set === undefined ? undefined : set.trim();
-  };
+  // A discovery path: '' turns the source off (the manifest's default is the standard path). `get` honours the
+  // restricted-settings rule of untrusted workspaces.
+  const source = (key: string): string | undefined => config.get<string>(key)?.trim();
   const discovery = (prefix: string): { containerdRoot?: string; containerdState?: string; crioStorage?: string; podLogDir?: string } => ({
     containerdRoot: source(`${prefix}.containerdRoot`), containerdState: source(`${prefix}.containerdState`),
     crioStorage: source(`${prefix}.crioStorage`), podLogDir: source(`${prefix}.podLogDir`),
