@@ -35,12 +35,12 @@ describe('bridge pod manifest', () => {
     assert.equal(metadata.annotations['kube-node-doctor.io/created-at'], '2026-01-02T03:04:05.000Z');
   });
 
-  it('mounts only the runtime socket directory, the CNI cache, the CNI configs and runtime state (read-only) and the quarantine by default', () => {
+  it('mounts only the runtime socket directory, the CNI cache, the CNI configs, runtime state and pod logs (read-only) and the quarantine by default', () => {
     const { spec } = manifest('least-privilege');
-    assert.deepEqual(spec.volumes.filter((v) => v.hostPath).map((v) => v.hostPath?.path), ['/run/containerd', '/var/lib/cni', '/etc/cni/net.d', '/var/lib/containerd', '/var/lib/kube-node-doctor']);
+    assert.deepEqual(spec.volumes.filter((v) => v.hostPath).map((v) => v.hostPath?.path), ['/run/containerd', '/var/lib/cni', '/etc/cni/net.d', '/var/lib/containerd', '/var/lib/kube-node-doctor', '/var/log/pods']);
     assert.deepEqual(spec.containers[0].volumeMounts.map((m) => [m.mountPath, m.readOnly]), [
       ['/host/run/containerd', false], ['/host/var/lib/cni', false], ['/host/etc/cni/net.d', true], ['/host/var/lib/containerd', true], ['/host/var/lib/kube-node-doctor', false],
-      ['/run/kube-node-doctor', undefined],
+      ['/host/var/log/pods', true], ['/run/kube-node-doctor', undefined],
     ]);
     assert.equal(spec.hostPID, false);
     assert.equal(spec.hostNetwork, false);
