@@ -89,6 +89,9 @@ describe('an inventory that is complete, or says it is not (send cap 256 KiB, 30
     assert.ok((inv.discovery?.sandboxIdsOnDisk ?? 0) >= STOPPED + 1);
     const size = inv.listSizes.find((s) => s.method === 'ListPodSandbox');
     assert.ok(size && size.items === STOPPED + 1 && size.bytes > 256 * KIB, `the payload comes from the complete set: ${JSON.stringify(size)}`);
+    const stated = size.limits.find((l) => l.bytes === 256 * KIB);
+    assert.equal(stated?.label, '256 KiB send cap this runtime stated');
+    assert.ok((stated?.percent ?? 0) > 100);
   });
 
   it('lists all 301 one by one from the runtime\'s directories when no source names the namespaces', async () => {

@@ -50,6 +50,8 @@ export interface Listed<T> {
   readonly lookups: number;
   /** IDs found on disk that the runtime does not know (leftover directories): not objects, not counted. */
   readonly unknownToRuntime: string[];
+  /** The runtime's send cap as its refusal stated it (bytes), when it refused. */
+  readonly sendCap?: number;
 }
 
 /** IDs the node holds on disk, and whether that set is known to be all of them. */
@@ -225,7 +227,8 @@ export async function listAllSandboxes(cri: CriRuntime, hints: ListingHints = {}
   const refusedParts: string[] = [];
   const streamed = await tryStream('StreamPodSandboxes', cri.streamPodSandboxes && (() => (cri.streamPodSandboxes as NonNullable<CriRuntime['streamPodSandboxes']>)(undefined, options)), notes);
   let refusal = '';
-  const single = streamed.items ?? await attempt(() => cri.listPodSandbox(undefined, options), (e) => { refusal = e.details; });
+  let sendCap: number | undefined;
+  const single = streamed.items ?? await attempt(() => cri.listPodSandbox(undefined, options), (e) => { refusal = e.details; sendCap = e.sizeLimit?.limit; });
   if (single) {
     found.push(...single);
     strategy = streamed.items ? 'stream' : 'single-list';
@@ -297,7 +300,7 @@ export async function listAllSandboxes(cri: CriRuntime, hints: ListingHints = {}
   }
   return {
     items: dedupe(found), strategy, complete: reasons.length === 0, reasons, notes, stream: streamed.use,
-    lookups: Math.min(missing.length, bound), unknownToRuntime: outcome.gone,
+    lookups: Math.min(missing.length, bound), unknownToRuntime: outcome.gone, ...(sendCap ? { sendCap } : {}),
   };
 }
 
@@ -316,7 +319,8 @@ export async function listAllContainers(cri: CriRuntime, sandboxIds: Lazy<readon
   const call: CallOptions = { signal: options.signal, timeoutMs: options.timeoutMs };
   const streamed = await tryStream('StreamContainers', cri.streamContainers && (() => (cri.streamContainers as NonNullable<CriRuntime['streamContainers']>)(undefined, call)), notes);
   let refusal = '';
-  const single = streamed.items ?? await attempt(() => cri.listContainers(undefined, call), (e) => { refusal = e.details; });
+  let sendCap: number | undefined;
+  const single = streamed.items ?? await attempt(() => cri.listContainers(undefined, call), (e) => { refusal = e.details; sendCap = e.sizeLimit?.limit; });
   const disk = (): Promise<DiskIds> => resolve(options.disk, { ids: [], known: false });
   if (single) {
     found.push(...single);
@@ -369,7 +373,7 @@ export async function listAllContainers(cri: CriRuntime, sandboxIds: Lazy<readon
   if (outcome.found.length > 0 && strategy !== 'stream' && strategy !== 'single-list') strategy = 'by-id';
   return {
     items: dedupe(found), strategy, complete: reasons.length === 0, reasons, notes, stream: streamed.use,
-    lookups: Math.min(missing.length, bound), unknownToRuntime: outcome.gone,
+    lookups: Math.min(missing.length, bound), unknownToRuntime: outcome.gone, ...(sendCap ? { sendCap } : {}),
   };
 }
 

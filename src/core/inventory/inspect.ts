@@ -63,11 +63,17 @@ async function mapLimit<T, R>(items: readonly T[], limit: number, work: (item: T
   return results;
 }
 
-function limits(bytes: number): ListSize['limits'] {
-  return [
+function limits(bytes: number, sendCap?: number): ListSize['limits'] {
+  const out = [
     { label: '4 MiB client default', bytes: 4 * MIB, percent: Math.round((bytes / (4 * MIB)) * 100) },
     { label: '16 MiB runtime send limit', bytes: 16 * MIB, percent: Math.round((bytes / (16 * MIB)) * 100) },
   ];
+  // A runtime whose cap differs from containerd's default said so when it refused: that limit is the one that bit.
+  if (sendCap !== undefined && sendCap !== 16 * MIB) {
+    const size = sendCap >= MIB ? `${(sendCap / MIB).toFixed(1)} MiB` : `${Math.round(sendCap / 1024)} KiB`;
+    out.push({ label: `${size} send cap this runtime stated`, bytes: sendCap, percent: Math.round((bytes / sendCap) * 100) });
+  }
+  return out;
 }
 
 /** A cache file as read from the node, before analysis. */
@@ -337,7 +343,10 @@ export async function inspectNode(access: NodeAccess, cri: CriRuntime, options: 
     const listSizes: ListSize[] = [
       { method: 'ListPodSandbox', items: listedSandboxes.items.length, bytes: listWireBytes(listedSandboxes.items, sandboxWireBytes), limits: [] },
       { method: 'ListContainers', items: listedContainers.items.length, bytes: listWireBytes(listedContainers.items, containerWireBytes), limits: [] },
-    ].map((s): ListSize => ({ ...s, method: s.method as ListSize['method'], limits: limits(s.bytes) }));
+    ].map((s): ListSize => ({
+      ...s, method: s.method as ListSize['method'],
+      limits: limits(s.bytes, s.method === 'ListPodSandbox' ? listedSandboxes.sendCap ?? listedContainers.sendCap : listedContainers.sendCap ?? listedSandboxes.sendCap),
+    }));
     const complete = listedSandboxes.complete && listedContainers.complete;
     const findings = computeFindings(sandboxes, containers, cache, listSizes, {
       listComplete: complete, perPodThreshold: options.perPodThreshold, totalThreshold: options.totalThreshold,
