@@ -99,6 +99,7 @@ export const POD_UID_LABEL = 'io.kubernetes.pod.uid';
 const SANDBOX_STATES: readonly SandboxState[] = ['SANDBOX_READY', 'SANDBOX_NOTREADY'];
 const CONTAINER_STATES: readonly ContainerState[] = ['CONTAINER_CREATED', 'CONTAINER_RUNNING', 'CONTAINER_EXITED', 'CONTAINER_UNKNOWN'];
 const LOOKUP_CONCURRENCY = 16;
+const MAX_NAMESPACE_SPLIT = 256;
 
 function dedupe<T extends { id: string }>(items: Iterable<T>): T[] {
   const byId = new Map<string, T>();
@@ -249,8 +250,12 @@ export async function listAllSandboxes(cri: CriRuntime, hints: ListingHints = {}
       const pods = await resolve(hints.pods, []);
       const disk = await diskOf(hints);
       const namespaces = new Set([...(hints.namespaces ?? []), ...pods.map((p) => p.namespace), ...found.map((s) => s.namespace)].filter(Boolean));
+      // Each label-filtered list walks all of the runtime's sandboxes: with the IDs on disk known and very many
+      // namespaces, looking the missing ones up by ID is cheaper than a list per namespace.
+      const byNamespace = disk.known && namespaces.size > MAX_NAMESPACE_SPLIT ? [] : [...namespaces].sort();
+      if (byNamespace.length < namespaces.size) notes.push(`${namespaces.size} namespaces known: sandboxes looked up by ID instead`);
       for (const state of tooBig) {
-        for (const namespace of [...namespaces].sort()) {
+        for (const namespace of byNamespace) {
           throwIfAborted(options.signal);
           const part = await attempt(() => cri.listPodSandbox({ state, labelSelector: { [POD_NAMESPACE_LABEL]: namespace } }, options));
           if (part) { found.push(...part); continue; }
@@ -338,7 +343,11 @@ export async function listAllContainers(cri: CriRuntime, sandboxIds: Lazy<readon
     if (tooBig.length > 0) {
       strategy = 'by-id';
       needsProof = true; // containers of a sandbox no source names (orphans) are not reached by a sandbox split
-      const ids = new Set([...await resolve(sandboxIds, []), ...(await disk()).ids]);
+      // With the container IDs on disk known, each missing one is looked up by ID below: one call per container
+      // instead of one per sandbox (most hold none), and exact. Otherwise split by the sandboxes that are known.
+      const known = (await disk()).known;
+      const ids = new Set(known ? [] : [...await resolve(sandboxIds, []), ...(await disk()).ids]);
+      if (known) notes.push(`${tooBig.join(', ')} too large; containers on disk looked up by ID`);
       for (const state of tooBig) {
         for (const podSandboxId of ids) {
           throwIfAborted(call.signal);
@@ -347,7 +356,7 @@ export async function listAllContainers(cri: CriRuntime, sandboxIds: Lazy<readon
           else refusedParts.push(`${state} containers of sandbox ${podSandboxId.slice(0, 13)}`);
         }
       }
-      notes.push(`split ${tooBig.join(', ')} by sandbox ID (${ids.size} listed or on disk)`);
+      if (!known) notes.push(`split ${tooBig.join(', ')} by sandbox ID (${ids.size} listed or on disk)`);
     }
   }
   const onDisk = await disk();
