@@ -1,6 +1,6 @@
 import { NodeDoctorError } from '../core/errors';
 import { DEFAULT_RUNTIME_ENDPOINT } from '../core/node/nodePaths';
-import { listPodsOnNode } from '../core/cluster/pods';
+import { listPodIdentitiesOnNode } from '../core/cluster/podIdentities';
 import { discoveryOf, openLocalTarget, withDefaults } from '../core/session/nodeTarget';
 import type { NodeTarget } from '../core/session/nodeTarget';
 import { openBridgeNodeAccess } from '../core/bridge/openBridge';
@@ -101,7 +101,7 @@ async function resolveBridgeTarget(flags: NodeFlags, signal?: AbortSignal): Prom
   const node = flags.node;
   return {
     access, endpoint: flags.runtimeEndpoint ?? DEFAULT_RUNTIME_ENDPOINT, cniCacheDir, cniConfDir, cniBinDir, discovery,
-    apiPods: flags.apiPods === 'off' ? undefined : (signal2) => listPodsOnNode(manager.api, node, signal2),
+    apiPods: flags.apiPods === 'off' ? undefined : (signal2) => listPodIdentitiesOnNode(manager.api, node, signal2),
   };
 }
 

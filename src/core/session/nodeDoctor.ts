@@ -6,7 +6,7 @@ import { KubeApi } from '../cluster/kubeApi';
 import { loadKubeconfigs } from '../cluster/kubeconfig';
 import type { ContextInfo, Kubeconfigs } from '../cluster/kubeconfig';
 import { listNodes } from '../cluster/nodes';
-import { listPodsOnNode } from '../cluster/pods';
+import { listPodIdentitiesOnNode } from '../cluster/podIdentities';
 import type { NodeList } from '../cluster/nodes';
 import { discoverEndpoint } from '../cri/endpoints';
 import { NodeDoctorError } from '../errors';
@@ -174,7 +174,7 @@ export class NodeDoctor {
     const manager = await this.manager(ref.context);
     await manager.ensure(ref.node, signal);
     const bridge = this.settings.bridge;
-    const apiPods = this.settings.apiPods === false ? undefined : (signal2?: AbortSignal) => listPodsOnNode(manager.api, ref.node, signal2);
+    const apiPods = this.settings.apiPods === false ? undefined : (signal2?: AbortSignal) => listPodIdentitiesOnNode(manager.api, ref.node, signal2);
     return {
       access: bridgeAccessFor(manager, ref.node), endpoint: bridge.runtimeEndpoint ?? DEFAULT_RUNTIME_ENDPOINT, ...withDefaults(bridge),
       discovery: discoveryOf(bridge), apiPods,

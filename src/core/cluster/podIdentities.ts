@@ -11,7 +11,7 @@ interface WirePodList {
  * inventory splits the runtime's lists by these namespaces and UIDs. Needs `list pods` in all namespaces; without it
  * the call fails and the inventory records the source as unreadable.
  */
-export async function listPodsOnNode(api: KubeApi, node: string, signal?: AbortSignal): Promise<PodIdentity[]> {
+export async function listPodIdentitiesOnNode(api: KubeApi, node: string, signal?: AbortSignal): Promise<PodIdentity[]> {
   const out: PodIdentity[] = [];
   let next: string | undefined;
   do {
