@@ -2,6 +2,7 @@
 // 2 KiB annotations in namespaces that have no Ready sandbox (CronJob leftovers: no CNI cache files, their DEL removed
 // them), plus the seed's Ready sandbox. Before discovery, `inspect` listed 3 of these 303 and called it complete.
 import * as assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { isSendLimitError } from '../../src/core/cri/criError';
@@ -12,7 +13,7 @@ import { incompleteText } from '../../src/core/inventory/completeness';
 import { inspectNode } from '../../src/core/inventory/inspect';
 import type { InspectOptions } from '../../src/core/inventory/inspect';
 import type { Inventory } from '../../src/core/inventory/types';
-import { cleanupAll, labCri, labEnv, removeSandboxUnderneath, requireLab, restartContainerd, runExitedContainer, runSandbox, sandboxCacheFiles } from './support/lab';
+import { cleanupAll, labCri, labEnv, removeSandboxUnderneath, repoRoot, requireLab, restartContainerd, runExitedContainer, runSandbox, sandboxCacheFiles } from './support/lab';
 import { labNode } from './support/labNode';
 
 const KIB = 1024;
@@ -120,6 +121,25 @@ describe('an inventory that is complete, or says it is not (send cap 256 KiB, 30
     assert.match(incompleteText(inv) ?? '', /^inventory incomplete: none of the runtime's directories was found \(\/var\/lib\/rancher\/k3s\/agent\/containerd\/io\.containerd\.grpc\.v1\.cri, \/run\/k3s\/containerd\/io\.containerd\.grpc\.v1\.cri\)/);
     const pile = inv.findings.filter((f) => f.category === 'cni-cache-orphaned');
     assert.deepEqual(pile, [], 'nothing is called leaked on an incomplete list');
+  });
+
+  it('prints "complete": true with 301 sandboxes from the built CLI, and "complete": false with the code when it cannot prove it', () => {
+    const lab = requireLab();
+    const cli = (extra: readonly string[]): Record<string, unknown> => {
+      const r = spawnSync(process.execPath, [path.join(repoRoot(), 'dist/cli.js'), 'inspect', '--json', '--runtime-endpoint', lab.endpoint,
+        '--cni-cache-dir', '/var/lib/cni', '--cni-conf-dir', lab.cniConfDir, ...(lab.hostRoot ? ['--host-root', lab.hostRoot] : []), ...extra], { encoding: 'utf8', timeout: 120_000 });
+      assert.equal(r.status, 0, r.stderr);
+      return JSON.parse(r.stdout) as Record<string, unknown>;
+    };
+    const paths = labDiscovery();
+    const ok = cli(['--containerd-root', paths.containerdRoot ?? '', '--containerd-state', paths.containerdState ?? '', '--pod-log-dir', paths.podLogDir ?? '']);
+    assert.equal(ok.complete, true);
+    assert.deepEqual(ok.incomplete, []);
+    assert.equal((ok.sandboxes as unknown[]).length, STOPPED + 1);
+    const wrong = cli(['--containerd-root', '/var/lib/rancher/rke2/agent/containerd', '--containerd-state', '/run/k3s/containerd', '--pod-log-dir', 'off']);
+    assert.equal(wrong.complete, false);
+    assert.equal((wrong.incomplete as { code: string }[])[0]?.code, 'no-runtime-dir');
+    assert.equal((wrong.sandboxes as unknown[]).length, 1);
   });
 
   it('says it is incomplete when a runtime directory cannot be read', async () => {
