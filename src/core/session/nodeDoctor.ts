@@ -18,6 +18,8 @@ import { RepairExecutor } from '../repair/executor';
 import type { ExecutionReport } from '../repair/executor';
 import { planRepairs } from '../repair/planner';
 import type { PlanOptions } from '../repair/planner';
+import { planSelection, readPlanInputs, releasedFiles } from '../repair/selection';
+import type { RepairSelection, SelectedPlan } from '../repair/selection';
 import type { AuditSink, Backup, PlanStep, RepairPlan, StepResult } from '../repair/types';
 import { describeNode, nodeKey, nodeName } from './nodeRef';
 import type { NodeRef } from './nodeRef';
@@ -48,6 +50,8 @@ export interface NodeDoctorSettings {
   };
   /** Node path for backups of removed files. */
   readonly quarantineDir?: string;
+  /** Prune thresholds (kubeNodeDoctor.repair.pruneKeep / pruneMinAge); the planner's defaults when unset. */
+  readonly prune?: { readonly keep?: number; readonly minAgeMs?: number };
   /** Per Kubernetes API request (default 10 s). */
   readonly requestTimeoutMs?: number;
   /** Most IDs found on disk but in no list answer that an inspection looks up one by one (default 5,000). */
@@ -90,6 +94,7 @@ export interface SandboxMatch {
  */
 export class NodeDoctor {
   private readonly inventories = new Map<string, { ref: NodeRef; inventory: Inventory }>();
+  private readonly emptyPlans = new WeakMap<Inventory, Set<string>>();
   private readonly managers = new Map<string, Promise<BridgeManager>>();
   private configs: Promise<Kubeconfigs> | undefined;
   private disposed = false;
@@ -218,23 +223,85 @@ export class NodeDoctor {
     return inventory;
   }
 
+  /**
+   * Whether a repairable finding's plan (from the last inventory, with the current settings) has any step: a prune whose
+   * objects are all kept (too young, keep-count, Ready) has none, and the tree offers no Repair for it.
+   */
+  hasRepairSteps(ref: NodeRef, findingId: string): boolean {
+    const inventory = this.inventory(ref);
+    if (!inventory) return false;
+    let empty = this.emptyPlans.get(inventory);
+    if (!empty) {
+      empty = new Set<string>();
+      for (const f of inventory.findings) {
+        if (!f.repair) continue;
+        try {
+          if (planRepairs(inventory, [f.id], this.planOptions(ref, {})).steps.length === 0) empty.add(f.id);
+        } catch {
+          empty.add(f.id);
+        }
+      }
+      this.emptyPlans.set(inventory, empty);
+    }
+    return inventory.findings.some((f) => f.id === findingId && f.repair !== undefined) && !empty.has(findingId);
+  }
+
   /** The last inventory read of a node, if any. */
   inventory(ref: NodeRef): Inventory | undefined {
     return this.inventories.get(nodeKey(ref))?.inventory;
   }
 
-  /** Plans repairs from the node's cached inventory. */
-  plan(ref: NodeRef, selection: readonly string[] | 'all', options: PlanOptions = {}): RepairPlan {
-    const inventory = this.inventory(ref);
-    if (!inventory) throw new NodeDoctorError('not-found', `${describeNode(ref)} has not been inspected yet.`, { hint: 'Inspect the node first.' });
+  /** The plan options of a node from the settings: its plugin dir, the quarantine dir, the prune thresholds. */
+  private planOptions(ref: NodeRef, options: PlanOptions): PlanOptions {
     const settings = this.settings;
-    return planRepairs(inventory, selection, { cniBinDir: withDefaults(ref.kind === 'local' ? settings.local : settings.bridge).cniBinDir, ...options });
+    return {
+      cniBinDir: withDefaults(ref.kind === 'local' ? settings.local : settings.bridge).cniBinDir, quarantineDir: this.quarantineDir,
+      keep: settings.prune?.keep, minAgeMs: settings.prune?.minAgeMs, ...options,
+    };
   }
 
-  /** Runs a plan: each step re-checked right before it acts, files backed up, results verified and audited. */
+  /**
+   * Plans a selection from the node's cached inventory: the same `planSelection` the CLI uses. The cache files of
+   * networks the plan releases are read from the node (their bytes are the DEL commands shown and run).
+   */
+  async plan(ref: NodeRef, selection: RepairSelection, options: PlanOptions & { readonly signal?: AbortSignal } = {}): Promise<SelectedPlan> {
+    const inventory = this.inventory(ref);
+    if (!inventory) throw new NodeDoctorError('not-found', `${describeNode(ref)} has not been inspected yet.`, { hint: 'Inspect the node first.' });
+    const ids = selection.kind === 'all' ? 'all' : selection.kind === 'findings' ? selection.findingIds : inventory.findings.map((f) => f.id);
+    const files = releasedFiles(inventory, ids);
+    const cacheContents = options.cacheContents ?? (files.length > 0
+      ? await this.withTarget(ref, options.signal, (target) => readPlanInputs(target.access, files, options.signal)).catch((error: unknown) => {
+        this.options.log(`reading the cache files to release on ${describeNode(ref)} failed: ${String(error)}`);
+        return new Map<string, Buffer>();
+      })
+      : new Map<string, Buffer>());
+    return planSelection(undefined, inventory, selection, this.planOptions(ref, { ...options, cacheContents }));
+  }
+
+  /**
+   * One plan per repairable finding, each exactly what `plan(ref, {findings: [id]})` gives (the report's cards and their
+   * Copy buttons); the cache files to release are read once for all of them.
+   */
+  async planEach(ref: NodeRef, signal?: AbortSignal): Promise<Map<string, RepairPlan>> {
+    const inventory = this.inventory(ref);
+    const plans = new Map<string, RepairPlan>();
+    if (!inventory) return plans;
+    const files = releasedFiles(inventory, 'all');
+    const cacheContents = files.length > 0
+      ? await this.withTarget(ref, signal, (target) => readPlanInputs(target.access, files, signal)).catch(() => new Map<string, Buffer>())
+      : new Map<string, Buffer>();
+    for (const finding of inventory.findings) {
+      if (!finding.repair) continue;
+      const { plan } = await this.plan(ref, { kind: 'findings', findingIds: [finding.id] }, { cacheContents, signal });
+      if (plan) plans.set(finding.id, plan);
+    }
+    return plans;
+  }
+
+  /** Runs a plan: each step re-checked right before it acts, its intent and outcome audited, files moved to quarantine. */
   async execute(ref: NodeRef, plan: RepairPlan, progress: ExecuteProgress = {}): Promise<ExecutionReport> {
     return this.withNode(ref, progress.signal, async (target, runtime) => new RepairExecutor({
-      access: target.access, cri: runtime.cri, audit: this.options.audit, quarantineDir: this.quarantineDir, actor: this.options.actor,
+      access: target.access, cri: runtime.cri, audit: this.options.audit, actor: this.options.actor,
       signal: progress.signal, onStep: progress.onStep,
     }).execute(plan));
   }
