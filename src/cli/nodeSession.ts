@@ -16,11 +16,12 @@ export interface NodeSession {
 }
 
 /** Connects to the runtime and reads the inventory; `opened` keeps the connection so the caller releases it. */
-async function openSession(target: NodeTarget, signal: AbortSignal, opened: { runtime?: RuntimeConnection }): Promise<NodeSession> {
+async function openSession(target: NodeTarget, signal: AbortSignal, opened: { runtime?: RuntimeConnection }, maxIdLookups?: number): Promise<NodeSession> {
   opened.runtime = await connectRuntime(target, signal);
   const { cri } = opened.runtime;
   const inventory = await addStuckSandboxFindings(await inspectNode(target.access, cri, {
     cniCacheDir: target.cniCacheDir, cniConfDir: target.cniConfDir, endpoint: target.endpoint, signal,
+    ...target.discovery, apiPods: target.apiPods, maxIdLookups,
     onProgress: (m) => { if (process.env.KND_VERBOSE) process.stderr.write(`… ${m}\n`); },
   }), target.podsOnNode, signal);
   return { target, cri, inventory };
@@ -39,7 +40,7 @@ export async function runNodeCommand<A extends { readonly flags: NodeFlags }>(
     const opened: { target?: NodeTarget; runtime?: RuntimeConnection } = {};
     try {
       opened.target = await resolveNodeTarget(parsed.flags, signal);
-      const session = await openSession(opened.target, signal, opened);
+      const session = await openSession(opened.target, signal, opened, parsed.flags.maxIdLookups);
       return await work(parsed, session, signal);
     } finally {
       await opened.runtime?.close();

@@ -49,3 +49,20 @@ export async function listPodsOnNode(api: KubeApi, node: string, options: { sign
   } while (token);
   return pods;
 }
+
+/**
+ * One API list of the node's pods per node target, shared by the inventory (its namespace/UID split of the runtime's
+ * lists) and the stuck-sandbox check: the first caller's request is the one both use.
+ */
+export function sharedPodsOnNode(api: KubeApi, node: string): (signal?: AbortSignal) => Promise<NodePod[]> {
+  let pending: Promise<NodePod[]> | undefined;
+  return (signal) => {
+    pending ??= listPodsOnNode(api, node, { signal });
+    return pending;
+  };
+}
+
+/** The pods that name a namespace, a name and a UID: what the inventory can split the runtime's lists by. */
+export function podIdentities(pods: readonly NodePod[]): NodePod[] {
+  return pods.filter((pod) => pod.uid !== '' && pod.namespace !== '' && pod.name !== '');
+}

@@ -9,7 +9,7 @@ import { listNodes } from '../cluster/nodes';
 import type { NodeList } from '../cluster/nodes';
 import { discoverEndpoint } from '../cri/endpoints';
 import { NodeDoctorError } from '../errors';
-import { listPodsOnNode } from '../cluster/podsOnNode';
+import { podIdentities, sharedPodsOnNode } from '../cluster/podsOnNode';
 import { inspectNode } from '../inventory/inspect';
 import { addStuckSandboxFindings } from '../inventory/stuckSandboxes';
 import type { Inventory } from '../inventory/types';
@@ -26,7 +26,7 @@ import type { RepairSelection, SelectedPlan } from '../repair/selection';
 import type { AuditSink, Backup, PlanStep, RepairPlan, StepResult } from '../repair/types';
 import { describeNode, nodeKey, nodeName } from './nodeRef';
 import type { NodeRef } from './nodeRef';
-import { connectRuntime, openLocalTarget, withDefaults } from './nodeTarget';
+import { connectRuntime, discoveryOf, openLocalTarget, withDefaults } from './nodeTarget';
 import type { LocalNodeSpec, NodePaths, NodeTarget, RuntimeConnection } from './nodeTarget';
 
 /** Prefixes a core error that does not say which node it is about with the node's name. */
@@ -59,6 +59,10 @@ export interface NodeDoctorSettings {
   readonly prune?: { readonly keep?: number; readonly minAgeMs?: number };
   /** Per Kubernetes API request (default 10 s). */
   readonly requestTimeoutMs?: number;
+  /** Most IDs found on disk but in no list answer that an inspection looks up one by one (default 5,000). */
+  readonly maxIdLookups?: number;
+  /** Through a bridge: ask the API for the node's pods to split the runtime's lists by (default true). */
+  readonly apiPods?: boolean;
 }
 
 export interface NodeDoctorOptions {
@@ -168,7 +172,7 @@ export class NodeDoctor {
       manager = this.api(context).then((api) => new BridgeManager(api, {
         namespace: bridge.namespace, image: bridge.image, profile: this.profiles.get(context) ?? bridge.profile, idleTimeoutMs: bridge.idleTimeoutMs,
         startTimeoutMs: bridge.startTimeoutMs, runtimeEndpoint: bridge.runtimeEndpoint, cniCacheDir, cniConfDir,
-        quarantineDir: this.quarantineDir, client: this.options.client, log: this.options.log,
+        quarantineDir: this.quarantineDir, discovery: discoveryOf(bridge), client: this.options.client, log: this.options.log,
       }));
       manager.catch(() => this.managers.delete(context));
       this.managers.set(context, manager);
@@ -182,9 +186,11 @@ export class NodeDoctor {
     const manager = await this.manager(ref.context);
     await manager.ensure(ref.node, signal);
     const bridge = this.settings.bridge;
+    const pods = sharedPodsOnNode(manager.api, ref.node);
     return {
       access: bridgeAccessFor(manager, ref.node), endpoint: bridge.runtimeEndpoint ?? DEFAULT_RUNTIME_ENDPOINT, ...withDefaults(bridge),
-      podsOnNode: (podSignal) => listPodsOnNode(manager.api, ref.node, { signal: podSignal }),
+      discovery: discoveryOf(bridge), podsOnNode: pods,
+      apiPods: this.settings.apiPods === false ? undefined : async (podSignal?: AbortSignal) => podIdentities(await pods(podSignal)),
     };
   }
 
@@ -218,7 +224,8 @@ export class NodeDoctor {
   async inspect(ref: NodeRef, progress: InspectProgress = {}): Promise<Inventory> {
     const { inventory, shims } = await this.withNode(ref, progress.signal, async (target, runtime) => {
       const read = await addStuckSandboxFindings(await inspectNode(target.access, runtime.cri, {
-        cniCacheDir: target.cniCacheDir, cniConfDir: target.cniConfDir, endpoint: target.endpoint,
+        cniCacheDir: target.cniCacheDir, cniConfDir: target.cniConfDir, endpoint: target.endpoint, ...target.discovery,
+        apiPods: target.apiPods, maxIdLookups: this.settings.maxIdLookups,
         node: nodeName(ref), signal: progress.signal, onProgress: progress.onProgress,
       }), target.podsOnNode, progress.signal);
       // Stuck sandboxes: their shims are looked for now, while the node is open, so every plan (tree, report) names the PID.

@@ -4,6 +4,7 @@ import { discoverEndpoint, WELL_KNOWN_ENDPOINTS } from '../cri/endpoints';
 import type { CriRuntime } from '../cri/types';
 import { isNodeDoctorError, NodeDoctorError } from '../errors';
 import { LocalNodeAccess } from '../node/localNodeAccess';
+import type { DiscoveryPaths, PodIdentity } from '../inventory/discovery';
 import type { NodeAccess } from '../node/nodeAccess';
 import { DEFAULT_CNI_BIN_DIR, DEFAULT_CNI_CACHE_DIR, DEFAULT_CNI_CONF_DIR } from '../node/nodePaths';
 
@@ -18,14 +19,23 @@ export interface NodeTarget {
   readonly cniBinDir: string;
   /** Through the bridge: the API's pods on this node (the stuck-sandbox check joins them with the sandboxes). */
   readonly podsOnNode?: (signal?: AbortSignal) => Promise<NodePod[]>;
+  /** Where the inventory finds the IDs and pods the node holds on disk ('' turns a source off; absent: the default). */
+  readonly discovery?: DiscoveryPaths;
+  /** The API's pods on this node (bridge targets), for the inventory's namespace/UID split: the same single list as `podsOnNode`. */
+  readonly apiPods?: (signal?: AbortSignal) => Promise<readonly PodIdentity[]>;
 }
 
 /** Where a node's runtime and CNI state live; every field has the usual default. */
-export interface NodePaths {
+export interface NodePaths extends DiscoveryPaths {
   readonly runtimeEndpoint?: string;
   readonly cniCacheDir?: string;
   readonly cniConfDir?: string;
   readonly cniBinDir?: string;
+}
+
+/** The discovery paths of a spec (undefined fields keep the inventory's defaults). */
+export function discoveryOf(paths: DiscoveryPaths): DiscoveryPaths {
+  return { containerdRoot: paths.containerdRoot, containerdState: paths.containerdState, crioStorage: paths.crioStorage, podLogDir: paths.podLogDir };
 }
 
 export interface LocalNodeSpec extends NodePaths {
@@ -45,7 +55,7 @@ export async function openLocalTarget(spec: LocalNodeSpec, signal?: AbortSignal)
       hint: 'Run on the node as root, or name the socket (--runtime-endpoint, or the kubeNodeDoctor.localNode.runtimeEndpoint setting).',
     });
   }
-  return { access, endpoint: found.endpoint, ...withDefaults(spec) };
+  return { access, endpoint: found.endpoint, ...withDefaults(spec), discovery: discoveryOf(spec) };
 }
 
 /** The CNI directories of a spec, defaults filled in. */
