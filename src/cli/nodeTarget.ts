@@ -3,6 +3,7 @@ import { DEFAULT_RUNTIME_ENDPOINT } from '../core/node/nodePaths';
 import { openLocalTarget, withDefaults } from '../core/session/nodeTarget';
 import type { NodeTarget } from '../core/session/nodeTarget';
 import { openBridgeNodeAccess } from '../core/bridge/openBridge';
+import { DEFAULT_DOCKER_ENDPOINT } from '../core/docker/dockershim';
 import type { BridgeProfile } from '../core/bridge/podSpec';
 
 /** Flags shared by `inspect` and `repair` that say which node and runtime to talk to. */
@@ -12,6 +13,8 @@ export interface NodeFlags {
   readonly cniCacheDir?: string;
   readonly cniConfDir?: string;
   readonly cniBinDir?: string;
+  /** Docker nodes: dockershim's root (checkpoints in DIR/sandbox). */
+  readonly dockershimDir?: string;
   /** Through the Kubernetes API (debug-pod bridge): `--context CTX --node NODE`. */
   readonly context?: string;
   readonly node?: string;
@@ -25,11 +28,15 @@ export interface NodeFlags {
 
 export type { NodeTarget } from '../core/session/nodeTarget';
 
-export const NODE_FLAGS_HELP = `  --runtime-endpoint unix:///PATH  CRI socket (default: the first well-known one present)
+export const NODE_FLAGS_HELP = `  --runtime-endpoint unix:///PATH  CRI socket, or a Docker socket (unix:///var/run/docker.sock) to read a Docker node through
+                                   the Docker Engine API (default: the first well-known one present; a CRI socket that does
+                                   not answer on a node whose Docker socket answers falls back to Docker)
   --host-root DIR                  where the node's / is mounted (default /; /host in a debug pod)
-  --cni-cache-dir DIR              libcni's cache dir (default /var/lib/cni; files in DIR/results)
+  --cni-cache-dir DIR              libcni's cache dir (default /var/lib/cni; /var/lib/cni/cache on Docker nodes; files in DIR/results)
   --cni-conf-dir DIR               CNI network configs (default /etc/cni/net.d)
   --cni-bin-dir DIR                CNI plugin binaries (default /opt/cni/bin)
+  --dockershim-dir DIR             Docker nodes: dockershim's root, checkpoints in DIR/sandbox (default /var/lib/dockershim;
+                                   /var/lib/cri-dockerd when cri-dockerd is detected)
   --context CTX --node NODE        reach NODE through the Kubernetes API with a short-lived bridge pod (kubeconfig context CTX)
   --kubeconfig FILE                kubeconfig to use (default: KUBECONFIG, then ~/.kube/config)
   --bridge-namespace NS            namespace of the bridge pod (default kube-system)
@@ -39,7 +46,7 @@ export const NODE_FLAGS_HELP = `  --runtime-endpoint unix:///PATH  CRI socket (d
 /** Parses one of the node flags at `args[i]`; returns how many arguments it used (0 when it is not a node flag). */
 export function parseNodeFlag(args: readonly string[], i: number, flags: { -readonly [K in keyof NodeFlags]: NodeFlags[K] }): number {
   const names: Readonly<Record<string, keyof NodeFlags>> = {
-    '--runtime-endpoint': 'runtimeEndpoint', '--host-root': 'hostRoot', '--cni-cache-dir': 'cniCacheDir', '--cni-conf-dir': 'cniConfDir', '--cni-bin-dir': 'cniBinDir',
+    '--runtime-endpoint': 'runtimeEndpoint', '--host-root': 'hostRoot', '--cni-cache-dir': 'cniCacheDir', '--cni-conf-dir': 'cniConfDir', '--cni-bin-dir': 'cniBinDir', '--dockershim-dir': 'dockershimDir',
     '--context': 'context', '--node': 'node', '--kubeconfig': 'kubeconfig', '--bridge-namespace': 'bridgeNamespace', '--bridge-image': 'bridgeImage',
     '--bridge-profile': 'bridgeProfile',
   };
@@ -61,12 +68,17 @@ async function resolveBridgeTarget(flags: NodeFlags, signal?: AbortSignal): Prom
     throw new NodeDoctorError('bad-input', `unknown --bridge-profile "${flags.bridgeProfile}" (least-privilege or host-pid)`);
   }
   const { cniCacheDir, cniConfDir, cniBinDir } = withDefaults(flags);
-  const { access } = await openBridgeNodeAccess({
+  const { access, manager } = await openBridgeNodeAccess({
     explicitPath: flags.kubeconfig, context: flags.context, node: flags.node, namespace: flags.bridgeNamespace, image: flags.bridgeImage,
     profile: flags.bridgeProfile as BridgeProfile | undefined, runtimeEndpoint: flags.runtimeEndpoint, cniCacheDir, cniConfDir,
-    quarantineDir: flags.quarantineDir, client: 'cli', signal,
+    quarantineDir: flags.quarantineDir, dockershimDir: flags.dockershimDir, client: 'cli', signal,
   });
-  return { access, endpoint: flags.runtimeEndpoint ?? DEFAULT_RUNTIME_ENDPOINT, cniCacheDir, cniConfDir, cniBinDir };
+  // A Docker node (containerRuntimeVersion docker://…) is read through the Docker socket the bridge mounts.
+  const runtime = manager.runtimeOf(flags.node);
+  return {
+    access, endpoint: flags.runtimeEndpoint ?? (runtime?.docker ? DEFAULT_DOCKER_ENDPOINT : DEFAULT_RUNTIME_ENDPOINT), cniCacheDir, cniConfDir, cniBinDir,
+    ...(runtime?.dockershimDir ? { dockershimDir: runtime.dockershimDir } : {}), ...(runtime?.kubeletVersion ? { kubeletVersion: runtime.kubeletVersion } : {}),
+  };
 }
 
 /** Local access (this process runs on the node, or in a pod mounting it at --host-root), or the bridge with --context/--node. */

@@ -4,6 +4,7 @@ import { DEFAULT_QUARANTINE_DIR, DEFAULT_STATE_DIR } from '../core/node/nodePath
 import { JsonLinesAuditSink } from '../core/repair/audit';
 import { RepairExecutor } from '../core/repair/executor';
 import { planRepairs } from '../core/repair/planner';
+import { runtimeStepsFor } from '../core/session/nodeTarget';
 import type { RepairPlan } from '../core/repair/types';
 import { runNodeCommand } from './nodeSession';
 import { NODE_FLAGS_HELP, parseNodeFlag } from './nodeTarget';
@@ -115,7 +116,7 @@ export function formatPlan(plan: RepairPlan): string {
 }
 
 export function repairCommand(args: readonly string[]): Promise<number> {
-  return runNodeCommand('repair', HELP, args, parseArgs, async (parsed, { target, cri, inventory }, signal) => {
+  return runNodeCommand('repair', HELP, args, parseArgs, async (parsed, { target, cri, runtime, inventory }, signal) => {
     const plan = planRepairs(inventory, parsed.all ? 'all' : parsed.findings, { cniBinDir: target.cniBinDir, keep: parsed.keep, minAgeMs: parsed.minAgeMs, missingIsResolved: parsed.yes });
     if (!parsed.yes) {
       process.stdout.write(parsed.json ? `${JSON.stringify({ plan, executed: false })}\n` : `${formatPlan(plan)}Dry run: nothing was changed. Run again with --yes to apply.\n`);
@@ -124,7 +125,7 @@ export function repairCommand(args: readonly string[]): Promise<number> {
     if (!parsed.json) process.stdout.write(formatPlan(plan));
     const executor = new RepairExecutor({
       access: target.access, cri, audit: new JsonLinesAuditSink(parsed.auditLog), quarantineDir: parsed.quarantineDir,
-      actor: `${os.userInfo().username}@${os.hostname()} (kube-node-doctor CLI)`, signal,
+      actor: `${os.userInfo().username}@${os.hostname()} (kube-node-doctor CLI)`, signal, runtimeSteps: runtimeStepsFor(target, runtime, signal),
       onStep: (step, result) => {
         if (!parsed.json) process.stdout.write(`${step.id}  ${result.outcome.toUpperCase()}: ${result.detail}${result.error && result.error !== result.detail ? `\n    error: ${result.error}` : ''}\n`);
       },

@@ -39,8 +39,8 @@ export interface BridgeMount {
   /** Node-absolute directory; mounted at `/host<hostPath>`. */
   readonly hostPath: string;
   readonly readOnly: boolean;
-  /** hostPath type: `Directory` must exist; `DirectoryOrCreate` is created by the kubelet. */
-  readonly type: 'Directory' | 'DirectoryOrCreate';
+  /** hostPath type: `Directory` must exist; `DirectoryOrCreate` is created by the kubelet; `Socket`: one unix socket (Docker's). */
+  readonly type: 'Directory' | 'DirectoryOrCreate' | 'Socket';
 }
 
 export interface MountPlanOptions {
@@ -55,6 +55,11 @@ export interface MountPlanOptions {
   /** Where repairs keep backups and the audit log (default `/var/lib/kube-node-doctor`). */
   readonly quarantineDir?: string;
   readonly extraMounts?: readonly BridgeMount[];
+  /**
+   * A Docker node (`containerRuntimeVersion` `docker://…`): mount the Docker socket itself and dockershim's root (its
+   * sandbox checkpoints, which repairs may remove); the CRI socket's directory only when an endpoint was configured.
+   */
+  readonly docker?: { readonly socket: string; readonly dockershimDir: string };
 }
 
 
@@ -64,8 +69,13 @@ export function planMounts(options: MountPlanOptions = {}): BridgeMount[] {
   if (!socket) {
     throw new NodeDoctorError('bad-input', `Unsupported runtime endpoint "${options.runtimeEndpoint}".`, { hint: 'Use unix:///path/to/the.sock.' });
   }
+  const docker = options.docker;
   const mounts: BridgeMount[] = [
-    { hostPath: path.posix.dirname(socket), readOnly: false, type: 'Directory' },
+    ...(docker && options.runtimeEndpoint === undefined ? [] : [{ hostPath: path.posix.dirname(socket), readOnly: false, type: 'Directory' } as const]),
+    ...(docker ? [
+      { hostPath: docker.socket, readOnly: false, type: 'Socket' } as const,
+      { hostPath: docker.dockershimDir, readOnly: false, type: 'DirectoryOrCreate' } as const,
+    ] : []),
     { hostPath: options.cniCacheDir ?? DEFAULT_CNI_CACHE_DIR, readOnly: false, type: 'DirectoryOrCreate' },
     { hostPath: options.cniConfDir ?? DEFAULT_CNI_CONF_DIR, readOnly: true, type: 'DirectoryOrCreate' },
     ...(options.runtimeStateDirs ?? ['/var/lib/containerd']).map((dir): BridgeMount => ({ hostPath: dir, readOnly: true, type: 'DirectoryOrCreate' })),

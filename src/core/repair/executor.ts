@@ -6,7 +6,20 @@ import { CriError, isNotFound } from '../cri/criError';
 import type { CriRuntime } from '../cri/types';
 import { describeError, NodeDoctorError, throwIfAborted } from '../errors';
 import type { NodeAccess } from '../node/nodeAccess';
-import type { AuditSink, Backup, PlanStep, RepairPlan, StepOutcome, StepResult } from './types';
+import type { AuditSink, Backup, ContainerSnapshot, PlanStep, RepairPlan, StepAction, StepOutcome, StepResult } from './types';
+
+/** Steps a runtime other than CRI carries out itself (Docker), with the executor's re-check, backup and audit frame. */
+export interface RuntimeSteps {
+  handles(action: StepAction): boolean;
+  check(step: PlanStep): Promise<Check>;
+  act(step: PlanStep, tools: StepTools): Promise<Outcome>;
+}
+
+/** What the executor lends a runtime's steps. */
+export interface StepTools {
+  /** Copies the file into the quarantine dir (verified), then removes it. */
+  backupAndRemove(file: string): Promise<Backup>;
+}
 
 export interface ExecuteOptions {
   readonly access: NodeAccess;
@@ -20,6 +33,8 @@ export interface ExecuteOptions {
   readonly onStep?: (step: PlanStep, result: StepResult) => void;
   /** Per CRI call and per plugin run (default 30 s). */
   readonly timeoutMs?: number;
+  /** Docker nodes: the steps only the Docker backend can run. */
+  readonly runtimeSteps?: RuntimeSteps;
 }
 
 export interface ExecutionReport {
@@ -30,15 +45,16 @@ export interface ExecutionReport {
 const MAX_FILE_BYTES = 1024 * 1024;
 const MAX_AUDIT_CONTENT = 64 * 1024;
 
-interface Check {
+export interface Check {
   readonly state: 'ready' | 'done' | 'changed';
   readonly before: string;
 }
 
-interface Outcome {
+export interface Outcome {
   readonly detail: string;
   readonly after: string;
   readonly backup?: Backup;
+  readonly snapshots?: readonly ContainerSnapshot[];
 }
 
 function sha256(data: Buffer): string {
@@ -97,14 +113,21 @@ export class RepairExecutor {
     }
     try {
       const done = await this.act(step);
-      const result: StepResult = { stepId: step.id, findingId: step.findingId, outcome: 'done', detail: done.detail, ...(done.backup ? { backup: done.backup } : {}) };
+      const result: StepResult = {
+        stepId: step.id, findingId: step.findingId, outcome: 'done', detail: done.detail, ...(done.backup ? { backup: done.backup } : {}),
+        ...(done.snapshots && done.snapshots.length > 0 ? { snapshots: done.snapshots } : {}),
+      };
       await this.record(plan, step, result, check.before, done.after);
       return result;
     } catch (error) {
       if (error instanceof NodeDoctorError && error.reason === 'cancelled') throw error;
       const text = error instanceof CriError ? error.details : describeError(error);
       const backup = error instanceof StepFailure ? error.backup : undefined;
-      const result: StepResult = { stepId: step.id, findingId: step.findingId, outcome: 'failed', detail: describeError(error), error: text, ...(backup ? { backup } : {}) };
+      const snapshots = error instanceof PartialStepFailure ? error.snapshots : undefined;
+      const result: StepResult = {
+        stepId: step.id, findingId: step.findingId, outcome: 'failed', detail: describeError(error), error: error instanceof PartialStepFailure && error.cause instanceof Error ? describeError(error.cause) : text,
+        ...(backup ? { backup } : {}), ...(snapshots && snapshots.length > 0 ? { snapshots } : {}),
+      };
       await this.record(plan, step, result, check.before, 'unchanged or partly changed; see error');
       return result;
     }
@@ -127,6 +150,7 @@ export class RepairExecutor {
       detail: result.detail,
       ...(result.error !== undefined ? { error: result.error } : {}),
       ...(result.backup ? { backup: result.backup } : {}),
+      ...(result.snapshots ? { snapshots: result.snapshots } : {}),
     });
   }
 
@@ -153,6 +177,7 @@ export class RepairExecutor {
 
   private async check(step: PlanStep): Promise<Check> {
     const a = step.action;
+    if (this.options.runtimeSteps?.handles(a)) return this.options.runtimeSteps.check(step);
     switch (a.kind) {
       case 'remove-cache-file': {
         const file = await this.fileDigest(a.path);
@@ -190,6 +215,8 @@ export class RepairExecutor {
         }
         return { state: 'ready', before: `container ${a.containerId} ${containerState}` };
       }
+      default:
+        throw new NodeDoctorError('internal', `A ${a.kind} step needs the Docker backend; this node was opened through CRI.`);
     }
   }
 
@@ -232,6 +259,7 @@ export class RepairExecutor {
   private async act(step: PlanStep): Promise<Outcome> {
     const { cri, access, signal } = this.options;
     const a = step.action;
+    if (this.options.runtimeSteps?.handles(a)) return this.options.runtimeSteps.act(step, { backupAndRemove: (file) => this.backupAndRemove(file) });
     switch (a.kind) {
       case 'remove-cache-file': {
         const backup = await this.backupAndRemove(a.path);
@@ -285,7 +313,16 @@ export class RepairExecutor {
         }
         throw new NodeDoctorError('runtime-error', `container ${a.containerId} is still there after removal.`);
       }
+      default:
+        throw new NodeDoctorError('internal', `A ${a.kind} step needs the Docker backend; this node was opened through CRI.`);
     }
+  }
+}
+
+/** A runtime step that failed after it had taken container snapshots: the audit still records them. */
+export class PartialStepFailure extends NodeDoctorError {
+  constructor(message: string, readonly snapshots: readonly ContainerSnapshot[], cause: unknown) {
+    super(cause instanceof NodeDoctorError ? cause.reason : 'runtime-error', message, { cause });
   }
 }
 

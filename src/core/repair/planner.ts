@@ -1,3 +1,4 @@
+import { adaptPlanToDocker } from '../docker/dockerPlan';
 import { NodeDoctorError } from '../errors';
 import type { CacheEntry, ContainerItem, Finding, Inventory, SandboxItem } from '../inventory/types';
 import { shortId } from '../model/ids';
@@ -224,5 +225,7 @@ export function planRepairs(inventory: Inventory, selection: readonly string[] |
   // Files first (a bad cache file blocks its sandbox's stop), then containers, then sandboxes.
   const ordered = [...drafts, ...sandboxSteps];
   const steps: PlanStep[] = ordered.map((d, i) => ({ id: `${String(i + 1).padStart(2, '0')}-${d.action.kind}`, ...d }));
-  return { node: inventory.node, createdAt: new Date(now).toISOString(), findingIds: [...chosen, ...resumed].map((f) => f.id), steps, notes };
+  const plan: RepairPlan = { node: inventory.node, createdAt: new Date(now).toISOString(), findingIds: [...chosen, ...resumed].map((f) => f.id), steps, notes };
+  // Docker nodes: the same steps through the Docker Engine API, Docker's manual commands, and checkpoint steps.
+  return adaptPlanToDocker(plan, inventory, chosen);
 }

@@ -12,7 +12,22 @@ export type StepAction =
   /** StopPodSandbox then RemovePodSandbox. Precondition: the sandbox is not Ready. */
   | { readonly kind: 'remove-sandbox'; readonly sandboxId: string; readonly hostLocalDirs: readonly string[] }
   /** StopContainer then RemoveContainer. Precondition: its sandbox still absent (orphans) or it is still exited (prune). */
-  | { readonly kind: 'remove-container'; readonly containerId: string; readonly sandboxId: string; readonly expect: 'sandbox-missing' | 'exited' };
+  | { readonly kind: 'remove-container'; readonly containerId: string; readonly sandboxId: string; readonly expect: 'sandbox-missing' | 'exited' }
+  /**
+   * Docker: inspect (the JSON goes into the audit: a container cannot be put back), stop within `stopTimeoutSeconds`,
+   * remove. Precondition: same ID and state as planned; an orphan still has no podsandbox container and no checkpoint.
+   */
+  | {
+    readonly kind: 'docker-remove-container'; readonly containerId: string; readonly sandboxId: string; readonly expect: 'sandbox-missing' | 'exited';
+    readonly plannedState: string; readonly stopTimeoutSeconds: number; readonly checkpointDir: string;
+  }
+  /** Docker: back up and remove a sandbox checkpoint. Precondition: same bytes; no container has its ID or names it as sandbox. */
+  | { readonly kind: 'remove-checkpoint'; readonly path: string; readonly sha256: string; readonly sandboxId: string }
+  /**
+   * Docker: remove a NotReady sandbox as dockershim's RemovePodSandbox does: its exited containers and podsandbox container
+   * (inspect JSON into the audit), then its checkpoint (backed up). Precondition: nothing of it runs.
+   */
+  | { readonly kind: 'docker-remove-sandbox'; readonly sandboxId: string; readonly checkpointPath?: string; readonly checkpointSha256?: string };
 
 export interface PlanStep {
   /** Stable within a plan: `<n>-<kind>`. */
@@ -51,6 +66,13 @@ export interface Backup {
   readonly truncated: boolean;
 }
 
+/** A container's full `docker inspect` JSON, taken right before removal; a container cannot be restored from it. */
+export interface ContainerSnapshot {
+  readonly containerId: string;
+  readonly inspectJson: string;
+  readonly restorable: false;
+}
+
 export interface StepResult {
   readonly stepId: string;
   readonly findingId: string;
@@ -61,6 +83,8 @@ export interface StepResult {
   /** `precondition-changed` when refused. */
   readonly reason?: string;
   readonly backup?: Backup;
+  /** Docker: the removed containers' inspect JSON. */
+  readonly snapshots?: readonly ContainerSnapshot[];
 }
 
 export interface AuditEntry {
@@ -80,6 +104,7 @@ export interface AuditEntry {
   readonly detail: string;
   readonly error?: string;
   readonly backup?: Backup;
+  readonly snapshots?: readonly ContainerSnapshot[];
 }
 
 export interface AuditSink {

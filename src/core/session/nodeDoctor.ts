@@ -9,7 +9,6 @@ import { listNodes } from '../cluster/nodes';
 import type { NodeList } from '../cluster/nodes';
 import { discoverEndpoint } from '../cri/endpoints';
 import { NodeDoctorError } from '../errors';
-import { inspectNode } from '../inventory/inspect';
 import type { Inventory } from '../inventory/types';
 import { LocalNodeAccess } from '../node/localNodeAccess';
 import { DEFAULT_QUARANTINE_DIR, DEFAULT_RUNTIME_ENDPOINT } from '../node/nodePaths';
@@ -20,7 +19,8 @@ import type { PlanOptions } from '../repair/planner';
 import type { AuditSink, Backup, PlanStep, RepairPlan, StepResult } from '../repair/types';
 import { describeNode, nodeKey, nodeName } from './nodeRef';
 import type { NodeRef } from './nodeRef';
-import { connectRuntime, openLocalTarget, withDefaults } from './nodeTarget';
+import { DEFAULT_DOCKER_ENDPOINT } from '../docker/dockershim';
+import { connectRuntime, inspectTarget, openLocalTarget, runtimeStepsFor, withDefaults } from './nodeTarget';
 import type { LocalNodeSpec, NodePaths, NodeTarget, RuntimeConnection } from './nodeTarget';
 
 /** Prefixes a core error that does not say which node it is about with the node's name. */
@@ -154,7 +154,7 @@ export class NodeDoctor {
       const { cniCacheDir, cniConfDir } = withDefaults(bridge);
       manager = this.api(context).then((api) => new BridgeManager(api, {
         namespace: bridge.namespace, image: bridge.image, profile: bridge.profile, idleTimeoutMs: bridge.idleTimeoutMs,
-        startTimeoutMs: bridge.startTimeoutMs, runtimeEndpoint: bridge.runtimeEndpoint, cniCacheDir, cniConfDir,
+        startTimeoutMs: bridge.startTimeoutMs, runtimeEndpoint: bridge.runtimeEndpoint, cniCacheDir, cniConfDir, dockershimDir: bridge.dockershimDir,
         quarantineDir: this.quarantineDir, client: this.options.client, log: this.options.log,
       }));
       manager.catch(() => this.managers.delete(context));
@@ -169,7 +169,11 @@ export class NodeDoctor {
     const manager = await this.manager(ref.context);
     await manager.ensure(ref.node, signal);
     const bridge = this.settings.bridge;
-    return { access: bridgeAccessFor(manager, ref.node), endpoint: bridge.runtimeEndpoint ?? DEFAULT_RUNTIME_ENDPOINT, ...withDefaults(bridge) };
+    const runtime = manager.runtimeOf(ref.node);
+    return {
+      access: bridgeAccessFor(manager, ref.node), endpoint: bridge.runtimeEndpoint ?? (runtime?.docker ? DEFAULT_DOCKER_ENDPOINT : DEFAULT_RUNTIME_ENDPOINT), ...withDefaults(bridge),
+      ...(runtime?.dockershimDir ? { dockershimDir: runtime.dockershimDir } : {}), ...(runtime?.kubeletVersion ? { kubeletVersion: runtime.kubeletVersion } : {}),
+    };
   }
 
   /** Opens the node, runs `work`, and releases the access (a bridge pod stays for reuse until idle). */
@@ -200,8 +204,7 @@ export class NodeDoctor {
 
   /** Reads the node's sandboxes, containers, CNI cache and findings; the result is cached until the next inspection. */
   async inspect(ref: NodeRef, progress: InspectProgress = {}): Promise<Inventory> {
-    const inventory = await this.withNode(ref, progress.signal, (target, runtime) => inspectNode(target.access, runtime.cri, {
-      cniCacheDir: target.cniCacheDir, cniConfDir: target.cniConfDir, endpoint: target.endpoint,
+    const inventory = await this.withNode(ref, progress.signal, (target, runtime) => inspectTarget(target, runtime, {
       node: nodeName(ref), signal: progress.signal, onProgress: progress.onProgress,
     }));
     this.inventories.set(nodeKey(ref), { ref, inventory });
@@ -225,7 +228,7 @@ export class NodeDoctor {
   async execute(ref: NodeRef, plan: RepairPlan, progress: ExecuteProgress = {}): Promise<ExecutionReport> {
     return this.withNode(ref, progress.signal, async (target, runtime) => new RepairExecutor({
       access: target.access, cri: runtime.cri, audit: this.options.audit, quarantineDir: this.quarantineDir, actor: this.options.actor,
-      signal: progress.signal, onStep: progress.onStep,
+      signal: progress.signal, onStep: progress.onStep, runtimeSteps: runtimeStepsFor(target, runtime, progress.signal),
     }).execute(plan));
   }
 
