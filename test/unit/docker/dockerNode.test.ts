@@ -1,0 +1,128 @@
+// Inventory → plan → execute on a Docker node, on the in-memory fakes. The same chain on a real dockerd is in
+// test/integration/docker.test.ts.
+import * as assert from 'node:assert/strict';
+import { inspectDockerNode, kubeletNote } from '../../../src/core/docker/dockerInventory';
+import { adaptPlanToDocker, shellCommand, shellQuote } from '../../../src/core/docker/dockerPlan';
+import { DockerSteps } from '../../../src/core/docker/dockerRepair';
+import { checkpointBytes } from '../../../src/core/docker/dockershim';
+import { NodeDoctorError } from '../../../src/core/errors';
+import { MemoryAuditSink } from '../../../src/core/repair/audit';
+import { RepairExecutor } from '../../../src/core/repair/executor';
+import { planRepairs } from '../../../src/core/repair/planner';
+import { FakeCri } from '../../fakes/fakeCri';
+import { FakeNodeAccess } from '../../fakes/fakeNodeAccess';
+import { FakeDocker, hexId } from './fakeDocker';
+
+const CHECKPOINTS = '/var/lib/dockershim/sandbox';
+
+function world(): { docker: FakeDocker; access: FakeNodeAccess } {
+  const docker = new FakeDocker();
+  const access = new FakeNodeAccess();
+  access.put('/var/lib/cni/cache/results/.keep', '');
+  access.files.delete('/var/lib/cni/cache/results/.keep');
+  return { docker, access };
+}
+
+describe('Docker node inventory and repairs (fakes)', () => {
+  it('flags a container whose sandbox is neither a podsandbox container nor a checkpoint, with the kubelet note', async () => {
+    const { docker, access } = world();
+    const healthy = docker.addPod('web', 1);
+    access.put(`${CHECKPOINTS}/${healthy.sandboxId}`, checkpointBytes('default', 'web'));
+    const seed = docker.addPod('nginx-one', 2);
+    docker.containers.delete(seed.sandboxId); // docker rm -f <pause>; its checkpoint was never written here
+    const inv = await inspectDockerNode(access, docker, { kubeletVersion: 'v1.18.6' });
+    const orphans = inv.findings.filter((f) => f.category === 'runtime-object-missing' && f.containerId);
+    assert.deepEqual(orphans.map((f) => [f.id, f.sandboxId, f.rule]), [[`runtime-object-missing:${seed.containerId}`, seed.sandboxId, 'dockershim-orphan-container']]);
+    assert.match(orphans[0].detail, /kubelet v1\.18\.6 is affected/);
+    assert.equal(inv.runtime.backend, 'docker');
+    assert.equal(inv.cniCacheDir, '/var/lib/cni/cache');
+    assert.deepEqual(inv.sandboxes.map((s) => [s.id, s.state]), [[healthy.sandboxId, 'SANDBOX_READY']]);
+    assert.equal(inv.containers.find((c) => c.id === healthy.containerId)?.attempt, 2);
+  });
+
+  it('says how kubelet versions take an orphan', () => {
+    assert.match(kubeletNote('v1.23.17', 'x'), /is affected/);
+    assert.match(kubeletNote('v1.24.0', 'x'), /only logs it/);
+    assert.match(kubeletNote(undefined, 'x'), /not known here/);
+  });
+
+  it('lists checkpoint-only sandboxes as NotReady; offers only unreferenced checkpoints for removal', async () => {
+    const { docker, access } = world();
+    const kept = docker.addPod('api', 3, { containerState: 'exited', status: 'Exited (2) 1 hour ago' });
+    docker.containers.delete(kept.sandboxId);
+    access.put(`${CHECKPOINTS}/${kept.sandboxId}`, checkpointBytes('default', 'api'));
+    const stale = hexId(9);
+    access.put(`${CHECKPOINTS}/${stale}`, checkpointBytes('default', 'gone'));
+    access.put(`${CHECKPOINTS}/not-an-id`, 'x');
+    const inv = await inspectDockerNode(access, docker);
+    assert.deepEqual(inv.sandboxes.map((s) => [s.id, s.state, s.name]).sort(), [[kept.sandboxId, 'SANDBOX_NOTREADY', 'api'], [stale, 'SANDBOX_NOTREADY', 'gone']].sort());
+    assert.equal(inv.findings.filter((f) => f.rule === 'dockershim-orphan-container').length, 0);
+    const rules = Object.fromEntries(inv.findings.filter((f) => f.sandboxId).map((f) => [f.sandboxId, [f.rule, f.repair]]));
+    assert.deepEqual(rules[kept.sandboxId], ['checkpoint-without-sandbox-container', undefined]);
+    assert.deepEqual(rules[stale], ['stale-sandbox-checkpoint', 'remove-stale-checkpoint']);
+    // Exited containers of NotReady sandboxes are not inspected (bounded lookups): the list's `Exited (2)` gives the code.
+    assert.equal(inv.containers[0].exitCode, 2);
+    assert.match(inv.listStrategy.notes.join('\n'), /1 other entries skipped/);
+  });
+
+  it('is incomplete, and calls nothing missing, when the checkpoint directory cannot be read', async () => {
+    const { docker, access } = world();
+    const seed = docker.addPod('x', 4);
+    docker.containers.delete(seed.sandboxId);
+    const listDir = access.listDir.bind(access);
+    access.listDir = (dir, signal) => (dir === CHECKPOINTS ? Promise.reject(new NodeDoctorError('forbidden', 'permission denied')) : listDir(dir, signal));
+    const inv = await inspectDockerNode(access, docker);
+    assert.equal(inv.listStrategy.complete, false);
+    assert.deepEqual(inv.findings.filter((f) => f.category === 'runtime-object-missing'), []);
+  });
+
+  it('plans Docker steps with Docker manual commands, in files → containers → checkpoints → sandboxes order', async () => {
+    const { docker, access } = world();
+    const seed = docker.addPod('nginx-one', 2);
+    docker.containers.delete(seed.sandboxId);
+    const stale = hexId(9);
+    access.put(`${CHECKPOINTS}/${stale}`, checkpointBytes('default', 'gone'));
+    const inv = await inspectDockerNode(access, docker);
+    const plan = planRepairs(inv, 'all');
+    assert.deepEqual(plan.steps.map((s) => s.id), ['01-docker-remove-container', '02-remove-checkpoint']);
+    assert.equal(plan.steps[0].manualCommand, `docker inspect ${seed.containerId} && docker stop -t 10 ${seed.containerId} && docker rm ${seed.containerId}`);
+    assert.equal(plan.steps[1].manualCommand, `cp -p ${CHECKPOINTS}/${stale} /var/lib/kube-node-doctor/quarantine/ && rm ${CHECKPOINTS}/${stale}`);
+    assert.match(plan.steps[1].precondition, new RegExp(`docker ps -a --filter label=io.kubernetes.sandbox.id=${stale} lists nothing`));
+    assert.ok(plan.notes.some((n) => n.includes('cannot be put back')));
+
+    const audit = new MemoryAuditSink();
+    const report = await new RepairExecutor({
+      access, cri: new FakeCri(), audit, quarantineDir: '/var/lib/kube-node-doctor/quarantine', actor: 't', runtimeSteps: new DockerSteps({ docker, access }),
+    }).execute(plan);
+    assert.deepEqual(report.results.map((r) => r.outcome), ['done', 'done']);
+    assert.deepEqual(docker.calls.filter((c) => !c.startsWith('list')), [`stop ${seed.containerId} t=10`, `rm ${seed.containerId}`]);
+    assert.equal(JSON.parse(audit.entries[0].snapshots?.[0].inspectJson ?? '{}').Id, seed.containerId);
+    assert.ok(!access.files.has(`${CHECKPOINTS}/${stale}`));
+    assert.ok(audit.entries[1].backup?.quarantinePath.startsWith('/var/lib/kube-node-doctor/quarantine/'));
+  });
+
+  it('refuses an orphan removal when its sandbox came back, and a checkpoint removal once a container names the sandbox', async () => {
+    const { docker, access } = world();
+    const seed = docker.addPod('nginx-one', 2);
+    const sandbox = docker.containers.get(seed.sandboxId);
+    docker.containers.delete(seed.sandboxId);
+    const stale = hexId(9);
+    access.put(`${CHECKPOINTS}/${stale}`, checkpointBytes('default', 'gone'));
+    const plan = planRepairs(await inspectDockerNode(access, docker), 'all');
+    if (sandbox) docker.containers.set(seed.sandboxId, sandbox);
+    docker.add({ Id: hexId(77), Labels: { 'io.kubernetes.docker.type': 'container', 'io.kubernetes.sandbox.id': stale } });
+    const report = await new RepairExecutor({
+      access, cri: new FakeCri(), audit: new MemoryAuditSink(), quarantineDir: '/q', actor: 't', runtimeSteps: new DockerSteps({ docker, access }),
+    }).execute(plan);
+    assert.deepEqual(report.results.map((r) => [r.outcome, r.reason]), [['refused', 'precondition-changed'], ['refused', 'precondition-changed']]);
+    assert.ok(docker.containers.has(seed.containerId) && access.files.has(`${CHECKPOINTS}/${stale}`));
+  });
+
+  it('leaves plans of CRI nodes alone and quotes words the shell would split', () => {
+    const plan = { node: 'n', createdAt: '', findingIds: [], steps: [], notes: [] };
+    const inv = { runtime: { endpoint: '', runtimeName: 'containerd', runtimeVersion: '', runtimeApiVersion: '', conditions: [] } } as unknown as Parameters<typeof adaptPlanToDocker>[1];
+    assert.equal(adaptPlanToDocker(plan, inv, []), plan);
+    assert.equal(shellQuote("it's here"), `'it'\\''s here'`);
+    assert.equal(shellCommand(['rm', '/var/lib/a b']), `rm '/var/lib/a b'`);
+  });
+});
