@@ -9,6 +9,7 @@ import { NodeDoctorError } from '../../../src/core/errors';
 import { MemoryAuditSink } from '../../../src/core/repair/audit';
 import { RepairExecutor } from '../../../src/core/repair/executor';
 import { planRepairs } from '../../../src/core/repair/planner';
+import { buttonLabel, executionSummary, repairTargetOf, selectFindings } from '../../../src/ui/commands/repairText';
 import { FakeCri } from '../../fakes/fakeCri';
 import { FakeNodeAccess } from '../../fakes/fakeNodeAccess';
 import { FakeDocker, hexId } from './fakeDocker';
@@ -116,6 +117,21 @@ describe('Docker node inventory and repairs (fakes)', () => {
     }).execute(plan);
     assert.deepEqual(report.results.map((r) => [r.outcome, r.reason]), [['refused', 'precondition-changed'], ['refused', 'precondition-changed']]);
     assert.ok(docker.containers.has(seed.containerId) && access.files.has(`${CHECKPOINTS}/${stale}`));
+  });
+
+  it('Repair on node from a "no PodsandBox found with Id" log line selects the Docker orphan; the summary says it cannot be put back', async () => {
+    const { docker, access } = world();
+    const seed = docker.addPod('nginx-one', 2);
+    docker.containers.delete(seed.sandboxId);
+    const inv = await inspectDockerNode(access, docker);
+    const target = repairTargetOf({ ref: { kind: 'local', name: 'Local node' }, sandboxId: seed.sandboxId });
+    assert.ok(target);
+    const selection = selectFindings('repairOnNode', target, inv, 'Local node');
+    assert.deepEqual([...selection.findingIds], [`runtime-object-missing:${seed.containerId}`]);
+    const plan = planRepairs(inv, [...selection.findingIds]);
+    assert.equal(buttonLabel(plan), 'Remove 1 container');
+    const summary = executionSummary(plan, [{ stepId: plan.steps[0].id, findingId: plan.steps[0].findingId, outcome: 'done', detail: 'removed' }], 'Local node');
+    assert.match(summary.message, /cannot be put back; its inspect JSON is in the audit log/);
   });
 
   it('leaves plans of CRI nodes alone and quotes words the shell would split', () => {
