@@ -133,7 +133,7 @@ describe('the node tree, repairs and report in VS Code, on a real containerd nod
       await frame.locator('h1', { hasText: 'Node' }).waitFor({ timeout: 60_000 });
       const leakedFile = demo.summary.leakedCache.cacheFiles.find((f) => path.basename(f).startsWith('cbr0-'));
       assert.ok(leakedFile, 'the leaked sandbox left a cbr0 cache file');
-      const card = frame.locator(`article.finding[data-finding-id="cni-cache-orphaned:${path.basename(leakedFile)}"]`);
+      const card = frame.locator(`article.finding[data-finding-id="cni-cache-orphaned:${demo.summary.leakedCache.sandboxId}"]`);
       await card.waitFor({ timeout: 30_000 });
       await wb.screenshot('10-report');
       await card.locator('vscode-button', { hasText: 'Repair…' }).click();

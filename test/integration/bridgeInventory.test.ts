@@ -73,9 +73,9 @@ describe('full node inventory through the bridge', function () {
         const finding = bridged.findings.find((f) => f.sandboxId === id && f.category === 'cni-cache-corrupt');
         assert.ok(finding, 'the empty cache file is a finding');
 
-        const plan = planRepairs(bridged, [finding.id]);
+        const plan = planRepairs(bridged, [finding.id], { quarantineDir: '/var/lib/kube-node-doctor/quarantine' });
         const audit = new MemoryAuditSink();
-        const report = await new RepairExecutor({ access, cri: remote, audit, quarantineDir: '/var/lib/kube-node-doctor/quarantine', actor: 'bridge-test' }).execute(plan);
+        const report = await new RepairExecutor({ access, cri: remote, audit, actor: 'bridge-test' }).execute(plan);
         assert.ok(report.ok, JSON.stringify(report.results));
         emptied = undefined;
         sandboxId = undefined;

@@ -137,28 +137,30 @@ describe('Docker nodes (dockershim labels and checkpoints on a real dockerd)', f
       const inventory = await inspectTarget(target, runtime);
       const stale = byRule(inventory, 'stale-sandbox-checkpoint').find((f) => f.sandboxId === staleId);
       assert.ok(stale, 'the checkpoint without any container is a finding');
-      const plan = planRepairs(inventory, [`runtime-object-missing:${seed.containerIds.nginx}`, stale.id]);
-      assert.deepEqual(plan.steps.map((s) => s.action.kind), ['docker-remove-container', 'remove-checkpoint']);
-      assert.equal(plan.steps[0].manualCommand, `docker inspect ${seed.containerIds.nginx} && docker stop -t 10 ${seed.containerIds.nginx} && docker rm ${seed.containerIds.nginx}`);
-      assert.ok(plan.notes.some((n) => /cannot be put back/.test(n)));
       const quarantine = '/var/lib/kube-node-doctor/quarantine';
+      const plan = planRepairs(inventory, [`runtime-object-missing:${seed.containerIds.nginx}`, stale.id], { quarantineDir: quarantine });
+      assert.deepEqual(plan.steps.map((s) => s.action.kind), ['docker-remove-container', 'remove-checkpoint']);
+      const d = 'docker -H unix:///var/run/docker.sock';
+      assert.equal(plan.steps[0].manualCommand, `${d} inspect ${seed.containerIds.nginx} && ${d} stop -t 10 ${seed.containerIds.nginx} && ${d} rm ${seed.containerIds.nginx}`);
+      assert.ok(plan.notes.some((n) => /cannot be put back/.test(n)));
       const report = await new RepairExecutor({
-        access: target.access, cri: runtime.cri, audit, quarantineDir: quarantine, actor: 'test', runtimeSteps: runtimeStepsFor(target, runtime),
+        access: target.access, cri: runtime.cri, audit, actor: 'test', runtimeSteps: runtimeStepsFor(target, runtime),
       }).execute(plan);
       assert.deepEqual(report.results.map((r) => r.outcome), ['done', 'done'], JSON.stringify(report.results));
       await assert.rejects(engine.inspectContainer(seed.containerIds.nginx), (e: Error & { status?: number }) => e.status === 404);
       const after = await node.containers();
       assert.deepEqual(before.filter((id) => !after.includes(id)), [seed.containerIds.nginx], 'only the orphan was removed');
       assert.ok(!fs.existsSync(node.host(stalePath)));
-      const entry = audit.entries.find((e) => e.action === 'docker-remove-container');
+      // Write-ahead: the inspect JSON is in the intent record, appended before the container was stopped.
+      const entry = audit.entries.find((e) => e.action === 'docker-remove-container' && e.phase === 'intent');
       const snapshot = JSON.parse(entry?.snapshots?.[0]?.inspectJson ?? '{}') as { Id?: string; Config?: { Labels?: Record<string, string> } };
       assert.equal(snapshot.Id, seed.containerIds.nginx);
       assert.equal(snapshot.Config?.Labels?.['io.kubernetes.sandbox.id'], seed.sandboxId);
-      const backup = audit.entries.find((e) => e.action === 'remove-checkpoint')?.backup;
+      const backup = audit.entries.find((e) => e.action === 'remove-checkpoint' && e.phase === 'outcome')?.backup;
       assert.ok(backup && fs.existsSync(node.host(backup.quarantinePath)));
       // A second run finds both already done.
       const again = await new RepairExecutor({
-        access: target.access, cri: runtime.cri, audit, quarantineDir: quarantine, actor: 'test', runtimeSteps: runtimeStepsFor(target, runtime),
+        access: target.access, cri: runtime.cri, audit, actor: 'test', runtimeSteps: runtimeStepsFor(target, runtime),
       }).execute(plan);
       assert.deepEqual(again.results.map((r) => r.outcome), ['already-done', 'already-done']);
     } finally {

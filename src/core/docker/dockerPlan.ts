@@ -1,35 +1,34 @@
-import type { Finding, Inventory } from '../inventory/types';
+import * as path from 'node:path';
+import type { CheckpointItem, Finding, Inventory } from '../inventory/types';
 import { shortId } from '../model/ids';
-import { DEFAULT_QUARANTINE_DIR } from '../node/nodePaths';
+import { backupName, planStamp, shellLine, shellQuote } from '../repair/shell';
 import type { PlanStep, RepairPlan, StepAction } from '../repair/types';
-import { DEFAULT_DOCKERSHIM_DIR, SANDBOX_ID_LABEL, checkpointDir } from './dockershim';
+import { DEFAULT_DOCKER_ENDPOINT, DEFAULT_DOCKERSHIM_DIR, SANDBOX_ID_LABEL, checkpointDir } from './dockershim';
 
 /** How long a running orphan gets to stop before dockerd kills it (`POST /containers/<id>/stop?t=N`). */
 export const DOCKER_STOP_TIMEOUT_SECONDS = 10;
 
-export const CONTAINER_NOT_RESTORABLE = 'A removed container cannot be put back: its full `docker inspect` JSON is written into the audit record before removal (for the record, not for Undo); Undo restores only files (checkpoints, CNI cache files).';
+export const CONTAINER_NOT_RESTORABLE = 'A removed container cannot be put back: its full `docker inspect` JSON is written into the audit log before it is removed (the step\'s intent record) and again with its outcome, for the record, not for Undo; Undo restores only files (checkpoints, CNI cache files).';
 
-const SAFE = /^[A-Za-z0-9_@%+=:,./-]+$/;
-
-/** POSIX shell quoting: bare when safe, else single quotes with `'\''` for each quote. */
-export function shellQuote(word: string): string {
-  return word !== '' && SAFE.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;
+/** The Docker commands a person would run for the same steps, against the plan's endpoint, every value shell-quoted. */
+export function dockerCommands(endpoint: string): {
+  docker(...args: string[]): string;
+  noContainerFor(sandboxId: string): string;
+  removeContainer(id: string, running: boolean): string;
+  moveFile(file: string, sha256: string, quarantineDir: string, backupPath: string): string;
+} {
+  const docker = (...args: string[]): string => shellLine(['docker', '-H', endpoint, ...args]);
+  return {
+    docker,
+    // The executor's re-check: no container has the sandbox's ID, none names it in io.kubernetes.sandbox.id.
+    noContainerFor: (sandboxId) => `[ -z "$(${docker('ps', '-aq', '--filter', `id=${sandboxId}`)})" ] && [ -z "$(${docker('ps', '-aq', '--filter', `label=${SANDBOX_ID_LABEL}=${sandboxId}`)})" ]`,
+    removeContainer: (id, running) => [docker('inspect', id), ...(running ? [docker('stop', '-t', String(DOCKER_STOP_TIMEOUT_SECONDS), id)] : []), docker('rm', id)].join(' && '),
+    moveFile: (file, sha256, quarantineDir, backupPath) => [
+      shellLine(['mkdir', '-p', '-m', '700', '--', quarantineDir]),
+      `[ "$(sha256sum < ${shellQuote(file)})" = ${shellQuote(`${sha256}  -`)} ] && ${shellLine(['mv', '-n', '--', file, backupPath])}`,
+    ].join('\n'),
+  };
 }
-
-export function shellCommand(argv: readonly string[]): string {
-  return argv.map(shellQuote).join(' ');
-}
-
-/** The Docker commands a person would run for the same steps. */
-export const dockerCommands = {
-  listBySandbox: (sandboxId: string): string => shellCommand(['docker', 'ps', '-a', '--filter', `label=${SANDBOX_ID_LABEL}=${sandboxId}`]),
-  removeContainer: (id: string, running: boolean): string => [
-    shellCommand(['docker', 'inspect', id]),
-    ...(running ? [shellCommand(['docker', 'stop', '-t', String(DOCKER_STOP_TIMEOUT_SECONDS), id])] : []),
-    shellCommand(['docker', 'rm', id]),
-  ].join(' && '),
-  removeFile: (path: string, quarantineDir = DEFAULT_QUARANTINE_DIR): string => `${shellCommand(['cp', '-p', path, `${quarantineDir}/`])} && ${shellCommand(['rm', path])}`,
-};
 
 function isDocker(inventory: Inventory): boolean {
   return inventory.runtime.backend === 'docker';
@@ -61,6 +60,10 @@ export function adaptPlanToDocker(plan: RepairPlan, inventory: Inventory, chosen
   if (!isDocker(inventory)) return plan;
   const dockershimDir = inventory.docker?.dockershimDir ?? DEFAULT_DOCKERSHIM_DIR;
   const cpDir = inventory.docker?.checkpointDir ?? checkpointDir(dockershimDir);
+  const endpoint = plan.endpoint || DEFAULT_DOCKER_ENDPOINT;
+  const cmd = dockerCommands(endpoint);
+  const stamp = planStamp(plan.createdAt);
+  const backupOf = (cp: CheckpointItem): string => path.posix.join(plan.quarantineDir, backupName(stamp, `checkpoint-${cp.sandboxId}`));
   const containers = new Map(inventory.containers.map((c) => [c.id, c]));
   const checkpoints = new Map((inventory.docker?.checkpoints ?? []).map((c) => [c.sandboxId, c]));
   const drafts: Draft[] = [];
@@ -82,23 +85,28 @@ export function adaptPlanToDocker(plan: RepairPlan, inventory: Inventory, chosen
         precondition: a.expect === 'sandbox-missing'
           ? `still ${state}, and still no podsandbox container or checkpoint ${shortId(a.sandboxId)}`
           : `still ${state}`,
-        manualCommand: dockerCommands.removeContainer(a.containerId, state === 'CONTAINER_RUNNING'),
+        manualCommand: cmd.removeContainer(a.containerId, state === 'CONTAINER_RUNNING'),
         action,
       });
     } else if (a.kind === 'remove-sandbox') {
       const cp = checkpoints.get(a.sandboxId);
       const hasContainer = inventory.sandboxes.some((s) => s.id === a.sandboxId) && (cp === undefined || cp.hasContainer);
-      const action: DockerAction = { kind: 'docker-remove-sandbox', sandboxId: a.sandboxId, ...(cp ? { checkpointPath: cp.path, checkpointSha256: cp.sha256 } : {}) };
+      const action: DockerAction = {
+        kind: 'docker-remove-sandbox', sandboxId: a.sandboxId, ...(cp ? { checkpoint: { path: cp.path, sha256: cp.sha256, backupPath: backupOf(cp) } } : {}),
+      };
       touchesContainers ||= hasContainer;
+      // dockershim's RemovePodSandbox: the sandbox's (exited) containers, its podsandbox container, then the checkpoint.
+      const users = inventory.containers.filter((c) => c.sandboxId === a.sandboxId).map((c) => c.id);
       const commands = [
-        ...(hasContainer ? [shellCommand(['docker', 'rm', a.sandboxId])] : []),
-        ...(cp ? [dockerCommands.removeFile(cp.path)] : []),
+        ...users.map((id) => cmd.docker('rm', id)),
+        ...(hasContainer ? [cmd.docker('rm', a.sandboxId)] : []),
+        ...(cp ? cmd.moveFile(cp.path, cp.sha256, plan.quarantineDir, backupOf(cp)).split('\n') : []),
       ];
       drafts.push({
         ...step,
         title: step.title.replace(/^Stop and remove/, 'Remove').concat(hasContainer ? '; its podsandbox container cannot be put back' : ' (checkpoint only)'),
         precondition: 'nothing of the sandbox runs; its checkpoint still holds the same bytes',
-        manualCommand: commands.join(' && ') || shellCommand(['docker', 'rm', a.sandboxId]),
+        manualCommand: commands.join(' &&\n') || cmd.docker('rm', a.sandboxId),
         action,
       });
     } else {
@@ -114,12 +122,12 @@ export function adaptPlanToDocker(plan: RepairPlan, inventory: Inventory, chosen
     drafts.push({
       findingId: f.id,
       repair: 'remove-stale-checkpoint',
-      title: `Back up and remove the checkpoint of sandbox ${shortId(cp.sandboxId)}${cp.pod ? ` (${cp.pod})` : ''}, which has no container`,
+      title: `Move the checkpoint of sandbox ${shortId(cp.sandboxId)}${cp.pod ? ` (${cp.pod})` : ''}, which has no container, into quarantine`,
       risk: 'low',
       object: cp.path,
-      precondition: `the file still holds the same ${cp.size} bytes; no container has ID ${shortId(cp.sandboxId)} or names it as its sandbox (${dockerCommands.listBySandbox(cp.sandboxId)} lists nothing)`,
-      manualCommand: dockerCommands.removeFile(cp.path),
-      action: { kind: 'remove-checkpoint', path: cp.path, sha256: cp.sha256, sandboxId: cp.sandboxId },
+      precondition: `the file still holds the same ${cp.size} bytes; no container has ID ${shortId(cp.sandboxId)} or names it as its sandbox`,
+      manualCommand: `if ${cmd.noContainerFor(cp.sandboxId)}; then\n${cmd.moveFile(cp.path, cp.sha256, plan.quarantineDir, backupOf(cp))}\nfi`,
+      action: { kind: 'remove-checkpoint', path: cp.path, sha256: cp.sha256, sandboxId: cp.sandboxId, backupPath: backupOf(cp) },
     });
   }
   if (touchesContainers) notes.push(CONTAINER_NOT_RESTORABLE);

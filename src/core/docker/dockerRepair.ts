@@ -75,7 +75,10 @@ export class DockerSteps implements RuntimeSteps {
         } else if (state !== 'CONTAINER_EXITED') {
           return { state: 'changed', before: `container ${a.containerId} is ${state} now` };
         }
-        return { state: 'ready', before: `container ${a.containerId} ${state} (docker ${found.container.State.Status}, exit ${found.container.State.ExitCode})` };
+        return {
+          state: 'ready', before: `container ${a.containerId} ${state} (docker ${found.container.State.Status}, exit ${found.container.State.ExitCode})`,
+          snapshots: [{ containerId: a.containerId, inspectJson: found.raw, restorable: false }],
+        };
       }
       case 'remove-checkpoint': {
         const sha = await this.digest(a.path);
@@ -93,12 +96,18 @@ export class DockerSteps implements RuntimeSteps {
         const users = await this.referencing(a.sandboxId);
         const live = users.filter((u) => u.state !== 'exited' && u.state !== 'created' && u.state !== 'dead');
         if (live.length > 0) return { state: 'changed', before: `container(s) ${live.map((u) => u.id.slice(0, 12)).join(', ')} of the sandbox are ${live[0].state}` };
-        const sha = a.checkpointPath ? await this.digest(a.checkpointPath) : undefined;
+        const sha = a.checkpoint ? await this.digest(a.checkpoint.path) : undefined;
         if (!sandbox && sha === undefined && users.length === 0) return { state: 'done', before: `sandbox ${a.sandboxId} is already gone` };
-        if (sha !== undefined && a.checkpointSha256 !== undefined && sha !== a.checkpointSha256) return { state: 'changed', before: `${a.checkpointPath} changed since the plan` };
+        if (sha !== undefined && a.checkpoint && sha !== a.checkpoint.sha256) return { state: 'changed', before: `${a.checkpoint.path} changed since the plan` };
+        const snapshots: ContainerSnapshot[] = [];
+        for (const id of [...users.map((u) => u.id).filter((id) => id !== a.sandboxId), ...(sandbox ? [a.sandboxId] : [])]) {
+          const found = await this.inspect(id);
+          if (found) snapshots.push({ containerId: id, inspectJson: found.raw, restorable: false });
+        }
         return {
           state: 'ready',
           before: `sandbox ${a.sandboxId}: ${sandbox ? `container ${sandbox.container.State.Status}` : 'no container'}, ${users.length} exited container(s), ${sha ? 'checkpoint present' : 'no checkpoint'}`,
+          snapshots,
         };
       }
       default:
@@ -130,8 +139,8 @@ export class DockerSteps implements RuntimeSteps {
           return { detail: `${after}; inspect JSON kept in this audit record (it cannot be put back)`, after, snapshots };
         }
         case 'remove-checkpoint': {
-          const backup = await tools.backupAndRemove(a.path);
-          return { detail: `backed up to ${backup.quarantinePath} and removed`, after: `${a.path} gone; copy at ${backup.quarantinePath}`, backup };
+          const backup = await tools.quarantine(a.path, a.sha256, a.backupPath);
+          return { detail: `moved to ${backup.quarantinePath}`, after: `${a.path} gone; copy at ${backup.quarantinePath}`, backup, before: `${a.path}: ${backup.size} bytes, sha256 ${backup.sha256}` };
         }
         case 'docker-remove-sandbox': {
           const done: string[] = [];
@@ -141,9 +150,9 @@ export class DockerSteps implements RuntimeSteps {
           }
           done.push(await this.removeContainer(a.sandboxId, 0, snapshots));
           let backup;
-          if (a.checkpointPath && (await this.digest(a.checkpointPath)) !== undefined) {
-            backup = await tools.backupAndRemove(a.checkpointPath);
-            done.push(`checkpoint ${a.checkpointPath} gone; copy at ${backup.quarantinePath}`);
+          if (a.checkpoint && (await this.digest(a.checkpoint.path)) !== undefined) {
+            backup = await tools.quarantine(a.checkpoint.path, a.checkpoint.sha256, a.checkpoint.backupPath);
+            done.push(`checkpoint ${a.checkpoint.path} gone; copy at ${backup.quarantinePath}`);
           }
           return { detail: `removed (${snapshots.length} container(s), inspect JSON kept in this audit record)`, after: done.join('; '), snapshots, ...(backup ? { backup } : {}) };
         }

@@ -14,8 +14,9 @@ import { LocalNodeAccess } from '../node/localNodeAccess';
 import { DEFAULT_QUARANTINE_DIR, DEFAULT_RUNTIME_ENDPOINT } from '../node/nodePaths';
 import { RepairExecutor } from '../repair/executor';
 import type { ExecutionReport } from '../repair/executor';
-import { planRepairs } from '../repair/planner';
 import type { PlanOptions } from '../repair/planner';
+import { planSelection, readPlanInputs, releasedFiles } from '../repair/selection';
+import type { RepairSelection, SelectedPlan } from '../repair/selection';
 import type { AuditSink, Backup, PlanStep, RepairPlan, StepResult } from '../repair/types';
 import { describeNode, nodeKey, nodeName } from './nodeRef';
 import type { NodeRef } from './nodeRef';
@@ -47,6 +48,8 @@ export interface NodeDoctorSettings {
   };
   /** Node path for backups of removed files. */
   readonly quarantineDir?: string;
+  /** Prune thresholds (kubeNodeDoctor.repair.pruneKeep / pruneMinAge); the planner's defaults when unset. */
+  readonly prune?: { readonly keep?: number; readonly minAgeMs?: number };
   /** Per Kubernetes API request (default 10 s). */
   readonly requestTimeoutMs?: number;
 }
@@ -216,18 +219,57 @@ export class NodeDoctor {
     return this.inventories.get(nodeKey(ref))?.inventory;
   }
 
-  /** Plans repairs from the node's cached inventory. */
-  plan(ref: NodeRef, selection: readonly string[] | 'all', options: PlanOptions = {}): RepairPlan {
-    const inventory = this.inventory(ref);
-    if (!inventory) throw new NodeDoctorError('not-found', `${describeNode(ref)} has not been inspected yet.`, { hint: 'Inspect the node first.' });
+  /** The plan options of a node from the settings: its plugin dir, the quarantine dir, the prune thresholds. */
+  private planOptions(ref: NodeRef, options: PlanOptions): PlanOptions {
     const settings = this.settings;
-    return planRepairs(inventory, selection, { cniBinDir: withDefaults(ref.kind === 'local' ? settings.local : settings.bridge).cniBinDir, ...options });
+    return {
+      cniBinDir: withDefaults(ref.kind === 'local' ? settings.local : settings.bridge).cniBinDir, quarantineDir: this.quarantineDir,
+      keep: settings.prune?.keep, minAgeMs: settings.prune?.minAgeMs, ...options,
+    };
   }
 
-  /** Runs a plan: each step re-checked right before it acts, files backed up, results verified and audited. */
+  /**
+   * Plans a selection from the node's cached inventory: the same `planSelection` the CLI uses. The cache files of
+   * networks the plan releases are read from the node (their bytes are the DEL commands shown and run).
+   */
+  async plan(ref: NodeRef, selection: RepairSelection, options: PlanOptions & { readonly signal?: AbortSignal } = {}): Promise<SelectedPlan> {
+    const inventory = this.inventory(ref);
+    if (!inventory) throw new NodeDoctorError('not-found', `${describeNode(ref)} has not been inspected yet.`, { hint: 'Inspect the node first.' });
+    const ids = selection.kind === 'all' ? 'all' : selection.kind === 'findings' ? selection.findingIds : inventory.findings.map((f) => f.id);
+    const files = releasedFiles(inventory, ids);
+    const cacheContents = options.cacheContents ?? (files.length > 0
+      ? await this.withTarget(ref, options.signal, (target) => readPlanInputs(target.access, files, options.signal)).catch((error: unknown) => {
+        this.options.log(`reading the cache files to release on ${describeNode(ref)} failed: ${String(error)}`);
+        return new Map<string, Buffer>();
+      })
+      : new Map<string, Buffer>());
+    return planSelection(undefined, inventory, selection, this.planOptions(ref, { ...options, cacheContents }));
+  }
+
+  /**
+   * One plan per repairable finding, each exactly what `plan(ref, {findings: [id]})` gives (the report's cards and their
+   * Copy buttons); the cache files to release are read once for all of them.
+   */
+  async planEach(ref: NodeRef, signal?: AbortSignal): Promise<Map<string, RepairPlan>> {
+    const inventory = this.inventory(ref);
+    const plans = new Map<string, RepairPlan>();
+    if (!inventory) return plans;
+    const files = releasedFiles(inventory, 'all');
+    const cacheContents = files.length > 0
+      ? await this.withTarget(ref, signal, (target) => readPlanInputs(target.access, files, signal)).catch(() => new Map<string, Buffer>())
+      : new Map<string, Buffer>();
+    for (const finding of inventory.findings) {
+      if (!finding.repair) continue;
+      const { plan } = await this.plan(ref, { kind: 'findings', findingIds: [finding.id] }, { cacheContents, signal });
+      if (plan) plans.set(finding.id, plan);
+    }
+    return plans;
+  }
+
+  /** Runs a plan: each step re-checked right before it acts, its intent and outcome audited, files moved to quarantine. */
   async execute(ref: NodeRef, plan: RepairPlan, progress: ExecuteProgress = {}): Promise<ExecutionReport> {
     return this.withNode(ref, progress.signal, async (target, runtime) => new RepairExecutor({
-      access: target.access, cri: runtime.cri, audit: this.options.audit, quarantineDir: this.quarantineDir, actor: this.options.actor,
+      access: target.access, cri: runtime.cri, audit: this.options.audit, actor: this.options.actor,
       signal: progress.signal, onStep: progress.onStep, runtimeSteps: runtimeStepsFor(target, runtime, progress.signal),
     }).execute(plan));
   }

@@ -40,7 +40,7 @@ interface AuditQuery {
 interface UndoRequest {
   readonly ref: NodeRef;
   readonly backups: readonly Backup[];
-  readonly removed?: { readonly sandboxes: number; readonly containers: number };
+  readonly removed?: { readonly sandboxes: number; readonly containers: number; readonly released?: number };
 }
 
 function isAuditQuery(value: unknown): value is AuditQuery {
@@ -96,7 +96,7 @@ function showSummary(deps: RepairCommandDeps, ref: NodeRef, plan: RepairPlan, su
         const query: AuditQuery = { node: plan.node, stepIds: plan.steps.map((s) => s.id), since: auditFrom };
         await vscode.commands.executeCommand('kubeNodeDoctor.showAuditEntry', query);
       } else if (choice === 'Undo') {
-        const request: UndoRequest = { ref, backups: summary.backups, removed: { sandboxes: summary.removedSandboxes, containers: summary.removedContainers } };
+        const request: UndoRequest = { ref, backups: summary.backups, removed: { sandboxes: summary.removedSandboxes, containers: summary.removedContainers, released: summary.released.length } };
         await vscode.commands.executeCommand('kubeNodeDoctor.undoRepair', request);
       }
     } catch (error) {
@@ -124,7 +124,8 @@ export async function runRepair(deps: RepairCommandDeps, command: RepairCommand,
     void vscode.window.showInformationMessage(selection.nothing ?? `Nothing to repair on ${node}.`);
     return;
   }
-  const plan = doctor.plan(ref, selection.findingIds);
+  const { plan } = await doctor.plan(ref, { kind: 'findings', findingIds: selection.findingIds });
+  if (!plan) return;
   for (const line of planLogLines(plan, node)) log.info(line);
   if (plan.steps.length === 0) {
     void vscode.window.showInformationMessage(emptyPlanMessage(plan, selection.subject, node));
@@ -211,8 +212,14 @@ async function undoRepair(deps: RepairCommandDeps, arg: unknown): Promise<void> 
     return;
   }
   const { ref, backups } = arg;
+  // Backups of released networks never come back (see undoConfirmation); the summary only offers Undo for the others.
   const node = describeNode(ref);
-  const ask = undoConfirmation(backups, node, arg.removed ?? { sandboxes: 0, containers: 0 });
+  const restorable = backups.filter((b) => b.released !== true);
+  if (restorable.length === 0) {
+    void vscode.window.showInformationMessage(`Nothing to undo on ${node}: the files this repair moved are cache files of released networks, which stay in quarantine.`);
+    return;
+  }
+  const ask = undoConfirmation(restorable, node, arg.removed ?? { sandboxes: 0, containers: 0 });
   const choice = await vscode.window.showWarningMessage(ask.message, { modal: true, detail: ask.detail }, ask.button);
   if (choice !== ask.button) return;
   const doctor = await deps.engine.nodeDoctor();
@@ -223,8 +230,8 @@ async function undoRepair(deps: RepairCommandDeps, arg: unknown): Promise<void> 
       const controller = new AbortController();
       const subscription = token.onCancellationRequested(() => controller.abort());
       try {
-        for (const [i, backup] of backups.entries()) {
-          progress.report({ message: `${i + 1}/${backups.length}: ${backup.original}`, increment: 100 / backups.length });
+        for (const [i, backup] of restorable.entries()) {
+          progress.report({ message: `${i + 1}/${restorable.length}: ${backup.original}`, increment: 100 / restorable.length });
           try {
             await doctor.restore(ref, backup, controller.signal);
             deps.log.info(`undo on ${node}: restored ${backup.original} from ${backup.quarantinePath}`);

@@ -2,7 +2,7 @@
 // test/integration/docker.test.ts.
 import * as assert from 'node:assert/strict';
 import { inspectDockerNode, kubeletNote } from '../../../src/core/docker/dockerInventory';
-import { adaptPlanToDocker, shellCommand, shellQuote } from '../../../src/core/docker/dockerPlan';
+import { adaptPlanToDocker } from '../../../src/core/docker/dockerPlan';
 import { DockerSteps } from '../../../src/core/docker/dockerRepair';
 import { checkpointBytes } from '../../../src/core/docker/dockershim';
 import { NodeDoctorError } from '../../../src/core/errors';
@@ -83,23 +83,33 @@ describe('Docker node inventory and repairs (fakes)', () => {
     docker.containers.delete(seed.sandboxId);
     const stale = hexId(9);
     access.put(`${CHECKPOINTS}/${stale}`, checkpointBytes('default', 'gone'));
-    const inv = await inspectDockerNode(access, docker);
+    const inv = await inspectDockerNode(access, docker, { endpoint: 'unix:///var/run/docker.sock' });
     const plan = planRepairs(inv, 'all');
     assert.deepEqual(plan.steps.map((s) => s.id), ['01-docker-remove-container', '02-remove-checkpoint']);
-    assert.equal(plan.steps[0].manualCommand, `docker inspect ${seed.containerId} && docker stop -t 10 ${seed.containerId} && docker rm ${seed.containerId}`);
-    assert.equal(plan.steps[1].manualCommand, `cp -p ${CHECKPOINTS}/${stale} /var/lib/kube-node-doctor/quarantine/ && rm ${CHECKPOINTS}/${stale}`);
-    assert.match(plan.steps[1].precondition, new RegExp(`docker ps -a --filter label=io.kubernetes.sandbox.id=${stale} lists nothing`));
+    const d = 'docker -H unix:///var/run/docker.sock';
+    assert.equal(plan.steps[0].manualCommand, `${d} inspect ${seed.containerId} && ${d} stop -t 10 ${seed.containerId} && ${d} rm ${seed.containerId}`);
+    const backupPath = (plan.steps[1].action as { backupPath: string }).backupPath;
+    assert.match(backupPath, new RegExp(`^/var/lib/kube-node-doctor/quarantine/.*-checkpoint-${stale}$`));
+    assert.equal(plan.steps[1].manualCommand, [
+      `if [ -z "$(${d} ps -aq --filter id=${stale})" ] && [ -z "$(${d} ps -aq --filter label=io.kubernetes.sandbox.id=${stale})" ]; then`,
+      'mkdir -p -m 700 -- /var/lib/kube-node-doctor/quarantine',
+      `[ "$(sha256sum < ${CHECKPOINTS}/${stale})" = '${inv.docker?.checkpoints[0].sha256}  -' ] && mv -n -- ${CHECKPOINTS}/${stale} ${backupPath}`,
+      'fi',
+    ].join('\n'));
     assert.ok(plan.notes.some((n) => n.includes('cannot be put back')));
 
     const audit = new MemoryAuditSink();
     const report = await new RepairExecutor({
-      access, cri: new FakeCri(), audit, quarantineDir: '/var/lib/kube-node-doctor/quarantine', actor: 't', runtimeSteps: new DockerSteps({ docker, access }),
+      access, cri: new FakeCri(), audit, actor: 't', runtimeSteps: new DockerSteps({ docker, access }),
     }).execute(plan);
     assert.deepEqual(report.results.map((r) => r.outcome), ['done', 'done']);
     assert.deepEqual(docker.calls.filter((c) => !c.startsWith('list')), [`stop ${seed.containerId} t=10`, `rm ${seed.containerId}`]);
-    assert.equal(JSON.parse(audit.entries[0].snapshots?.[0].inspectJson ?? '{}').Id, seed.containerId);
+    // Write-ahead: the inspect JSON is in the intent record, written before the container is stopped and removed.
+    const intent = audit.entries.find((e) => e.phase === 'intent' && e.action === 'docker-remove-container');
+    assert.equal(JSON.parse(intent?.snapshots?.[0].inspectJson ?? '{}').Id, seed.containerId);
     assert.ok(!access.files.has(`${CHECKPOINTS}/${stale}`));
-    assert.ok(audit.entries[1].backup?.quarantinePath.startsWith('/var/lib/kube-node-doctor/quarantine/'));
+    assert.equal(audit.entries.find((e) => e.phase === 'outcome' && e.action === 'remove-checkpoint')?.backup?.quarantinePath, backupPath);
+    assert.ok(access.files.has(backupPath));
   });
 
   it('refuses an orphan removal when its sandbox came back, and a checkpoint removal once a container names the sandbox', async () => {
@@ -113,7 +123,7 @@ describe('Docker node inventory and repairs (fakes)', () => {
     if (sandbox) docker.containers.set(seed.sandboxId, sandbox);
     docker.add({ Id: hexId(77), Labels: { 'io.kubernetes.docker.type': 'container', 'io.kubernetes.sandbox.id': stale } });
     const report = await new RepairExecutor({
-      access, cri: new FakeCri(), audit: new MemoryAuditSink(), quarantineDir: '/q', actor: 't', runtimeSteps: new DockerSteps({ docker, access }),
+      access, cri: new FakeCri(), audit: new MemoryAuditSink(), actor: 't', runtimeSteps: new DockerSteps({ docker, access }),
     }).execute(plan);
     assert.deepEqual(report.results.map((r) => [r.outcome, r.reason]), [['refused', 'precondition-changed'], ['refused', 'precondition-changed']]);
     assert.ok(docker.containers.has(seed.containerId) && access.files.has(`${CHECKPOINTS}/${stale}`));
@@ -134,11 +144,9 @@ describe('Docker node inventory and repairs (fakes)', () => {
     assert.match(summary.message, /cannot be put back; its inspect JSON is in the audit log/);
   });
 
-  it('leaves plans of CRI nodes alone and quotes words the shell would split', () => {
-    const plan = { node: 'n', createdAt: '', findingIds: [], steps: [], notes: [] };
+  it('leaves plans of CRI nodes alone', () => {
+    const plan = { node: 'n', createdAt: '', findingIds: [], endpoint: 'unix:///run/containerd/containerd.sock', quarantineDir: '/q', steps: [], notes: [] };
     const inv = { runtime: { endpoint: '', runtimeName: 'containerd', runtimeVersion: '', runtimeApiVersion: '', conditions: [] } } as unknown as Parameters<typeof adaptPlanToDocker>[1];
     assert.equal(adaptPlanToDocker(plan, inv, []), plan);
-    assert.equal(shellQuote("it's here"), `'it'\\''s here'`);
-    assert.equal(shellCommand(['rm', '/var/lib/a b']), `rm '/var/lib/a b'`);
   });
 });
