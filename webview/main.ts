@@ -35,6 +35,7 @@ function button(label: string, message: WebviewMessage, appearance: 'primary' | 
 function renderSummary(model: ReportModel): HTMLElement {
   const section = el('section');
   section.append(el('h2', 'Summary'));
+  if (model.incomplete) section.append(el('p', `${model.incomplete} (the counts are what was listed, not all the node holds)`, 'incomplete'));
   const table = el('table', undefined, 'summary');
   for (const count of model.counts) {
     const row = el('tr');

@@ -15,11 +15,11 @@ export interface NodeSession {
 }
 
 /** Connects to the runtime and reads the inventory; `opened` keeps the connection so the caller releases it. */
-async function openSession(target: NodeTarget, signal: AbortSignal, opened: { runtime?: RuntimeConnection }): Promise<NodeSession> {
+async function openSession(target: NodeTarget, signal: AbortSignal, opened: { runtime?: RuntimeConnection }, maxIdLookups?: number): Promise<NodeSession> {
   const runtime = await connectRuntime(target, signal);
   opened.runtime = runtime;
   const inventory = await inspectTarget(target, runtime, {
-    signal, onProgress: (m) => { if (process.env.KND_VERBOSE) process.stderr.write(`… ${m}\n`); },
+    signal, maxIdLookups, onProgress: (m) => { if (process.env.KND_VERBOSE) process.stderr.write(`… ${m}\n`); },
   });
   return { target, cri: runtime.cri, runtime, inventory };
 }
@@ -37,7 +37,7 @@ export async function runNodeCommand<A extends { readonly flags: NodeFlags }>(
     const opened: { target?: NodeTarget; runtime?: RuntimeConnection } = {};
     try {
       opened.target = await resolveNodeTarget(parsed.flags, signal);
-      const session = await openSession(opened.target, signal, opened);
+      const session = await openSession(opened.target, signal, opened, parsed.flags.maxIdLookups);
       return await work(parsed, session, signal);
     } finally {
       await opened.runtime?.close();

@@ -48,6 +48,8 @@ export interface ReportModel {
   readonly counts: readonly ReportCount[];
   readonly listSizes: readonly ReportListSize[];
   readonly listStrategy: string;
+  /** `inventory incomplete: <reason>` when the lists are not proven complete (shown where the counts are). */
+  readonly incomplete?: string;
   readonly findings: readonly ReportFinding[];
 }
 

@@ -70,6 +70,12 @@ describe('full node inventory through the bridge', function () {
       try {
         const bridged = await inspectNode(access, remote, { cniCacheDir: '/var/lib/cni', cniConfDir: '/etc/cni/net.d', node: 'lab-node' });
         assert.deepEqual(essence(bridged), essence(direct));
+        // Discovery through the bridge: the runtime's directories and the pod logs, read through the pod's mounts.
+        const sources = Object.fromEntries((bridged.discovery?.sources ?? []).map((s) => [s.source, s.status]));
+        assert.deepEqual([sources['containerd-root'], sources['containerd-state'], sources['pod-logs']], ['read', 'read', 'read']);
+        assert.ok((bridged.discovery?.sources.find((s) => s.source === 'pod-logs')?.pods ?? 0) >= 1);
+        assert.equal(bridged.discovery?.runtimeIdsKnown, true);
+        assert.equal(bridged.listStrategy.complete, true);
         const finding = bridged.findings.find((f) => f.sandboxId === id && f.category === 'cni-cache-corrupt');
         assert.ok(finding, 'the empty cache file is a finding');
 

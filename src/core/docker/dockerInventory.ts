@@ -8,6 +8,7 @@ import type { CheckpointItem, ContainerItem, Finding, Inventory, ListSize, Sandb
 import { shortId } from '../model/ids';
 import type { NodeAccess } from '../node/nodeAccess';
 import { DEFAULT_CNI_CONF_DIR } from '../node/nodePaths';
+import type { IncompleteReason } from '../cri/listing';
 import type { DockerApi, DockerContainerSummary } from './dockerEngine';
 import { isDockerNotFound } from './dockerEngine';
 import {
@@ -161,17 +162,22 @@ export async function inspectDockerNode(access: NodeAccess, docker: DockerApi, o
 
   const notes: string[] = [`Docker Engine API: ${listed.containers.length} Kubernetes containers in a ${listed.bytes}-byte answer (no size cap over HTTP)`];
   let complete = true;
+  const reasons: IncompleteReason[] = [];
   let checkpoints: Checkpoint[] = [];
   let checkpointDirPresent = false;
   let checkpointDirPath = `${dockershimDir.replace(/\/+$/, '')}/sandbox`;
   if (listing instanceof NodeDoctorError) {
     complete = false;
-    notes.push(`checkpoints in ${checkpointDirPath} could not be read (${listing.message}): orphans and checkpoint-only sandboxes are not judged`);
+    reasons.push({ code: 'runtime-dir-unreadable', message: `dockershim's checkpoints in ${checkpointDirPath} could not be read (${listing.message}): sandboxes kept only by a checkpoint are unknown, so no container is called an orphan` });
   } else {
     checkpoints = listing.checkpoints;
     checkpointDirPresent = listing.present;
     checkpointDirPath = listing.dir;
-    if (!listing.present) notes.push(`no checkpoint directory ${listing.dir} (dockershim creates it at start: set --dockershim-dir if kubelet or cri-dockerd uses another root)`);
+    if (!listing.present) {
+      // dockershim and cri-dockerd create it at start: without it, checkpoints elsewhere cannot be ruled out.
+      complete = false;
+      reasons.push({ code: 'no-runtime-dir', message: `no checkpoint directory ${listing.dir}: sandboxes kept only by a checkpoint under another root cannot be ruled out, so no container is called an orphan (--dockershim-dir names the root kubelet or cri-dockerd uses)` });
+    }
     else notes.push(`${checkpoints.length} checkpoints in ${listing.dir}${listing.skipped > 0 ? ` (${listing.skipped} other entries skipped)` : ''}`);
   }
 
@@ -274,7 +280,7 @@ export async function inspectDockerNode(access: NodeAccess, docker: DockerApi, o
       name: n.conf.name, cniVersion: n.conf.cniVersion, source: n.source, plugins: n.conf.plugins.map((p) => p.type), hostLocalDir: hostLocalDir(n.conf),
     })),
     findings,
-    listStrategy: { sandboxes: 'single-list', containers: 'single-list', complete, notes },
+    listStrategy: { sandboxes: 'single-list', containers: 'single-list', complete, reasons, notes },
     listSizes,
     counts: countsOf(sandboxes, containers, cache),
     timingsMs: timings,

@@ -1,5 +1,6 @@
 import type { CacheFileState, TeardownRead } from '../cni/cacheFile';
-import type { ListStrategy } from '../cri/listing';
+import type { IncompleteReason, ListStrategy, StreamUse } from '../cri/listing';
+import type { DiscoverySource } from './discovery';
 import type { ContainerState, SandboxState } from '../cri/types';
 import type { Category, Severity } from '../model/category';
 
@@ -134,8 +135,26 @@ export interface ListSize {
 export interface ListStrategyInfo {
   readonly sandboxes: ListStrategy;
   readonly containers: ListStrategy;
+  /** True only when proven (see `reasons`): the counts and findings then cover everything the node holds. */
   readonly complete: boolean;
+  /** Why it is not proven complete (empty when complete): a machine-readable code and a sentence each. */
+  readonly reasons?: readonly IncompleteReason[];
+  /** Whether the runtime's streaming lists were used (sandboxes, containers). */
+  readonly stream?: { readonly sandboxes: StreamUse; readonly containers: StreamUse };
+  /** IDs found on disk but in no list answer, looked up one by one. */
+  readonly lookups?: { readonly sandboxes: number; readonly containers: number };
   readonly notes: readonly string[];
+}
+
+/** What the node holds on disk, read to find and prove the runtime's objects (see `discovery.ts`). */
+export interface DiscoveryInfo {
+  readonly sources: readonly DiscoverySource[];
+  readonly sandboxIdsOnDisk: number;
+  readonly containerIdsOnDisk: number;
+  /** Whether the runtime's directories were read (the proof a split list needs). */
+  readonly runtimeIdsKnown: boolean;
+  /** IDs on disk that the runtime does not know: leftover directories, not objects. */
+  readonly unknownToRuntime: { readonly sandboxes: readonly string[]; readonly containers: readonly string[] };
 }
 
 export interface PodCount {
@@ -191,6 +210,8 @@ export interface Inventory {
   readonly cniNetworks: readonly NetworkInfo[];
   readonly findings: readonly Finding[];
   readonly listStrategy: ListStrategyInfo;
+  /** Absent in inventories made without discovery (fixtures). */
+  readonly discovery?: DiscoveryInfo;
   readonly listSizes: readonly ListSize[];
   readonly counts: Counts;
   readonly timingsMs: Readonly<Record<string, number>>;

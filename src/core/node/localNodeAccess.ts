@@ -164,6 +164,17 @@ export class LocalNodeAccess implements NodeAccess {
     return found;
   }
 
+  async listNames(dir: string, signal?: AbortSignal): Promise<string[] | undefined> {
+    throwIfAborted(signal);
+    const resolvedDir = await this.withinDir(dir);
+    try {
+      return (await fs.readdir(resolvedDir)).sort();
+    } catch (error) {
+      if (errnoOf(error) === 'ENOENT') return undefined;
+      throw fsError('list', dir, error);
+    }
+  }
+
   async stat(nodePath: string, signal?: AbortSignal): Promise<FileEntry | undefined> {
     throwIfAborted(signal);
     try {

@@ -37,6 +37,11 @@ export interface NodeAccess {
   readonly description: string;
   /** Lists a directory; undefined when it does not exist. */
   listDir(path: string, signal?: AbortSignal): Promise<FileEntry[] | undefined>;
+  /**
+   * Optional: only the names in a directory (no stat per entry), for directories of thousands of entries whose names
+   * are all that is needed (the runtime's sandbox directories). Undefined when the directory does not exist.
+   */
+  listNames?(path: string, signal?: AbortSignal): Promise<string[] | undefined>;
   stat(path: string, signal?: AbortSignal): Promise<FileEntry | undefined>;
   /**
    * Reads at most `maxBytes` of a regular file, without blocking (a FIFO or device is refused, not waited on); throws

@@ -1,3 +1,4 @@
+import { incompleteText } from '../inventory/completeness';
 import type { Inventory } from '../inventory/types';
 import { shortId } from '../model/ids';
 import type { RepairPlan } from '../repair/types';
@@ -45,6 +46,7 @@ export function reportModelFromInventory(inventory: Inventory, plans: ReadonlyMa
     ],
     listSizes: inventory.listSizes.map((s) => ({ method: s.method, bytes: s.bytes })),
     listStrategy: ls.sandboxes === ls.containers ? ls.sandboxes : `sandboxes ${ls.sandboxes}, containers ${ls.containers}`,
+    ...(incompleteText(inventory) ? { incomplete: incompleteText(inventory) } : {}),
     findings,
   };
 }

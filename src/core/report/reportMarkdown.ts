@@ -10,7 +10,9 @@ export function reportMarkdown(model: ReportModel): string {
   const lines: string[] = [];
   lines.push(`# Node report: ${model.node}`, '');
   lines.push(`Generated ${model.generatedAt} through ${model.access}. Objects listed with strategy \`${model.listStrategy}\`.`, '');
-  lines.push('## Summary', '', '| | |', '| --- | --- |');
+  lines.push('## Summary', '');
+  if (model.incomplete) lines.push(`> **${model.incomplete}** (the counts are what was listed, not all the node holds)`, '');
+  lines.push('| | |', '| --- | --- |');
   for (const count of model.counts) {
     lines.push(`| ${cell(count.label)} | ${count.value.toLocaleString('en-US')}${count.detail ? ` (${cell(count.detail)})` : ''} |`);
   }

@@ -6,6 +6,7 @@ import { KubeApi } from '../cluster/kubeApi';
 import { loadKubeconfigs } from '../cluster/kubeconfig';
 import type { ContextInfo, Kubeconfigs } from '../cluster/kubeconfig';
 import { listNodes } from '../cluster/nodes';
+import { listPodIdentitiesOnNode } from '../cluster/podIdentities';
 import type { NodeList } from '../cluster/nodes';
 import { discoverEndpoint } from '../cri/endpoints';
 import { NodeDoctorError } from '../errors';
@@ -21,7 +22,7 @@ import type { AuditSink, Backup, PlanStep, RepairPlan, StepResult } from '../rep
 import { describeNode, nodeKey, nodeName } from './nodeRef';
 import type { NodeRef } from './nodeRef';
 import { DEFAULT_DOCKER_ENDPOINT } from '../docker/dockershim';
-import { connectRuntime, inspectTarget, openLocalTarget, runtimeStepsFor, withDefaults } from './nodeTarget';
+import { connectRuntime, discoveryOf, inspectTarget, openLocalTarget, runtimeStepsFor, withDefaults } from './nodeTarget';
 import type { LocalNodeSpec, NodePaths, NodeTarget, RuntimeConnection } from './nodeTarget';
 
 /** Prefixes a core error that does not say which node it is about with the node's name. */
@@ -52,6 +53,10 @@ export interface NodeDoctorSettings {
   readonly prune?: { readonly keep?: number; readonly minAgeMs?: number };
   /** Per Kubernetes API request (default 10 s). */
   readonly requestTimeoutMs?: number;
+  /** Most IDs found on disk but in no list answer that an inspection looks up one by one (default 5,000). */
+  readonly maxIdLookups?: number;
+  /** Through a bridge: ask the API for the node's pods to split the runtime's lists by (default true). */
+  readonly apiPods?: boolean;
 }
 
 export interface NodeDoctorOptions {
@@ -158,7 +163,7 @@ export class NodeDoctor {
       manager = this.api(context).then((api) => new BridgeManager(api, {
         namespace: bridge.namespace, image: bridge.image, profile: bridge.profile, idleTimeoutMs: bridge.idleTimeoutMs,
         startTimeoutMs: bridge.startTimeoutMs, runtimeEndpoint: bridge.runtimeEndpoint, cniCacheDir, cniConfDir, dockershimDir: bridge.dockershimDir,
-        quarantineDir: this.quarantineDir, client: this.options.client, log: this.options.log,
+        quarantineDir: this.quarantineDir, discovery: discoveryOf(bridge), client: this.options.client, log: this.options.log,
       }));
       manager.catch(() => this.managers.delete(context));
       this.managers.set(context, manager);
@@ -173,8 +178,10 @@ export class NodeDoctor {
     await manager.ensure(ref.node, signal);
     const bridge = this.settings.bridge;
     const runtime = manager.runtimeOf(ref.node);
+    const apiPods = this.settings.apiPods === false ? undefined : (signal2?: AbortSignal) => listPodIdentitiesOnNode(manager.api, ref.node, signal2);
     return {
       access: bridgeAccessFor(manager, ref.node), endpoint: bridge.runtimeEndpoint ?? (runtime?.docker ? DEFAULT_DOCKER_ENDPOINT : DEFAULT_RUNTIME_ENDPOINT), ...withDefaults(bridge),
+      discovery: discoveryOf(bridge), apiPods,
       ...(runtime?.dockershimDir ? { dockershimDir: runtime.dockershimDir } : {}), ...(runtime?.kubeletVersion ? { kubeletVersion: runtime.kubeletVersion } : {}),
     };
   }
@@ -208,6 +215,7 @@ export class NodeDoctor {
   /** Reads the node's sandboxes, containers, CNI cache and findings; the result is cached until the next inspection. */
   async inspect(ref: NodeRef, progress: InspectProgress = {}): Promise<Inventory> {
     const inventory = await this.withNode(ref, progress.signal, (target, runtime) => inspectTarget(target, runtime, {
+      maxIdLookups: this.settings.maxIdLookups,
       node: nodeName(ref), signal: progress.signal, onProgress: progress.onProgress,
     }));
     this.inventories.set(nodeKey(ref), { ref, inventory });

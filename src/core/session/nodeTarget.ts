@@ -12,6 +12,7 @@ import { discoverEndpoint, WELL_KNOWN_ENDPOINTS } from '../cri/endpoints';
 import type { CriRuntime } from '../cri/types';
 import { describeError, isNodeDoctorError, NodeDoctorError } from '../errors';
 import { LocalNodeAccess } from '../node/localNodeAccess';
+import type { DiscoveryPaths, PodIdentity } from '../inventory/discovery';
 import type { CriEndpointLease, NodeAccess } from '../node/nodeAccess';
 import { DEFAULT_CNI_BIN_DIR, DEFAULT_CNI_CACHE_DIR, DEFAULT_CNI_CONF_DIR } from '../node/nodePaths';
 
@@ -28,16 +29,25 @@ export interface NodeTarget {
   readonly dockershimDir?: string;
   /** The node's kubelet version when known (bridge: from the Node object). */
   readonly kubeletVersion?: string;
+  /** Where the inventory finds the IDs and pods the node holds on disk ('' turns a source off; absent: the default). */
+  readonly discovery?: DiscoveryPaths;
+  /** The API's pods on this node (bridge targets), for the inventory's namespace/UID split. */
+  readonly apiPods?: (signal?: AbortSignal) => Promise<readonly PodIdentity[]>;
 }
 
 /** Where a node's runtime and CNI state live; every field has the usual default. */
-export interface NodePaths {
+export interface NodePaths extends DiscoveryPaths {
   readonly runtimeEndpoint?: string;
   /** Docker nodes: dockershim's root (default `/var/lib/dockershim`, cri-dockerd's `/var/lib/cri-dockerd` when detected). */
   readonly dockershimDir?: string;
   readonly cniCacheDir?: string;
   readonly cniConfDir?: string;
   readonly cniBinDir?: string;
+}
+
+/** The discovery paths of a spec (undefined fields keep the inventory's defaults). */
+export function discoveryOf(paths: DiscoveryPaths): DiscoveryPaths {
+  return { containerdRoot: paths.containerdRoot, containerdState: paths.containerdState, crioStorage: paths.crioStorage, podLogDir: paths.podLogDir };
 }
 
 export interface LocalNodeSpec extends NodePaths {
@@ -57,7 +67,9 @@ export async function openLocalTarget(spec: LocalNodeSpec, signal?: AbortSignal)
       hint: 'Run on the node as root, or name the socket (--runtime-endpoint, or the kubeNodeDoctor.localNode.runtimeEndpoint setting).',
     });
   }
-  return { access, endpoint: found.endpoint, ...withDefaults(spec), ...(spec.dockershimDir ? { dockershimDir: spec.dockershimDir } : {}) };
+  return {
+    access, endpoint: found.endpoint, ...withDefaults(spec), discovery: discoveryOf(spec), ...(spec.dockershimDir ? { dockershimDir: spec.dockershimDir } : {}),
+  };
 }
 
 /** The CNI directories of a spec, defaults filled in. */
@@ -151,6 +163,8 @@ export async function connectRuntime(target: NodeTarget, signal?: AbortSignal): 
 
 export interface InspectTargetOptions {
   readonly node?: string;
+  /** CRI nodes: the inventory's bound on per-ID lookups (settings). */
+  readonly maxIdLookups?: number;
   readonly signal?: AbortSignal;
   readonly onProgress?: (message: string) => void;
 }
@@ -167,8 +181,8 @@ export async function inspectTarget(target: NodeTarget, runtime: RuntimeConnecti
     });
   }
   const inventory = await inspectNode(target.access, runtime.cri, {
-    cniCacheDir: target.cniCacheDir, cniConfDir: target.cniConfDir, endpoint: target.endpoint, node: options.node,
-    signal: options.signal, onProgress: options.onProgress,
+    cniCacheDir: target.cniCacheDir, cniConfDir: target.cniConfDir, endpoint: target.endpoint, ...target.discovery,
+    apiPods: target.apiPods, maxIdLookups: options.maxIdLookups, node: options.node, signal: options.signal, onProgress: options.onProgress,
   });
   return { ...inventory, runtime: { ...inventory.runtime, backend: 'cri', source: runtime.source } };
 }

@@ -1,3 +1,4 @@
+import { incompleteText } from '../../core/inventory/completeness';
 import * as vscode from 'vscode';
 import type { NodeSummary } from '../../core/cluster/nodes';
 import { NodeDoctorError, describeError, isNodeDoctorError } from '../../core/errors';
@@ -185,6 +186,8 @@ export class NodeTreeProvider implements vscode.TreeDataProvider<TreeElement>, T
         command: INSPECT_COMMAND, title: 'Retry', arguments: [this.nodeElementFor(element.ref)],
       }));
     }
+    const incomplete = state.content ? incompleteText(state.content.inventory) : undefined;
+    if (incomplete) children.push(messageElement(element.id, 'inventory-incomplete', 'warning', incomplete));
     if (state.content) children.push(...nodeGroups(state.content));
     else if (children.length === 0) children.push(inspectElement(element.ref));
     return children;

@@ -1,5 +1,6 @@
 // How each tree element looks (label, description, Markdown tooltip, icon, contextValue, command), as plain data.
 // No vscode import: treeItems.ts maps an ItemSpec onto a vscode.TreeItem; unit tests assert on ItemSpecs directly.
+import { incompleteText } from '../../core/inventory/completeness';
 import type { NodeSummary } from '../../core/cluster/nodes';
 import type { Finding } from '../../core/inventory/types';
 import { shortId } from '../../core/model/ids';
@@ -106,7 +107,10 @@ export function nodeContextValue(view: NodeView | undefined): string {
 export function nodeDescription(element: NodeTreeElement, view: NodeView | undefined): string {
   const parts: string[] = [];
   if (view?.inspecting) parts.push(view.content ? 'refreshing…' : 'inspecting…');
-  else if (view?.content) parts.push(`${findingsBadge(view.content.inventory.findings.length)}${view.stale ? ' (stale)' : ''}`);
+  else if (view?.content) {
+    parts.push(`${findingsBadge(view.content.inventory.findings.length)}${view.stale ? ' (stale)' : ''}`);
+    if (!view.content.inventory.listStrategy.complete) parts.push('inventory incomplete');
+  }
   if (!view?.inspecting && view?.error) parts.push('inspection failed');
   const summary = element.summary;
   if (summary) {
@@ -174,7 +178,7 @@ export function nodeTooltip(element: NodeTreeElement, view: NodeView | undefined
       ['Sandboxes', `${formatCount(c.sandboxes)} (${formatCount(c.notReadySandboxes)} NotReady)`],
       ['Containers', `${formatCount(c.containers)} (${formatCount(c.runningContainers)} running, ${formatCount(c.exitedContainers)} exited)`],
       ['CNI cache files', `${formatCount(c.cacheFiles)} in ${code(inventory.cniCacheDir)}`],
-      ['Lists complete', inventory.listStrategy.complete ? undefined : `no — ${md(inventory.listStrategy.notes.join('; '))}`],
+      ['Lists complete', incompleteText(inventory) === undefined ? undefined : md(incompleteText(inventory) ?? '')],
     ]));
   }
   if (view?.error) parts.push(`**Last inspection failed:** ${md(view.error.message)}${view.error.hint ? `  \n${md(view.error.hint)}` : ''}`);
@@ -208,6 +212,8 @@ function groupDescription(group: GroupElement, content: NodeContent | undefined)
       if (c.orphaned) extra.push(`${formatCount(c.orphaned)} orphaned`);
     }
   }
+  // The counts of the runtime's objects are only what was listed when the lists are not proven complete.
+  if ((group.group === 'sandboxes' || group.group === 'containers') && !content.inventory.listStrategy.complete) extra.push('inventory incomplete');
   return [formatCount(total), ...extra].join(' · ');
 }
 

@@ -118,6 +118,11 @@ export interface SandboxSpec {
   readonly annotations?: Record<string, string>;
   /** '' (default runc) or the lab's `runc-faulty`. */
   readonly runtimeHandler?: string;
+  /**
+   * The node's network namespace (a hostNetwork pod): no CNI ADD/DEL and no cache files, so it is made several
+   * times faster; benches use it to seed thousands of real sandboxes.
+   */
+  readonly hostNetwork?: boolean;
 }
 
 const sandboxConfigs = new Map<string, unknown>();
@@ -131,11 +136,11 @@ export async function runSandbox(spec: SandboxSpec): Promise<string> {
   fs.mkdirSync(logDirectory, { recursive: true });
   const config = {
     metadata: { name: spec.name, uid, namespace, attempt: spec.attempt ?? 0 },
-    hostname: spec.name.slice(0, 63),
+    hostname: spec.hostNetwork ? '' : spec.name.slice(0, 63), // a hostNetwork pod shares the node's UTS namespace
     logDirectory,
     labels: { ...spec.labels, 'io.kubernetes.pod.name': spec.name, 'io.kubernetes.pod.namespace': namespace, 'io.kubernetes.pod.uid': uid },
     annotations: spec.annotations ?? {},
-    linux: { cgroupParent: lab.cgroupParent },
+    linux: { cgroupParent: lab.cgroupParent, ...(spec.hostNetwork ? { securityContext: { namespaceOptions: { network: 'NODE' } } } : {}) },
   };
   const { podSandboxId } = await call('RunPodSandbox', { config, runtimeHandler: spec.runtimeHandler ?? '' });
   sandboxConfigs.set(podSandboxId, config);

@@ -19,8 +19,8 @@ const CHECKPOINTS = '/var/lib/dockershim/sandbox';
 function world(): { docker: FakeDocker; access: FakeNodeAccess } {
   const docker = new FakeDocker();
   const access = new FakeNodeAccess();
-  access.put('/var/lib/cni/cache/results/.keep', '');
-  access.files.delete('/var/lib/cni/cache/results/.keep');
+  void access.makeDir('/var/lib/cni/cache/results', 0o755);
+  void access.makeDir(CHECKPOINTS, 0o755);
   return { docker, access };
 }
 
@@ -66,7 +66,7 @@ describe('Docker node inventory and repairs (fakes)', () => {
     assert.match(inv.listStrategy.notes.join('\n'), /1 other entries skipped/);
   });
 
-  it('is incomplete, and calls nothing missing, when the checkpoint directory cannot be read', async () => {
+  it('is incomplete, and calls nothing missing, when the checkpoint directory cannot be read or does not exist', async () => {
     const { docker, access } = world();
     const seed = docker.addPod('x', 4);
     docker.containers.delete(seed.sandboxId);
@@ -74,7 +74,12 @@ describe('Docker node inventory and repairs (fakes)', () => {
     access.listDir = (dir, signal) => (dir === CHECKPOINTS ? Promise.reject(new NodeDoctorError('forbidden', 'permission denied')) : listDir(dir, signal));
     const inv = await inspectDockerNode(access, docker);
     assert.equal(inv.listStrategy.complete, false);
+    assert.deepEqual(inv.listStrategy.reasons?.map((r) => r.code), ['runtime-dir-unreadable']);
     assert.deepEqual(inv.findings.filter((f) => f.category === 'runtime-object-missing'), []);
+    // No checkpoint directory at all: checkpoints under another root cannot be ruled out either.
+    const other = await inspectDockerNode(access, docker, { dockershimDir: '/var/lib/cri-dockerd' });
+    assert.deepEqual([other.listStrategy.complete, other.listStrategy.reasons?.map((r) => r.code)], [false, ['no-runtime-dir']]);
+    assert.deepEqual(other.findings.filter((f) => f.category === 'runtime-object-missing'), []);
   });
 
   it('plans Docker steps with Docker manual commands, in files → containers → checkpoints → sandboxes order', async () => {

@@ -222,3 +222,28 @@ describe('tree items under an inspected node', () => {
     assert.equal(md('$(trash)'), '$\\(trash\\)');
   });
 });
+
+describe('tree items of an inventory that is not proven complete', () => {
+  it('says "inventory incomplete" in the node description, the sandbox and container counts, and the tooltip with the reason', async () => {
+    const seed = await seedNode();
+    const incomplete: Inventory = {
+      ...seed,
+      listStrategy: {
+        ...seed.listStrategy, complete: false,
+        reasons: [{ code: 'no-runtime-dir', message: 'none of the runtime\'s directories was found (/var/lib/containerd/io.containerd.grpc.v1.cri)' }],
+      },
+    };
+    const content = buildNodeContent(ref, incomplete);
+    const ctx = context(inspected(content));
+    const node = present(nodeElement(ref, summary), ctx);
+    assert.match(node.description ?? '', / · inventory incomplete · worker/);
+    assert.match(typeof node.tooltip === 'string' ? node.tooltip : '', /inventory incomplete: none of the runtime's directories was found/);
+    const groups = nodeGroups(content).map((g) => present(g, ctx));
+    assert.match(groups.find((g) => g.label === 'Sandboxes')?.description ?? '', /inventory incomplete$/);
+    assert.match(groups.find((g) => g.label === 'Containers')?.description ?? '', /inventory incomplete$/);
+    assert.doesNotMatch(groups.find((g) => g.label.startsWith('Findings'))?.description ?? '', /incomplete/);
+
+    const complete = present(nodeElement(ref, summary), context(inspected(buildNodeContent(ref, seed))));
+    assert.doesNotMatch(complete.description ?? '', /incomplete/);
+  });
+});
