@@ -18,7 +18,7 @@ if alive "$pid" && ours "$pid"; then
 fi
 # dockerd's own containerd and shims live under the exec root: stop any left behind.
 for proc in /proc/[0-9]*; do
-  cmd=$(tr '\0' ' ' < "$proc/cmdline" 2>/dev/null) || continue
+  cmd=$( { tr '\0' ' ' < "$proc/cmdline"; } 2>/dev/null ) || continue
   [[ $cmd == *"$dir/exec/"* || $cmd == *"--root $dir/"* ]] && kill -KILL "${proc#/proc/}" 2>/dev/null
 done
 awk -v d="$dir/" 'index($2, d) == 1 { print $2 }' /proc/self/mounts | sort -r | while read -r m; do umount -l "$m" 2>/dev/null; done
