@@ -246,6 +246,7 @@ export function dropKill(containerId: string, enabled: boolean): void {
 
 function isValidJsonFile(file: string): boolean {
   try {
+    if (!fs.lstatSync(file).isFile()) return false; // a FIFO left by a failed test would block a read forever
     JSON.parse(fs.readFileSync(file, 'utf8'));
     return true;
   } catch {
