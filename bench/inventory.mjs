@@ -74,6 +74,7 @@ async function measure(label = 'default cap') {
   const raw = [];
   const inv = [];
   const load = [];
+  const cpuMs = []; // this process's CPU time per inventory: what the load of other processes does not change
   let last;
   for (let run = 0; run < runs; run++) {
     load.push(os.loadavg()[0]);
@@ -81,16 +82,19 @@ async function measure(label = 'default cap') {
     const listed = await cri.listPodSandbox().catch(() => undefined); // refused past the cap
     raw.push(performance.now() - s);
     s = performance.now();
+    const cpu0 = process.cpuUsage();
     last = await inspectNode(access, cri, { cniCacheDir: env.cniCacheDir, cniConfDir: env.cniConfDir, ...discovery });
     inv.push(performance.now() - s);
-    console.log(`  run ${run + 1} (${label}): ListPodSandbox ${raw[run].toFixed(0)} ms (${listed ? `${listed.length} items` : 'refused'}); inventory ${inv[run].toFixed(0)} ms ` +
+    const used = process.cpuUsage(cpu0);
+    cpuMs.push((used.user + used.system) / 1000);
+    console.log(`  run ${run + 1} (${label}): ListPodSandbox ${raw[run].toFixed(0)} ms (${listed ? `${listed.length} items` : 'refused'}); inventory ${inv[run].toFixed(0)} ms, ${cpuMs[run].toFixed(0)} ms CPU ` +
       `(${last.sandboxes.length} sandboxes, ${last.containers.length} containers, ${last.cniCache.length} cache files, ${last.findings.length} findings; ` +
       `phases ${Object.entries(last.timingsMs).map(([k, v]) => `${k} ${v}`).join(', ')}; load ${load[run].toFixed(1)})`);
   }
   const summary = {
     cap: label, complete: last.listStrategy.complete, reasons: (last.listStrategy.reasons ?? []).map((r) => r.code), lookups: last.listStrategy.lookups,
     sandboxes: last.sandboxes.length, containers: last.containers.length, cacheFiles: last.cniCache.length, runs,
-    listPodSandboxMs: Math.round(median(raw)), inventoryMs: Math.round(median(inv)),
+    listPodSandboxMs: Math.round(median(raw)), inventoryMs: Math.round(median(inv)), inventoryCpuMs: Math.round(median(cpuMs)),
     inventoryRangeMs: [Math.round(Math.min(...inv)), Math.round(Math.max(...inv))], listPodSandboxRangeMs: [Math.round(Math.min(...raw)), Math.round(Math.max(...raw))],
     loadAvg1m: [Number(Math.min(...load).toFixed(1)), Number(Math.max(...load).toFixed(1))], cpus: os.cpus().length,
     listBytes: Object.fromEntries(last.listSizes.map((l) => [l.method, l.bytes])), strategy: last.listStrategy.sandboxes,

@@ -52,7 +52,8 @@ describe('an inventory that is complete, or says it is not (send cap 256 KiB, 30
     cri = labCri();
     seed = await runSandbox({ name: 'seed', namespace: 'knd-seed' });
     await pool(STOPPED, 4, async (i) => {
-      const id = await runSandbox({ name: `cron-${i}`, namespace: `knd-cron-${i % NAMESPACES}`, uid: `cron-uid-${i}`, annotations: fat });
+      // 30 CronJob pods (names repeat: each run of a job leaves a sandbox), 10 leftover sandboxes each.
+      const id = await runSandbox({ name: `cron-${i % 30}`, namespace: `knd-cron-${i % NAMESPACES}`, uid: `cron-uid-${i}`, annotations: fat });
       await cri.stopPodSandbox(id);
       stopped.push(id);
     });
@@ -90,6 +91,12 @@ describe('an inventory that is complete, or says it is not (send cap 256 KiB, 30
     assert.ok((inv.discovery?.sandboxIdsOnDisk ?? 0) >= STOPPED + 1);
     const size = inv.listSizes.find((s) => s.method === 'ListPodSandbox');
     assert.ok(size && size.items === STOPPED + 1 && size.bytes > 256 * KIB, `the payload comes from the complete set: ${JSON.stringify(size)}`);
+    // The pile-up per pod counts every leftover, not those of the namespaces seen first.
+    assert.equal(inv.counts.perPod.length, 30);
+    assert.ok(inv.counts.perPod.every((p) => p.notReadySandboxes === 10 && p.sandboxes === 10), JSON.stringify(inv.counts.perPod.slice(0, 2)));
+    const pile = inv.findings.filter((f) => f.id.startsWith('dead-objects-piling-up:knd-cron-'));
+    assert.equal(pile.length, 30);
+    assert.ok(pile.every((f) => f.count === 10));
     const stated = size.limits.find((l) => l.bytes === 256 * KIB);
     assert.equal(stated?.label, '256 KiB send cap this runtime stated');
     assert.ok((stated?.percent ?? 0) > 100);
