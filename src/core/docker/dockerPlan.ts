@@ -60,7 +60,8 @@ export function adaptPlanToDocker(plan: RepairPlan, inventory: Inventory, chosen
   if (!isDocker(inventory)) return plan;
   const dockershimDir = inventory.docker?.dockershimDir ?? DEFAULT_DOCKERSHIM_DIR;
   const cpDir = inventory.docker?.checkpointDir ?? checkpointDir(dockershimDir);
-  const endpoint = plan.endpoint || DEFAULT_DOCKER_ENDPOINT;
+  // The Docker socket the inventory was read through (a plan's endpoint may name the CRI socket that did not answer).
+  const endpoint = inventory.runtime.endpoint || DEFAULT_DOCKER_ENDPOINT;
   const cmd = dockerCommands(endpoint);
   const stamp = planStamp(plan.createdAt);
   const backupOf = (cp: CheckpointItem): string => path.posix.join(plan.quarantineDir, backupName(stamp, `checkpoint-${cp.sandboxId}`));
@@ -134,5 +135,5 @@ export function adaptPlanToDocker(plan: RepairPlan, inventory: Inventory, chosen
   const ordered = drafts.map((d, i) => ({ d, i })).sort((x, y) => rank(x.d.action) - rank(y.d.action) || x.i - y.i).map((x) => x.d);
   const steps: PlanStep[] = ordered.map((d, i) => ({ ...d, id: `${String(i + 1).padStart(2, '0')}-${d.action.kind}` }));
   const findingIds = [...new Set([...plan.findingIds, ...chosen.map((f) => f.id)])];
-  return { ...plan, steps, notes, findingIds };
+  return { ...plan, endpoint, steps, notes, findingIds };
 }

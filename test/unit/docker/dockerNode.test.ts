@@ -89,7 +89,9 @@ describe('Docker node inventory and repairs (fakes)', () => {
     const stale = hexId(9);
     access.put(`${CHECKPOINTS}/${stale}`, checkpointBytes('default', 'gone'));
     const inv = await inspectDockerNode(access, docker, { endpoint: 'unix:///var/run/docker.sock' });
-    const plan = planRepairs(inv, 'all');
+    // The CLI passes the endpoint it was given (here the CRI socket that did not answer): Docker's commands name Docker's.
+    const plan = planRepairs(inv, 'all', { endpoint: 'unix:///var/run/dockershim.sock' });
+    assert.equal(plan.endpoint, 'unix:///var/run/docker.sock');
     assert.deepEqual(plan.steps.map((s) => s.id), ['01-docker-remove-container', '02-remove-checkpoint']);
     const d = 'docker -H unix:///var/run/docker.sock';
     assert.equal(plan.steps[0].manualCommand, `${d} inspect ${seed.containerId} && ${d} stop -t 10 ${seed.containerId} && ${d} rm ${seed.containerId}`);
