@@ -151,6 +151,33 @@ describe('Docker node inventory and repairs (fakes)', () => {
     assert.match(summary.message, /cannot be put back; its inspect JSON is in the audit log/);
   });
 
+  it('prunes a pile-up with the containerd thresholds: old exited containers, then a NotReady sandbox as dockershim removes it', async () => {
+    const { docker, access } = world();
+    const live = docker.addPod('cron', 10);
+    for (let i = 0; i < 6; i++) {
+      docker.add({
+        Id: hexId(120 + i), Names: [`/k8s_app_cron_default_uid-10_${i + 3}`], State: 'exited', Status: 'Exited (1) 2 hours ago', Created: 1_600_000_000 + i,
+        Labels: { 'io.kubernetes.pod.name': 'cron', 'io.kubernetes.pod.namespace': 'default', 'io.kubernetes.pod.uid': 'uid-10', 'io.kubernetes.docker.type': 'container', 'io.kubernetes.container.name': 'app', 'io.kubernetes.sandbox.id': live.sandboxId },
+      });
+    }
+    const dead = docker.addPod('cron', 11, { sandboxState: 'exited', containerState: 'exited', status: 'Exited (0) 3 hours ago' });
+    access.put(`${CHECKPOINTS}/${dead.sandboxId}`, checkpointBytes('default', 'cron'));
+    access.put(`${CHECKPOINTS}/${live.sandboxId}`, checkpointBytes('default', 'cron'));
+    const inv = await inspectDockerNode(access, docker, { endpoint: 'unix:///var/run/docker.sock' });
+    const pile = inv.findings.find((f) => f.id === 'dead-objects-piling-up:default/cron');
+    assert.ok(pile, JSON.stringify(inv.findings.map((f) => f.id)));
+    const plan = planRepairs(inv, [pile.id], { nowMs: Date.parse('2030-01-01T00:00:00Z') });
+    const kinds = plan.steps.map((st) => st.action.kind);
+    assert.equal(kinds.filter((k) => k === 'docker-remove-container').length, 5, 'keeps the newest exited container of the live sandbox');
+    assert.deepEqual(kinds.slice(-1), ['docker-remove-sandbox']);
+    assert.match(plan.steps[plan.steps.length - 1].manualCommand, new RegExp(`rm ${dead.containerId} &&\\ndocker -H unix:///var/run/docker.sock rm ${dead.sandboxId} &&\\nmkdir -p`));
+    const report = await new RepairExecutor({ access, cri: new FakeCri(), audit: new MemoryAuditSink(), actor: 't', runtimeSteps: new DockerSteps({ docker, access }) }).execute(plan);
+    assert.ok(report.ok, JSON.stringify(report.results));
+    assert.deepEqual([docker.containers.has(dead.sandboxId), docker.containers.has(dead.containerId), access.files.has(`${CHECKPOINTS}/${dead.sandboxId}`)], [false, false, false]);
+    assert.ok(docker.containers.has(live.sandboxId) && docker.containers.has(live.containerId), 'the live pod stays');
+    assert.equal([0, 1, 2, 3, 4, 5].filter((i) => docker.containers.has(hexId(120 + i))).length, 1, 'one exited container is kept (keep = 1)');
+  });
+
   it('leaves plans of CRI nodes alone', () => {
     const plan = { node: 'n', createdAt: '', findingIds: [], endpoint: 'unix:///run/containerd/containerd.sock', quarantineDir: '/q', steps: [], notes: [] };
     const inv = { runtime: { endpoint: '', runtimeName: 'containerd', runtimeVersion: '', runtimeApiVersion: '', conditions: [] } } as unknown as Parameters<typeof adaptPlanToDocker>[1];
