@@ -119,9 +119,11 @@ describe('the node tree, repairs and report in VS Code, on a real containerd nod
       await wb.dialog.locator('.monaco-button', { hasText: /^Remove 1 file and 1 sandbox/ }).click();
       await until('the cache file is gone', () => !fs.existsSync(cacheFile));
       await until('the sandbox is gone on the runtime', () => sandboxGone(cri, sandboxId));
-      await until('the audit log has the two steps', () => auditEntries(wb).filter((e) => e.object.includes(sandboxId)).length >= 2);
-      const entries = auditEntries(wb).filter((e) => e.object.includes(sandboxId));
+      const outcomes = (): AuditEntry[] => auditEntries(wb).filter((e) => e.object.includes(sandboxId) && e.phase === 'outcome');
+      await until('the audit log has the two steps', () => outcomes().length >= 2);
+      const entries = outcomes();
       assert.deepEqual(entries.map((e) => [e.action, e.result]), [['remove-cache-file', 'done'], ['remove-sandbox', 'done']]);
+      assert.deepEqual(auditEntries(wb).filter((e) => e.object.includes(sandboxId)).map((e) => e.phase), ['intent', 'outcome', 'intent', 'outcome'], 'write-ahead: each intent before its outcome');
       assert.ok(entries[0].backup && entries[0].backup.size === 0, 'the removed (empty) file was backed up first');
       await wb.page.locator('.notifications-toasts .notification-toast', { hasText: demo.summary.node }).first().waitFor({ timeout: 20_000 });
       await wb.screenshot('09-repair-summary');

@@ -269,6 +269,38 @@ describe('one repair core, and a repair that never acts without a record nor on 
     }
   });
 
+  it('removes a partial backup when the quarantine disk is full, refuses the step and leaves the file in place', async function () {
+    const lab = requireLab();
+    if (!lab.mountNsPid) this.skip();
+    const { id, primary, multus } = await twoBadFiles('disk-full');
+    // A full 4 KiB tmpfs as the quarantine dir, mounted in the lab's mount namespace (where the node's paths resolve).
+    const quarantine = path.join(lab.labDir, `qfull-${randomBytes(4).toString('hex')}`);
+    fs.mkdirSync(quarantine);
+    const inNs = (script: string): string => {
+      const r = spawnSync('nsenter', ['-t', String(lab.mountNsPid), '-m', 'sh', '-c', script, 'knd', quarantine], { encoding: 'utf8' });
+      assert.equal(r.status, 0, r.stderr);
+      return r.stdout;
+    };
+    inNs('mount -t tmpfs -o size=4k tmpfs "$1" && { dd if=/dev/zero of="$1/fill" bs=1k count=64 2>/dev/null || true; }');
+    try {
+      const inventory = await inspect();
+      const plan = await planIds(inventory, [`cni-cache-corrupt:${path.basename(multus)}`], quarantine);
+      const audit = new MemoryAuditSink();
+      const report = await new RepairExecutor({ access: labNode().access, cri: runtime.cri, audit, actor: 'test' }).execute(plan);
+      const step = plan.steps.findIndex((s) => s.object.endsWith(path.basename(multus)));
+      assert.equal(report.results[step].outcome, 'refused', JSON.stringify(report.results));
+      assert.equal(report.results[step].reason, 'backup-failed');
+      assert.match(report.results[step].detail, /could not move .* into quarantine .*(no space|ENOSPC).*left in place/i);
+      assert.equal(fs.statSync(multus).size, 2048, 'the file is still in place, whole');
+      assert.deepEqual(inNs('ls -A "$1"').split('\n').filter((n) => n !== '' && n !== 'fill' && n.endsWith(path.basename(multus))), [], 'no partial copy is left in quarantine');
+      assert.equal((await runtime.cri.podSandboxStatus(id)).state, 'SANDBOX_NOTREADY', 'the sandbox step did not run');
+      assert.ok(fs.existsSync(primary) || report.results.some((r) => r.backup?.original.endsWith(path.basename(primary))));
+    } finally {
+      spawnSync('nsenter', ['-t', String(lab.mountNsPid), '-m', 'umount', quarantine]);
+      fs.rmSync(quarantine, { recursive: true, force: true });
+    }
+  });
+
   it('never deletes outside the host root when the results dir is swapped for a symbolic link after the inventory', async () => {
     // A node root of its own (the lab's runtime answers for sandboxes): its results dir holds one empty cache file.
     const root = path.join(work, 'root');

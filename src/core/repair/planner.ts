@@ -159,13 +159,14 @@ function blockingFiles(inventory: Inventory, sandboxId: string): Finding[] {
 
 /**
  * The findings a selection of IDs needs: a bad cache file of a NotReady sandbox brings its sandbox's other bad files
- * (a Multus pod has one per network; the sandbox cannot be removed while one is left). Selected ones first.
+ * (a Multus pod has one per network; the sandbox cannot be removed while one is left), right after the selected one.
  */
 export function withRequiredFindings(findings: readonly Finding[], inventory: Inventory): Finding[] {
   const notReady = new Set(inventory.sandboxes.filter((s) => s.state === 'SANDBOX_NOTREADY').map((s) => s.id));
   const chosen = new Set(findings.map((f) => f.id));
-  const out = [...findings];
+  const out: Finding[] = [];
   for (const f of findings) {
+    out.push(f);
     if (f.repair !== 'remove-cache-file-and-sandbox' || f.sandboxId === undefined || !notReady.has(f.sandboxId)) continue;
     for (const sibling of blockingFiles(inventory, f.sandboxId)) {
       if (chosen.has(sibling.id)) continue;

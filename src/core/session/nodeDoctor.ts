@@ -15,6 +15,7 @@ import { LocalNodeAccess } from '../node/localNodeAccess';
 import { DEFAULT_QUARANTINE_DIR, DEFAULT_RUNTIME_ENDPOINT } from '../node/nodePaths';
 import { RepairExecutor } from '../repair/executor';
 import type { ExecutionReport } from '../repair/executor';
+import { planRepairs } from '../repair/planner';
 import type { PlanOptions } from '../repair/planner';
 import { planSelection, readPlanInputs, releasedFiles } from '../repair/selection';
 import type { RepairSelection, SelectedPlan } from '../repair/selection';
@@ -93,6 +94,7 @@ export interface SandboxMatch {
  */
 export class NodeDoctor {
   private readonly inventories = new Map<string, { ref: NodeRef; inventory: Inventory }>();
+  private readonly emptyPlans = new WeakMap<Inventory, Set<string>>();
   private readonly managers = new Map<string, Promise<BridgeManager>>();
   private configs: Promise<Kubeconfigs> | undefined;
   private disposed = false;
@@ -220,6 +222,29 @@ export class NodeDoctor {
     }));
     this.inventories.set(nodeKey(ref), { ref, inventory });
     return inventory;
+  }
+
+  /**
+   * Whether a repairable finding's plan (from the last inventory, with the current settings) has any step: a prune whose
+   * objects are all kept (too young, keep-count, Ready) has none, and the tree offers no Repair for it.
+   */
+  hasRepairSteps(ref: NodeRef, findingId: string): boolean {
+    const inventory = this.inventory(ref);
+    if (!inventory) return false;
+    let empty = this.emptyPlans.get(inventory);
+    if (!empty) {
+      empty = new Set<string>();
+      for (const f of inventory.findings) {
+        if (!f.repair) continue;
+        try {
+          if (planRepairs(inventory, [f.id], this.planOptions(ref, {})).steps.length === 0) empty.add(f.id);
+        } catch {
+          empty.add(f.id);
+        }
+      }
+      this.emptyPlans.set(inventory, empty);
+    }
+    return inventory.findings.some((f) => f.id === findingId && f.repair !== undefined) && !empty.has(findingId);
   }
 
   /** The last inventory read of a node, if any. */

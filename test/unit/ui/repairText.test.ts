@@ -245,6 +245,25 @@ describe('repair commands: findings, confirmation and summary text', () => {
     assert.match(ask.detail, /blocks its sandbox's teardown again/);
   });
 
+  it('keeps the cache files of released networks out of Undo, and says what Undo restores and what it cannot', () => {
+    const p = plan([`cni-cache-orphaned:${GONE}`, `cni-cache-corrupt:${seedFile.name}`]);
+    const released: Backup = { original: leakedFile.path, quarantinePath: '/q/leaked', size: 1187, sha256: 'c'.repeat(64), contentBase64: '', truncated: false, released: true };
+    const bad: Backup = { original: seedFile.path, quarantinePath: '/q/seed', size: 0, sha256: EMPTY_SHA, contentBase64: '', truncated: false };
+    const byKind = (kind: string): string => p.steps.find((s) => s.action.kind === kind)?.id ?? '';
+    const moves = p.steps.filter((s) => s.action.kind === 'remove-cache-file');
+    const summary = executionSummary(p, [
+      { stepId: byKind('cni-del'), findingId: '', outcome: 'done', detail: 'DEL bridge ok' },
+      { stepId: moves[0].id, findingId: '', outcome: 'done', detail: 'moved', backup: released },
+      { stepId: moves[1].id, findingId: '', outcome: 'done', detail: 'moved', backup: bad },
+    ], NODE);
+    assert.deepEqual(summary.backups, [bad], 'Undo offers only the file it can meaningfully restore');
+    assert.deepEqual(summary.released, [released]);
+    assert.match(summary.message, /Undo restores the backed-up files only; the 1 cache file of released networks stay in quarantine \(their IPs were given back; restoring a file would not take them back and would only show a false leak\)/);
+    const ask = undoConfirmation(summary.backups, NODE, { sandboxes: 0, containers: 0, released: 1 });
+    assert.match(ask.detail, /The 1 cache file of released networks stays in quarantine: their IPs and veths were given back by the CNI DEL/);
+    assert.doesNotMatch(ask.detail, new RegExp(leakedFile.name));
+  });
+
   it('summarises Undo with each refusal\'s reason', () => {
     const backup: Backup = { original: seedFile.path, quarantinePath: '/q/x', size: 0, sha256: EMPTY_SHA, contentBase64: '', truncated: false };
     assert.equal(undoSummary([{ backup }], NODE).message, 'Restored 1 file on worker-3 (context prod-eu1). Removed sandboxes and containers were not recreated.');
