@@ -72,7 +72,9 @@ describe('full node inventory through the bridge', function () {
         assert.deepEqual(essence(bridged), essence(direct));
         // Discovery through the bridge: the runtime's directories and the pod logs, read through the pod's mounts.
         const sources = Object.fromEntries((bridged.discovery?.sources ?? []).map((s) => [s.source, s.status]));
-        assert.deepEqual([sources['containerd-root'], sources['containerd-state'], sources['pod-logs']], ['read', 'read', 'read']);
+        // The lab keeps containerd's state apart from its socket's directory, which is what the bridge mounts for
+        // `/run/containerd`: the state source is absent there, and the root alone proves the IDs.
+        assert.deepEqual([sources['containerd-root'], sources['containerd-state'], sources['pod-logs']], ['read', 'absent', 'read']);
         assert.ok((bridged.discovery?.sources.find((s) => s.source === 'pod-logs')?.pods ?? 0) >= 1);
         assert.equal(bridged.discovery?.runtimeIdsKnown, true);
         assert.equal(bridged.listStrategy.complete, true);

@@ -48,8 +48,7 @@ export async function startLabStandIn(lab: LabPaths, options: StandInOptions = {
     extraNodes: ['lab-node'],
     hostDirs: {
       '/run/containerd': socketDir, '/var/lib/cni': lab.cniCacheDir, '/var/lib/containerd': path.join(lab.labDir, 'root'),
-      // containerd's state (the lab keeps it beside its socket) and kubelet's pod log dirs, for the inventory's discovery
-      '/run/containerd/io.containerd.grpc.v1.cri': path.join(lab.labDir, 'state', 'io.containerd.grpc.v1.cri'),
+      // kubelet's pod log dirs, for the inventory's discovery
       '/var/log/pods': path.join(lab.labDir, 'pod-logs'),
       ...(lab.cniConfDir ? { '/etc/cni/net.d': lab.cniConfDir } : {}),
     },

@@ -10,7 +10,7 @@ import type { CallOptions, Container, ContainerState, CriRuntime, PodSandbox, Sa
  *   by-state     one call per state answered
  *   by-label     a state was still too large; split by pod namespace label, then pod UID label (sandboxes)
  *   by-id        split by sandbox ID (containers), or IDs the node holds on disk that no answer contained were looked
- *                up one by one (PodSandboxStatus; ListContainers filtered by `id`)
+ *                up one by one (PodSandboxStatus; ContainerStatus, or ListContainers filtered by `id` past a low cap)
  * Whatever answered, the IDs found on disk are compared with what was listed, and those missing are fetched one by one
  * (within a bound), so a sandbox created between the list and the disk scan, or a namespace no hint named, is not lost.
  */
@@ -369,9 +369,21 @@ export async function listAllContainers(cri: CriRuntime, sandboxIds: Lazy<readon
   const sandboxSet = new Set(await resolve(sandboxIds, []));
   const missing = [...new Set([...onDisk.ids, ...[...(onDisk.unclassified ?? [])].filter((id) => !sandboxSet.has(id))])].filter((id) => !known.has(id));
   const bound = Math.max(0, options.maxIdLookups ?? DEFAULT_MAX_ID_LOOKUPS);
-  // One ListContainers per ID (filter `id`): the answer is one small Container with its sandbox ID. ContainerStatus
-  // names the sandbox only in its verbose info, which holds the whole OCI spec (~10 KB) and can itself pass a low cap.
-  const outcome = await lookUp(missing.slice(0, bound), async (id) => {
+  // ContainerStatus finds a container by ID in O(1) (every filtered ListContainers walks all of the runtime's
+  // containers), but names its sandbox only in the verbose info, which holds the whole OCI spec (~10 KB) and can
+  // itself pass a very low cap: then ListContainers filtered by that ID, one small answer with the sandbox ID.
+  const outcome = await lookUp(missing.slice(0, bound), async (id): Promise<Container> => {
+    try {
+      const s = await cri.containerStatus(id, call);
+      if (s.podSandboxId) {
+        return {
+          id: s.id, podSandboxId: s.podSandboxId, name: s.name, attempt: s.attempt, image: s.image, state: s.state, createdAtMs: s.createdAtMs,
+          labels: s.labels, annotations: s.annotations,
+        };
+      }
+    } catch (error) {
+      if (!isSendLimitError(error)) throw error;
+    }
     const [container] = await cri.listContainers({ id }, call);
     if (!container) throw new CriError('ListContainers', GrpcCode.NOT_FOUND, `container "${id}" not found`);
     return container;
