@@ -60,6 +60,7 @@ export function inventoryJson(inv: Inventory): Record<string, unknown> {
     listSizes: inv.listSizes,
     counts: inv.counts,
     timingsMs: inv.timingsMs,
+    ...(inv.docker ? { docker: inv.docker } : {}),
   };
 }
 
@@ -80,10 +81,12 @@ export function formatInventory(inv: Inventory): string {
   const c = inv.counts;
   const incomplete = incompleteText(inv);
   const out = [
-    `Node ${inv.node} (${inv.access}), ${inv.runtime.runtimeName} ${inv.runtime.runtimeVersion} (CRI ${inv.runtime.runtimeApiVersion}) at ${inv.runtime.endpoint}`,
+    `Node ${inv.node} (${inv.access}), ${inv.runtime.runtimeName} ${inv.runtime.runtimeVersion} (${inv.runtime.backend === 'docker' ? '' : 'CRI '}${inv.runtime.runtimeApiVersion}) at ${inv.runtime.endpoint}`,
+    ...(inv.runtime.backend === 'docker' || (inv.runtime.source && inv.runtime.source !== `CRI at ${inv.runtime.endpoint}`) ? [`  source:     ${inv.runtime.source ?? ''}`] : []),
     ...(incomplete ? [`  ${incomplete}`, '  (the counts below are what was listed, not all the node holds)'] : []),
     `  sandboxes:  ${c.sandboxes} (${c.readySandboxes} Ready, ${c.notReadySandboxes} NotReady)`,
     `  containers: ${c.containers} (${c.runningContainers} running, ${c.exitedContainers} exited)`,
+    ...(inv.docker ? [`  checkpoints: ${inv.docker.checkpoints.length} in ${inv.docker.checkpointDir}${inv.docker.checkpointDirPresent ? '' : ' (no such directory)'} (${inv.docker.checkpoints.filter((k) => !k.hasContainer).length} without a podsandbox container)`] : []),
     `  CNI cache:  ${c.cacheFiles} files in ${inv.cniCacheDir}/results (${c.unreadableCacheFiles} unreadable); networks: ${inv.cniNetworks.map((n) => `${n.name} ${n.cniVersion}`).join(', ')}`,
     `  lists:      ${inv.listSizes.map((s) => `${s.method} ≈ ${mib(s.bytes)} (${s.limits.map((l) => `${l.percent}% of ${l.label}`).join(', ')})`).join('; ')}`,
     `  strategy:   sandboxes ${inv.listStrategy.sandboxes}, containers ${inv.listStrategy.containers}${inv.listStrategy.complete ? ' (complete)' : ' (INCOMPLETE)'}`,

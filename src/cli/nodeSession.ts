@@ -1,8 +1,6 @@
 import type { CriRuntime } from '../core/cri/types';
-import { inspectNode } from '../core/inventory/inspect';
-import { addStuckSandboxFindings } from '../core/inventory/stuckSandboxes';
 import type { Inventory } from '../core/inventory/types';
-import { connectRuntime } from '../core/session/nodeTarget';
+import { connectRuntime, inspectTarget } from '../core/session/nodeTarget';
 import type { RuntimeConnection } from '../core/session/nodeTarget';
 import { runCli } from './cliFrame';
 import { resolveNodeTarget } from './nodeTarget';
@@ -12,19 +10,18 @@ import type { NodeFlags, NodeTarget } from './nodeTarget';
 export interface NodeSession {
   readonly target: NodeTarget;
   readonly cri: CriRuntime;
+  readonly runtime: RuntimeConnection;
   readonly inventory: Inventory;
 }
 
 /** Connects to the runtime and reads the inventory; `opened` keeps the connection so the caller releases it. */
 async function openSession(target: NodeTarget, signal: AbortSignal, opened: { runtime?: RuntimeConnection }, maxIdLookups?: number): Promise<NodeSession> {
-  opened.runtime = await connectRuntime(target, signal);
-  const { cri } = opened.runtime;
-  const inventory = await addStuckSandboxFindings(await inspectNode(target.access, cri, {
-    cniCacheDir: target.cniCacheDir, cniConfDir: target.cniConfDir, endpoint: target.endpoint, signal,
-    ...target.discovery, apiPods: target.apiPods, maxIdLookups,
-    onProgress: (m) => { if (process.env.KND_VERBOSE) process.stderr.write(`… ${m}\n`); },
-  }), target.podsOnNode, signal);
-  return { target, cri, inventory };
+  const runtime = await connectRuntime(target, signal);
+  opened.runtime = runtime;
+  const inventory = await inspectTarget(target, runtime, {
+    signal, maxIdLookups, onProgress: (m) => { if (process.env.KND_VERBOSE) process.stderr.write(`… ${m}\n`); },
+  });
+  return { target, cri: runtime.cri, runtime, inventory };
 }
 
 /**

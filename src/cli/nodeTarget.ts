@@ -4,6 +4,7 @@ import { discoveryOf, openLocalTarget, withDefaults } from '../core/session/node
 import type { NodeTarget } from '../core/session/nodeTarget';
 import { openBridgeNodeAccess } from '../core/bridge/openBridge';
 import { podIdentities, sharedPodsOnNode } from '../core/cluster/podsOnNode';
+import { DEFAULT_DOCKER_ENDPOINT } from '../core/docker/dockershim';
 import type { BridgeProfile } from '../core/bridge/podSpec';
 
 /** Flags shared by `inspect` and `repair` that say which node and runtime to talk to. */
@@ -13,6 +14,8 @@ export interface NodeFlags {
   readonly cniCacheDir?: string;
   readonly cniConfDir?: string;
   readonly cniBinDir?: string;
+  /** Docker nodes: dockershim's root (checkpoints in DIR/sandbox). */
+  readonly dockershimDir?: string;
   /** Through the Kubernetes API (debug-pod bridge): `--context CTX --node NODE`. */
   readonly context?: string;
   readonly node?: string;
@@ -35,11 +38,15 @@ export interface NodeFlags {
 
 export type { NodeTarget } from '../core/session/nodeTarget';
 
-export const NODE_FLAGS_HELP = `  --runtime-endpoint unix:///PATH  CRI socket (default: the first well-known one present)
+export const NODE_FLAGS_HELP = `  --runtime-endpoint unix:///PATH  CRI socket, or a Docker socket (unix:///var/run/docker.sock) to read a Docker node through
+                                   the Docker Engine API (default: the first well-known one present; a CRI socket that does
+                                   not answer on a node whose Docker socket answers falls back to Docker)
   --host-root DIR                  where the node's / is mounted (default /; /host in a debug pod)
-  --cni-cache-dir DIR              libcni's cache dir (default /var/lib/cni; files in DIR/results)
+  --cni-cache-dir DIR              libcni's cache dir (default /var/lib/cni; /var/lib/cni/cache on Docker nodes; files in DIR/results)
   --cni-conf-dir DIR               CNI network configs (default /etc/cni/net.d)
   --cni-bin-dir DIR                CNI plugin binaries (default /opt/cni/bin)
+  --dockershim-dir DIR             Docker nodes: dockershim's root, checkpoints in DIR/sandbox (default /var/lib/dockershim;
+                                   /var/lib/cri-dockerd when cri-dockerd is detected)
   --context CTX --node NODE        reach NODE through the Kubernetes API with a short-lived bridge pod (kubeconfig context CTX)
   --kubeconfig FILE                kubeconfig to use (default: KUBECONFIG, then ~/.kube/config)
   --bridge-namespace NS            namespace of the bridge pod (default kube-system)
@@ -58,7 +65,7 @@ DIR "off" turns a source off):
 /** Parses one of the node flags at `args[i]`; returns how many arguments it used (0 when it is not a node flag). */
 export function parseNodeFlag(args: readonly string[], i: number, flags: { -readonly [K in keyof NodeFlags]: NodeFlags[K] }): number {
   const names: Readonly<Record<string, keyof NodeFlags>> = {
-    '--runtime-endpoint': 'runtimeEndpoint', '--host-root': 'hostRoot', '--cni-cache-dir': 'cniCacheDir', '--cni-conf-dir': 'cniConfDir', '--cni-bin-dir': 'cniBinDir',
+    '--runtime-endpoint': 'runtimeEndpoint', '--host-root': 'hostRoot', '--cni-cache-dir': 'cniCacheDir', '--cni-conf-dir': 'cniConfDir', '--cni-bin-dir': 'cniBinDir', '--dockershim-dir': 'dockershimDir',
     '--context': 'context', '--node': 'node', '--kubeconfig': 'kubeconfig', '--bridge-namespace': 'bridgeNamespace', '--bridge-image': 'bridgeImage',
     '--bridge-profile': 'bridgeProfile', '--containerd-root': 'containerdRoot', '--containerd-state': 'containerdState',
     '--crio-storage': 'crioStorage', '--pod-log-dir': 'podLogDir', '--api-pods': 'apiPods', '--max-id-lookups': 'maxIdLookups',
@@ -96,13 +103,17 @@ async function resolveBridgeTarget(flags: NodeFlags, signal?: AbortSignal): Prom
   const { access, manager } = await openBridgeNodeAccess({
     explicitPath: flags.kubeconfig, context: flags.context, node: flags.node, namespace: flags.bridgeNamespace, image: flags.bridgeImage,
     profile: flags.bridgeProfile as BridgeProfile | undefined, runtimeEndpoint: flags.runtimeEndpoint, cniCacheDir, cniConfDir,
-    quarantineDir: flags.quarantineDir, discovery, client: 'cli', signal,
+    quarantineDir: flags.quarantineDir, discovery, dockershimDir: flags.dockershimDir, client: 'cli', signal,
   });
-  const pods = sharedPodsOnNode(manager.api, flags.node);
+  const node = flags.node;
+  // A Docker node (containerRuntimeVersion docker://…) is read through the Docker socket the bridge mounts.
+  const runtime = manager.runtimeOf(node);
+  const pods = sharedPodsOnNode(manager.api, node);
   return {
-    access, endpoint: flags.runtimeEndpoint ?? DEFAULT_RUNTIME_ENDPOINT, cniCacheDir, cniConfDir, cniBinDir, discovery,
+    access, endpoint: flags.runtimeEndpoint ?? (runtime?.docker ? DEFAULT_DOCKER_ENDPOINT : DEFAULT_RUNTIME_ENDPOINT), cniCacheDir, cniConfDir, cniBinDir, discovery,
     podsOnNode: pods,
     apiPods: flags.apiPods === 'off' ? undefined : async (podSignal) => podIdentities(await pods(podSignal)),
+    ...(runtime?.dockershimDir ? { dockershimDir: runtime.dockershimDir } : {}), ...(runtime?.kubeletVersion ? { kubeletVersion: runtime.kubeletVersion } : {}),
   };
 }
 

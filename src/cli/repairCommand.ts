@@ -7,6 +7,7 @@ import { DEFAULT_PRUNE_KEEP, DEFAULT_PRUNE_MIN_AGE_MS, formatDuration, parseDura
 import { planSelection } from '../core/repair/selection';
 import { needsHostProcesses } from '../core/repair/stuckSandbox';
 import { planStuckSandbox } from './stuckSandboxPlan';
+import { runtimeStepsFor } from '../core/session/nodeTarget';
 import type { RepairPlan } from '../core/repair/types';
 import { runNodeCommand } from './nodeSession';
 import { NODE_FLAGS_HELP, parseNodeFlag } from './nodeTarget';
@@ -143,7 +144,7 @@ export function formatPlan(plan: RepairPlan): string {
 }
 
 export function repairCommand(args: readonly string[]): Promise<number> {
-  return runNodeCommand('repair', HELP, args, parseArgs, async (parsed, { target, cri, inventory }, signal) => {
+  return runNodeCommand('repair', HELP, args, parseArgs, async (parsed, { target, cri, runtime, inventory }, signal) => {
     const { plan } = parsed.stuckSandbox !== undefined
       ? { plan: await planStuckSandbox(target, inventory, parsed.stuckSandbox, { stopTimeoutMs: parsed.stopTimeoutMs, quarantineDir: parsed.quarantineDir, signal }) }
       : await planSelection(target.access, inventory, parsed.all ? { kind: 'all' } : { kind: 'findings', findingIds: parsed.findings }, {
@@ -167,7 +168,7 @@ export function repairCommand(args: readonly string[]): Promise<number> {
     if (!parsed.json) process.stdout.write(formatPlan(plan));
     const executor = new RepairExecutor({
       access: target.access, cri, audit: new JsonLinesAuditSink(parsed.auditLog),
-      actor: `${os.userInfo().username}@${os.hostname()} (kube-node-doctor CLI)`, signal,
+      actor: `${os.userInfo().username}@${os.hostname()} (kube-node-doctor CLI)`, signal, runtimeSteps: runtimeStepsFor(target, runtime, signal),
       onStep: (step, result) => {
         if (!parsed.json) process.stdout.write(`${step.id}  ${result.outcome.toUpperCase()}: ${result.detail}${result.error && result.error !== result.detail ? `\n    error: ${result.error}` : ''}\n`);
       },

@@ -48,6 +48,7 @@ export function readNodeSettings(): NodeDoctorSettings {
     local: {
       name: text('localNode.name'), runtimeEndpoint: text('localNode.runtimeEndpoint'), hostRoot: text('localNode.hostRoot'),
       cniCacheDir: text('localNode.cniCacheDir'), cniConfDir: text('localNode.cniConfDir'), cniBinDir: text('localNode.cniBinDir'),
+      dockershimDir: text('localNode.dockershimDir'),
       ...discovery('localNode'),
     },
     kubeconfig: text('kubeconfig'),
@@ -55,6 +56,7 @@ export function readNodeSettings(): NodeDoctorSettings {
       namespace: text('bridge.namespace'), image: text('bridge.image'), profile: profile === 'host-pid' ? 'host-pid' : 'least-privilege',
       idleTimeoutMs: Math.max(1, config.get<number>('bridge.idleMinutes', 5)) * 60_000, runtimeEndpoint: text('bridge.runtimeEndpoint'),
       cniCacheDir: text('bridge.cniCacheDir'), cniConfDir: text('bridge.cniConfDir'), cniBinDir: text('bridge.cniBinDir'),
+      dockershimDir: text('bridge.dockershimDir'),
       ...discovery('bridge'),
     },
     quarantineDir: text('repair.quarantineDir'),

@@ -43,8 +43,8 @@ export interface BridgeMount {
   /** Node-absolute directory; mounted at `/host<hostPath>`. */
   readonly hostPath: string;
   readonly readOnly: boolean;
-  /** hostPath type: `Directory` must exist; `DirectoryOrCreate` is created by the kubelet. */
-  readonly type: 'Directory' | 'DirectoryOrCreate';
+  /** hostPath type: `Directory` must exist; `DirectoryOrCreate` is created by the kubelet; `Socket`: one unix socket (Docker's). */
+  readonly type: 'Directory' | 'DirectoryOrCreate' | 'Socket';
 }
 
 export interface MountPlanOptions {
@@ -59,6 +59,11 @@ export interface MountPlanOptions {
   /** Where repairs keep backups and the audit log (default `/var/lib/kube-node-doctor`). */
   readonly quarantineDir?: string;
   readonly extraMounts?: readonly BridgeMount[];
+  /**
+   * A Docker node (`containerRuntimeVersion` `docker://…`): mount the Docker socket itself and dockershim's root (its
+   * sandbox checkpoints, which repairs may remove); the CRI socket's directory only when an endpoint was configured.
+   */
+  readonly docker?: { readonly socket: string; readonly dockershimDir: string };
   /**
    * What the inventory reads to prove its lists complete (all read-only): containerd's CRI plugin directories under
    * its root and state, kubelet's pod log directory, and CRI-O's `overlay-containers` (only when set, or when the
@@ -88,11 +93,17 @@ export function planMounts(options: MountPlanOptions = {}): BridgeMount[] {
   if (!socket) {
     throw new NodeDoctorError('bad-input', `Unsupported runtime endpoint "${options.runtimeEndpoint}".`, { hint: 'Use unix:///path/to/the.sock.' });
   }
+  const docker = options.docker;
   const mounts: BridgeMount[] = [
-    { hostPath: path.posix.dirname(socket), readOnly: false, type: 'Directory' },
+    ...(docker && options.runtimeEndpoint === undefined ? [] : [{ hostPath: path.posix.dirname(socket), readOnly: false, type: 'Directory' } as const]),
+    ...(docker ? [
+      { hostPath: docker.socket, readOnly: false, type: 'Socket' } as const,
+      { hostPath: docker.dockershimDir, readOnly: false, type: 'DirectoryOrCreate' } as const,
+    ] : []),
     { hostPath: options.cniCacheDir ?? DEFAULT_CNI_CACHE_DIR, readOnly: false, type: 'DirectoryOrCreate' },
     { hostPath: options.cniConfDir ?? DEFAULT_CNI_CONF_DIR, readOnly: true, type: 'DirectoryOrCreate' },
-    ...(options.runtimeStateDirs ?? ['/var/lib/containerd']).map((dir): BridgeMount => ({ hostPath: dir, readOnly: true, type: 'DirectoryOrCreate' })),
+    // On a Docker node containerd's state is Docker's business: nothing of it is mounted unless asked for.
+    ...(options.runtimeStateDirs ?? (docker ? [] : ['/var/lib/containerd'])).map((dir): BridgeMount => ({ hostPath: dir, readOnly: true, type: 'DirectoryOrCreate' })),
     { hostPath: options.quarantineDir ?? DEFAULT_STATE_DIR, readOnly: false, type: 'DirectoryOrCreate' },
     ...(options.extraMounts ?? []),
   ];
@@ -104,7 +115,7 @@ export function planMounts(options: MountPlanOptions = {}): BridgeMount[] {
     return true;
   });
   // Discovery directories another mount already covers (containerd's root and state by default) add nothing.
-  const extra = discoveryMounts(options.discovery, options.runtimeEndpoint).filter((m) => !podPathFor(planned, m.hostPath));
+  const extra = docker ? [] : discoveryMounts(options.discovery, options.runtimeEndpoint).filter((m) => !podPathFor(planned, m.hostPath));
   return [...planned, ...extra];
 }
 

@@ -5,7 +5,11 @@ import type { ContainerState, SandboxState } from '../cri/types';
 import type { Category, Severity } from '../model/category';
 
 /** Repair ids, shared with the log diagnosis rules (`Rule.repair`). */
-export type RepairId = 'remove-cache-file-and-sandbox' | 'release-leaked-ips' | 'remove-orphan-containers' | 'prune-dead-objects' | 'force-remove-sandbox' | 'force-stop-stuck-sandbox';
+export type RepairId =
+  | 'remove-cache-file-and-sandbox' | 'release-leaked-ips' | 'remove-orphan-containers' | 'prune-dead-objects' | 'force-remove-sandbox'
+  | 'force-stop-stuck-sandbox'
+  /** Docker nodes: a dockershim/cri-dockerd sandbox checkpoint whose sandbox container is gone and that no container references. */
+  | 'remove-stale-checkpoint';
 
 export interface RuntimeInfo {
   readonly endpoint: string;
@@ -13,6 +17,41 @@ export interface RuntimeInfo {
   readonly runtimeVersion: string;
   readonly runtimeApiVersion: string;
   readonly conditions: readonly { readonly type: string; readonly status: boolean; readonly reason: string; readonly message: string }[];
+  /** Where the inventory came from: the CRI socket (default when absent) or the Docker Engine API with dockershim's checkpoints. */
+  readonly backend?: 'cri' | 'docker';
+  /** One sentence on the source used, e.g. why a Docker node was read through dockerd rather than its CRI socket. */
+  readonly source?: string;
+}
+
+/** A dockershim / cri-dockerd sandbox checkpoint file on a Docker node. */
+export interface CheckpointItem {
+  /** The sandbox ID (the file name). */
+  readonly sandboxId: string;
+  readonly path: string;
+  readonly size: number;
+  readonly mtimeMs: number;
+  readonly sha256: string;
+  readonly valid: boolean;
+  readonly pod?: string;
+  readonly checksum: 'match' | 'differs' | 'not-checked';
+  /** Whether a podsandbox container with this ID exists. */
+  readonly hasContainer: boolean;
+  /** Containers (type `container`) whose io.kubernetes.sandbox.id is this ID. */
+  readonly referencedBy: readonly string[];
+}
+
+/** What only a Docker node has: where dockershim keeps its checkpoints, and the checkpoints read. */
+export interface DockerDetails {
+  readonly dockershimDir: string;
+  readonly checkpointDir: string;
+  /** False when the checkpoint directory does not exist. */
+  readonly checkpointDirPresent: boolean;
+  readonly checkpoints: readonly CheckpointItem[];
+  /** Docker's own list answer (JSON) in bytes, and what it held. */
+  readonly listBytes: number;
+  readonly podsandboxContainers: number;
+  /** The node's kubelet version when known (from the Node object), which decides whether a seed-004 orphan is fatal. */
+  readonly kubeletVersion?: string;
 }
 
 export interface SandboxItem {
@@ -177,4 +216,6 @@ export interface Inventory {
   readonly listSizes: readonly ListSize[];
   readonly counts: Counts;
   readonly timingsMs: Readonly<Record<string, number>>;
+  /** Only on Docker nodes (runtime.backend `docker`). */
+  readonly docker?: DockerDetails;
 }

@@ -7,7 +7,20 @@ import { describeError, NodeDoctorError, throwIfAborted } from '../errors';
 import type { NodeAccess } from '../node/nodeAccess';
 import { fitName } from './shell';
 import { actForceStop, checkForceStop } from './stuckSandbox';
-import type { AuditEntry, AuditSink, Backup, PlanStep, RepairPlan, StepOutcome, StepResult } from './types';
+import type { AuditEntry, AuditSink, Backup, ContainerSnapshot, PlanStep, RepairPlan, StepAction, StepOutcome, StepResult } from './types';
+
+/** Steps a runtime other than CRI carries out itself (Docker), inside the executor's re-check, write-ahead audit and quarantine. */
+export interface RuntimeSteps {
+  handles(action: StepAction): boolean;
+  check(step: PlanStep): Promise<Check>;
+  act(step: PlanStep, tools: StepTools): Promise<Outcome>;
+}
+
+/** What the executor lends a runtime's steps. */
+export interface StepTools {
+  /** Moves the file into quarantine at (a free variant of) `plannedBackup` and checks the moved bytes against `plannedSha`. */
+  quarantine(file: string, plannedSha: string, plannedBackup: string): Promise<Backup>;
+}
 
 export interface ExecuteOptions {
   readonly access: NodeAccess;
@@ -19,6 +32,8 @@ export interface ExecuteOptions {
   readonly onStep?: (step: PlanStep, result: StepResult) => void;
   /** Per CRI call and per plugin run (default 30 s). */
   readonly timeoutMs?: number;
+  /** Docker nodes: the steps only the Docker backend can run. */
+  readonly runtimeSteps?: RuntimeSteps;
 }
 
 export interface ExecutionReport {
@@ -29,17 +44,20 @@ export interface ExecutionReport {
 const MAX_FILE_BYTES = 1024 * 1024;
 const MAX_AUDIT_CONTENT = 64 * 1024;
 
-interface Check {
+export interface Check {
   readonly state: 'ready' | 'done' | 'changed';
   readonly before: string;
+  /** Docker: the inspect JSON of the containers the step will remove, written with the intent (before anything acts). */
+  readonly snapshots?: readonly ContainerSnapshot[];
 }
 
-interface Outcome {
+export interface Outcome {
   readonly detail: string;
   readonly after: string;
   /** What was actually acted on, when it is more exact than the re-check's view (the bytes moved into quarantine). */
   readonly before?: string;
   readonly backup?: Backup;
+  readonly snapshots?: readonly ContainerSnapshot[];
 }
 
 function sha256(data: Buffer): string {
@@ -66,6 +84,13 @@ export class AuditWriteError extends NodeDoctorError {
 class StepRefused extends Error {
   constructor(message: string, readonly reason: 'precondition-changed' | 'backup-failed', readonly before?: string) {
     super(message);
+  }
+}
+
+/** A runtime step that failed after it had taken container snapshots: the audit still records them. */
+export class PartialStepFailure extends NodeDoctorError {
+  constructor(message: string, readonly snapshots: readonly ContainerSnapshot[], cause: unknown) {
+    super(cause instanceof NodeDoctorError ? cause.reason : 'runtime-error', message, { cause });
   }
 }
 
@@ -132,7 +157,10 @@ export class RepairExecutor {
     }
     // Write-ahead: nothing acts unless its intent is on record.
     try {
-      await this.options.audit.append({ ...this.entryBase(plan, step), phase: 'intent', before: check.before, after: '', result: 'intended', detail: step.title });
+      await this.options.audit.append({
+        ...this.entryBase(plan, step), phase: 'intent', before: check.before, after: '', result: 'intended', detail: step.title,
+        ...(check.snapshots && check.snapshots.length > 0 ? { snapshots: check.snapshots } : {}),
+      });
     } catch (error) {
       throw new AuditWriteError(step.id, false, error, results);
     }
@@ -141,7 +169,10 @@ export class RepairExecutor {
     let after: string;
     try {
       const done = await this.act(step);
-      result = { stepId: step.id, findingId: step.findingId, outcome: 'done', detail: done.detail, ...(done.backup ? { backup: done.backup } : {}) };
+      result = {
+        stepId: step.id, findingId: step.findingId, outcome: 'done', detail: done.detail, ...(done.backup ? { backup: done.backup } : {}),
+        ...(done.snapshots && done.snapshots.length > 0 ? { snapshots: done.snapshots } : {}),
+      };
       before = done.before ?? before;
       after = done.after;
     } catch (error) {
@@ -153,7 +184,11 @@ export class RepairExecutor {
         const cancelled = error instanceof NodeDoctorError && error.reason === 'cancelled';
         const text = error instanceof CriError ? error.details : describeError(error);
         const backup = error instanceof StepFailure ? error.backup : undefined;
-        result = { stepId: step.id, findingId: step.findingId, outcome: 'failed', detail: cancelled ? 'cancelled while acting' : describeError(error), error: text, ...(backup ? { backup } : {}) };
+        const snapshots = error instanceof PartialStepFailure ? error.snapshots : undefined;
+        result = {
+          stepId: step.id, findingId: step.findingId, outcome: 'failed', detail: cancelled ? 'cancelled while acting' : describeError(error), error: text,
+          ...(backup ? { backup } : {}), ...(snapshots && snapshots.length > 0 ? { snapshots } : {}),
+        };
         after = 'unchanged or partly changed; see error';
         if (cancelled) {
           await this.options.audit.append({ ...this.entryBase(plan, step), phase: 'outcome', before, after, result: 'failed', detail: result.detail, error: text }).catch(() => undefined);
@@ -179,6 +214,7 @@ export class RepairExecutor {
         ...this.entryBase(plan, step), phase: 'outcome', before, after, result: result.outcome, detail: result.detail,
         ...(result.error !== undefined ? { error: result.error } : {}),
         ...(result.backup ? { backup: result.backup } : {}),
+        ...(result.snapshots ? { snapshots: result.snapshots } : {}),
       });
     } catch (error) {
       this.options.onStep?.(step, result);
@@ -213,6 +249,7 @@ export class RepairExecutor {
 
   private async check(step: PlanStep): Promise<Check> {
     const a = step.action;
+    if (this.options.runtimeSteps?.handles(a)) return this.options.runtimeSteps.check(step);
     switch (a.kind) {
       case 'remove-cache-file': {
         const file = await this.fileDigest(a.path);
@@ -255,6 +292,8 @@ export class RepairExecutor {
         }
         return { state: 'ready', before: `container ${a.containerId} ${containerState}` };
       }
+      default:
+        throw new NodeDoctorError('internal', `A ${a.kind} step needs the Docker backend; this node was opened through CRI.`);
     }
   }
 
@@ -334,6 +373,9 @@ export class RepairExecutor {
   private async act(step: PlanStep): Promise<Outcome> {
     const { cri, access, signal } = this.options;
     const a = step.action;
+    if (this.options.runtimeSteps?.handles(a)) {
+      return this.options.runtimeSteps.act(step, { quarantine: (file, sha, backup) => this.quarantine(file, sha, backup, false) });
+    }
     switch (a.kind) {
       case 'remove-cache-file': {
         const backup = await this.quarantine(a.path, a.sha256, a.backupPath, a.released === true);
@@ -399,6 +441,8 @@ export class RepairExecutor {
         }
         throw new NodeDoctorError('runtime-error', `container ${a.containerId} is still there after removal.`);
       }
+      default:
+        throw new NodeDoctorError('internal', `A ${a.kind} step needs the Docker backend; this node was opened through CRI.`);
     }
   }
 }

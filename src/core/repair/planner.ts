@@ -3,6 +3,7 @@ import * as path from 'node:path';
 import { classifyCacheContent, LOOPBACK_NETWORK } from '../cni/cacheFile';
 import { buildCniDel } from '../cni/cniDel';
 import type { PluginDel } from '../cni/cniDel';
+import { adaptPlanToDocker } from '../docker/dockerPlan';
 import { describeError, NodeDoctorError } from '../errors';
 import type { CacheEntry, ContainerItem, Finding, Inventory, SandboxItem } from '../inventory/types';
 import { shortId } from '../model/ids';
@@ -377,5 +378,7 @@ export function planRepairs(inventory: Inventory, selection: readonly string[] |
   const ordered = [...drafts, ...sandboxSteps];
   const steps: PlanStep[] = ordered.map((d, i) => ({ id: `${String(i + 1).padStart(2, '0')}-${d.action.kind}`, ...d }));
   const findingIds = [...new Set([...chosen.map((f) => f.id), ...resumed.map((f) => f.id)])];
-  return { node: inventory.node, createdAt, findingIds, endpoint: ctx.endpoint, quarantineDir: ctx.quarantineDir, steps, notes };
+  const plan: RepairPlan = { node: inventory.node, createdAt, findingIds, endpoint: ctx.endpoint, quarantineDir: ctx.quarantineDir, steps, notes };
+  // Docker nodes: the same steps through the Docker Engine API, Docker's manual commands, and checkpoint steps.
+  return adaptPlanToDocker(plan, inventory, chosen);
 }

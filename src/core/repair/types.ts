@@ -35,7 +35,25 @@ export type StepAction =
    * `shim` absent: none was found (or processes were not visible) when planning; `needsHostProcesses`: the plan was
    * made without sight of the node's processes (a bridge outside the host-pid profile). See stuckSandbox.ts.
    */
-  | { readonly kind: 'force-stop-sandbox'; readonly sandboxId: string; readonly stopTimeoutMs: number; readonly shim?: ShimProcess; readonly needsHostProcesses?: boolean };
+  | { readonly kind: 'force-stop-sandbox'; readonly sandboxId: string; readonly stopTimeoutMs: number; readonly shim?: ShimProcess; readonly needsHostProcesses?: boolean }
+  /**
+   * Docker: inspect (the JSON goes into the audit: a container cannot be put back), stop within `stopTimeoutSeconds`,
+   * remove. Precondition: same ID and state as planned; an orphan still has no podsandbox container and no checkpoint.
+   */
+  | {
+    readonly kind: 'docker-remove-container'; readonly containerId: string; readonly sandboxId: string; readonly expect: 'sandbox-missing' | 'exited';
+    readonly plannedState: string; readonly stopTimeoutSeconds: number; readonly checkpointDir: string;
+  }
+  /** Docker: move a sandbox checkpoint into quarantine (`backupPath`). Precondition: same bytes; no container has its ID or names it as sandbox. */
+  | { readonly kind: 'remove-checkpoint'; readonly path: string; readonly sha256: string; readonly sandboxId: string; readonly backupPath: string }
+  /**
+   * Docker: remove a NotReady sandbox as dockershim's RemovePodSandbox does: its exited containers and podsandbox container
+   * (inspect JSON into the audit), then its checkpoint (backed up). Precondition: nothing of it runs.
+   */
+  | {
+    readonly kind: 'docker-remove-sandbox'; readonly sandboxId: string;
+    readonly checkpoint?: { readonly path: string; readonly sha256: string; readonly backupPath: string };
+  };
 
 /** A sandbox's shim as planned (what the re-check before the kill compares). */
 export interface ShimProcess {
@@ -94,6 +112,13 @@ export interface Backup {
   readonly released?: boolean;
 }
 
+/** A container's full `docker inspect` JSON, taken right before removal; a container cannot be restored from it. */
+export interface ContainerSnapshot {
+  readonly containerId: string;
+  readonly inspectJson: string;
+  readonly restorable: false;
+}
+
 export interface StepResult {
   readonly stepId: string;
   readonly findingId: string;
@@ -104,6 +129,8 @@ export interface StepResult {
   /** `precondition-changed` when refused because the node changed, `backup-failed` when the backup could not be made. */
   readonly reason?: string;
   readonly backup?: Backup;
+  /** Docker: the removed containers' inspect JSON. */
+  readonly snapshots?: readonly ContainerSnapshot[];
 }
 
 export interface AuditEntry {
@@ -128,6 +155,7 @@ export interface AuditEntry {
   readonly detail: string;
   readonly error?: string;
   readonly backup?: Backup;
+  readonly snapshots?: readonly ContainerSnapshot[];
 }
 
 export interface AuditSink {

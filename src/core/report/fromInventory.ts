@@ -35,7 +35,7 @@ export function reportModelFromInventory(inventory: Inventory, plans: ReadonlyMa
     access: inventory.access,
     generatedAt: inventory.generatedAt,
     versions: {
-      runtime: `${inventory.runtime.runtimeName} ${inventory.runtime.runtimeVersion}`.trim(),
+      runtime: `${inventory.runtime.runtimeName} ${inventory.runtime.runtimeVersion}${inventory.runtime.backend === 'docker' ? ' (read through the Docker Engine API and dockershim checkpoints)' : ''}`.trim(),
       'CRI API': inventory.runtime.runtimeApiVersion,
       ...Object.fromEntries(inventory.cniNetworks.map((n) => [`CNI network ${n.name}`, n.cniVersion])),
     },

@@ -10,8 +10,6 @@ import type { NodeList } from '../cluster/nodes';
 import { discoverEndpoint } from '../cri/endpoints';
 import { NodeDoctorError } from '../errors';
 import { podIdentities, sharedPodsOnNode } from '../cluster/podsOnNode';
-import { inspectNode } from '../inventory/inspect';
-import { addStuckSandboxFindings } from '../inventory/stuckSandboxes';
 import type { Inventory } from '../inventory/types';
 import { LocalNodeAccess } from '../node/localNodeAccess';
 import { DEFAULT_QUARANTINE_DIR, DEFAULT_RUNTIME_ENDPOINT } from '../node/nodePaths';
@@ -26,7 +24,8 @@ import type { RepairSelection, SelectedPlan } from '../repair/selection';
 import type { AuditSink, Backup, PlanStep, RepairPlan, StepResult } from '../repair/types';
 import { describeNode, nodeKey, nodeName } from './nodeRef';
 import type { NodeRef } from './nodeRef';
-import { connectRuntime, discoveryOf, openLocalTarget, withDefaults } from './nodeTarget';
+import { DEFAULT_DOCKER_ENDPOINT } from '../docker/dockershim';
+import { connectRuntime, discoveryOf, inspectTarget, openLocalTarget, runtimeStepsFor, withDefaults } from './nodeTarget';
 import type { LocalNodeSpec, NodePaths, NodeTarget, RuntimeConnection } from './nodeTarget';
 
 /** Prefixes a core error that does not say which node it is about with the node's name. */
@@ -171,7 +170,7 @@ export class NodeDoctor {
       const { cniCacheDir, cniConfDir } = withDefaults(bridge);
       manager = this.api(context).then((api) => new BridgeManager(api, {
         namespace: bridge.namespace, image: bridge.image, profile: this.profiles.get(context) ?? bridge.profile, idleTimeoutMs: bridge.idleTimeoutMs,
-        startTimeoutMs: bridge.startTimeoutMs, runtimeEndpoint: bridge.runtimeEndpoint, cniCacheDir, cniConfDir,
+        startTimeoutMs: bridge.startTimeoutMs, runtimeEndpoint: bridge.runtimeEndpoint, cniCacheDir, cniConfDir, dockershimDir: bridge.dockershimDir,
         quarantineDir: this.quarantineDir, discovery: discoveryOf(bridge), client: this.options.client, log: this.options.log,
       }));
       manager.catch(() => this.managers.delete(context));
@@ -186,11 +185,13 @@ export class NodeDoctor {
     const manager = await this.manager(ref.context);
     await manager.ensure(ref.node, signal);
     const bridge = this.settings.bridge;
+    const runtime = manager.runtimeOf(ref.node);
     const pods = sharedPodsOnNode(manager.api, ref.node);
     return {
-      access: bridgeAccessFor(manager, ref.node), endpoint: bridge.runtimeEndpoint ?? DEFAULT_RUNTIME_ENDPOINT, ...withDefaults(bridge),
+      access: bridgeAccessFor(manager, ref.node), endpoint: bridge.runtimeEndpoint ?? (runtime?.docker ? DEFAULT_DOCKER_ENDPOINT : DEFAULT_RUNTIME_ENDPOINT), ...withDefaults(bridge),
       discovery: discoveryOf(bridge), podsOnNode: pods,
       apiPods: this.settings.apiPods === false ? undefined : async (podSignal?: AbortSignal) => podIdentities(await pods(podSignal)),
+      ...(runtime?.dockershimDir ? { dockershimDir: runtime.dockershimDir } : {}), ...(runtime?.kubeletVersion ? { kubeletVersion: runtime.kubeletVersion } : {}),
     };
   }
 
@@ -223,11 +224,10 @@ export class NodeDoctor {
   /** Reads the node's sandboxes, containers, CNI cache and findings; the result is cached until the next inspection. */
   async inspect(ref: NodeRef, progress: InspectProgress = {}): Promise<Inventory> {
     const { inventory, shims } = await this.withNode(ref, progress.signal, async (target, runtime) => {
-      const read = await addStuckSandboxFindings(await inspectNode(target.access, runtime.cri, {
-        cniCacheDir: target.cniCacheDir, cniConfDir: target.cniConfDir, endpoint: target.endpoint, ...target.discovery,
-        apiPods: target.apiPods, maxIdLookups: this.settings.maxIdLookups,
+      const read = await inspectTarget(target, runtime, {
+        maxIdLookups: this.settings.maxIdLookups,
         node: nodeName(ref), signal: progress.signal, onProgress: progress.onProgress,
-      }), target.podsOnNode, progress.signal);
+      });
       // Stuck sandboxes: their shims are looked for now, while the node is open, so every plan (tree, report) names the PID.
       return { inventory: read, shims: await discoverShimsFor(target.access, read, 'all', { endpoint: target.endpoint, signal: progress.signal }) };
     });
@@ -347,7 +347,7 @@ export class NodeDoctor {
   async execute(ref: NodeRef, plan: RepairPlan, progress: ExecuteProgress = {}): Promise<ExecutionReport> {
     return this.withNode(ref, progress.signal, async (target, runtime) => new RepairExecutor({
       access: target.access, cri: runtime.cri, audit: this.options.audit, actor: this.options.actor,
-      signal: progress.signal, onStep: progress.onStep,
+      signal: progress.signal, onStep: progress.onStep, runtimeSteps: runtimeStepsFor(target, runtime, progress.signal),
     }).execute(plan));
   }
 

@@ -138,8 +138,11 @@ interface StepCounts {
 }
 
 function countSteps(steps: readonly PlanStep[]): StepCounts {
-  const count = (kind: PlanStep['action']['kind']): number => steps.filter((s) => s.action.kind === kind).length;
-  return { files: count('remove-cache-file'), sandboxes: count('remove-sandbox'), containers: count('remove-container'), releases: count('cni-del') };
+  const count = (...kinds: PlanStep['action']['kind'][]): number => steps.filter((s) => kinds.includes(s.action.kind)).length;
+  return {
+    files: count('remove-cache-file', 'remove-checkpoint'), sandboxes: count('remove-sandbox', 'docker-remove-sandbox'),
+    containers: count('remove-container', 'docker-remove-container'), releases: count('cni-del'),
+  };
 }
 
 /** The modal's button: what will happen, counted (`Remove 1 file and 1 sandbox`, `Prune 240 objects`). */
@@ -240,8 +243,9 @@ export function executionSummary(plan: RepairPlan, results: readonly StepResult[
   const backups = all.filter((b) => b.released !== true);
   const released = all.filter((b) => b.released === true);
   const doneKinds = results.filter((r) => r.outcome === 'done').map((r) => steps.get(r.stepId)?.action.kind);
-  const removedSandboxes = doneKinds.filter((k) => k === 'remove-sandbox' || k === 'force-stop-sandbox').length;
-  const removedContainers = doneKinds.filter((k) => k === 'remove-container').length;
+  const removedSandboxes = doneKinds.filter((k) => k === 'remove-sandbox' || k === 'force-stop-sandbox' || k === 'docker-remove-sandbox').length;
+  const removedContainers = doneKinds.filter((k) => k === 'remove-container' || k === 'docker-remove-container').length;
+  const docker = doneKinds.some((k) => k === 'docker-remove-container' || k === 'docker-remove-sandbox');
   const parts = [
     counts.done > 0 ? `${counts.done} done` : '',
     counts['already-done'] > 0 ? `${counts['already-done']} already done` : '',
@@ -263,9 +267,10 @@ export function executionSummary(plan: RepairPlan, results: readonly StepResult[
     released.length > 0 ? `the ${plural(released.length, 'cache file')} of released networks stay in quarantine (their IPs were given back; restoring a file would not take them back and would only show a false leak)` : '',
   ].filter((p) => p !== '');
   const undo = backups.length > 0 && notUndone.length > 0 ? ` Undo restores the backed-up files only; ${joinAnd(notUndone)}.` : '';
+  const dockerNote = docker ? ' A removed Docker container cannot be put back; its inspect JSON is in the audit log.' : '';
   return {
     ok, problems, backups, released, counts, removedSandboxes, removedContainers,
-    message: [headline, ...shown].join(' ') + more + undo,
+    message: [headline, ...shown].join(' ') + more + undo + dockerNote,
   };
 }
 

@@ -175,6 +175,7 @@ export function nodeTooltip(element: NodeTreeElement, view: NodeView | undefined
     parts.push(rows([
       ['Inspected', `${md(inventory.generatedAt)}${view?.stale ? ' (stale: expand the node to re-read it)' : ''}`],
       ['Runtime', md(`${inventory.runtime.runtimeName} ${inventory.runtime.runtimeVersion} (${inventory.runtime.endpoint})`)],
+      ['Source', inventory.runtime.backend === 'docker' ? md(inventory.runtime.source ?? 'Docker Engine API') : undefined],
       ['Findings', formatCount(inventory.findings.length)],
       ['Sandboxes', `${formatCount(c.sandboxes)} (${formatCount(c.notReadySandboxes)} NotReady)`],
       ['Containers', `${formatCount(c.containers)} (${formatCount(c.runningContainers)} running, ${formatCount(c.exitedContainers)} exited)`],

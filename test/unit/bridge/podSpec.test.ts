@@ -48,6 +48,17 @@ describe('bridge pod manifest', () => {
     assert.deepEqual(spec.containers[0].securityContext.capabilities?.drop, ['ALL']);
   });
 
+  it('on a Docker node mounts the Docker socket itself and dockershim\'s root instead of the containerd socket directory', () => {
+    const mounts = planMounts({ docker: { socket: '/var/run/docker.sock', dockershimDir: '/var/lib/dockershim' } });
+    assert.deepEqual(mounts.slice(0, 3).map((m) => [m.hostPath, m.type, m.readOnly]), [
+      ['/var/run/docker.sock', 'Socket', false], ['/var/lib/dockershim', 'DirectoryOrCreate', false], ['/var/lib/cni', 'DirectoryOrCreate', false],
+    ]);
+    assert.ok(!mounts.some((m) => m.hostPath === '/run/containerd'));
+    assert.equal(podPathFor(mounts, '/var/run/docker.sock')?.podPath, '/host/var/run/docker.sock');
+    // A configured CRI endpoint keeps its directory.
+    assert.equal(planMounts({ runtimeEndpoint: 'unix:///var/run/cri-dockerd.sock', docker: { socket: '/var/run/docker.sock', dockershimDir: '/var/lib/cri-dockerd' } })[0].hostPath, '/var/run');
+  });
+
   it('gives the pod a 1 MiB in-memory state dir for the heartbeat and records the heartbeat interval', () => {
     const { spec, metadata } = manifest('least-privilege');
     assert.deepEqual(spec.volumes.filter((v) => !v.hostPath), [{ name: 'knd-state', emptyDir: { medium: 'Memory', sizeLimit: '1Mi' } }]);

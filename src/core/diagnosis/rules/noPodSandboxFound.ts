@@ -52,5 +52,9 @@ export const noPodSandboxFoundRule: Rule = {
   versionNotes: [
     { component: 'kubelet', versions: '>= 1.24', note: 'No longer refuses to start on a container without a sandbox; it logs "no PodSandBox found for the container" and carries on (kubernetes/kubernetes#108325).' },
     { component: 'kubelet', versions: '< 1.24', note: 'Exits at start-up (Failed to start ContainerManager) until the orphan containers are removed.' },
+    {
+      component: 'dockershim', versions: 'kubelet < 1.24 with Docker',
+      note: 'The CRI socket is kubelet\'s own (dockershim) and is down with kubelet, so crictl cannot answer: list the containers with `docker ps -a --filter label=io.kubernetes.sandbox.id=<sandbox-id>` and remove them with `docker rm -f <container-id>`; `kube-node-doctor inspect` on the node reads Docker and the checkpoints in /var/lib/dockershim/sandbox directly.',
+    },
   ],
 };
