@@ -35,6 +35,7 @@ function button(label: string, message: WebviewMessage, appearance: 'primary' | 
 function renderSummary(model: ReportModel): HTMLElement {
   const section = el('section');
   section.append(el('h2', 'Summary'));
+  if (model.incomplete) section.append(el('p', `${model.incomplete} (the counts are what was listed, not all the node holds)`, 'incomplete'));
   const table = el('table', undefined, 'summary');
   for (const count of model.counts) {
     const row = el('tr');
@@ -89,6 +90,8 @@ function renderFinding(finding: ReportFinding): HTMLElement {
     );
     card.append(actions);
   }
+  // The plan's notes: why prune keeps what it keeps, why a Ready sandbox is left running (no steps: no Repair button).
+  for (const note of finding.notes ?? []) card.append(el('p', note, 'muted note'));
   return card;
 }
 

@@ -1,4 +1,5 @@
 import { NodeDoctorError } from '../core/errors';
+import { incompleteText } from '../core/inventory/completeness';
 import type { Finding, Inventory } from '../core/inventory/types';
 import { runNodeCommand } from './nodeSession';
 import { NODE_FLAGS_HELP, parseNodeFlag } from './nodeTarget';
@@ -12,7 +13,8 @@ findings (empty/corrupt cache files, leaked cache files, orphan containers, dead
 objects piling up, list sizes near the gRPC limits). Changes nothing.
 
 ${NODE_FLAGS_HELP}
-  --json                           one JSON document: {"runtime","sandboxes","containers","cniCache","findings","listStrategy",...}
+  --json                           one JSON document: {"complete","incomplete","runtime","sandboxes","containers","cniCache",
+                                   "findings","listStrategy","discovery",...}; "complete" is true only when proven
 
 Exit status: 0 when the node was read (with or without findings), 2 on bad usage or
 when the runtime cannot be reached.
@@ -51,10 +53,14 @@ export function inventoryJson(inv: Inventory): Record<string, unknown> {
     containers: inv.containers,
     cniCache: inv.cniCache,
     findings: inv.findings,
+    complete: inv.listStrategy.complete,
+    incomplete: inv.listStrategy.complete ? [] : (inv.listStrategy.reasons ?? []),
     listStrategy: inv.listStrategy,
+    discovery: inv.discovery,
     listSizes: inv.listSizes,
     counts: inv.counts,
     timingsMs: inv.timingsMs,
+    ...(inv.docker ? { docker: inv.docker } : {}),
   };
 }
 
@@ -73,14 +79,23 @@ export function formatFinding(f: Finding, index: number): string[] {
 
 export function formatInventory(inv: Inventory): string {
   const c = inv.counts;
+  const incomplete = incompleteText(inv);
   const out = [
-    `Node ${inv.node} (${inv.access}), ${inv.runtime.runtimeName} ${inv.runtime.runtimeVersion} (CRI ${inv.runtime.runtimeApiVersion}) at ${inv.runtime.endpoint}`,
+    `Node ${inv.node} (${inv.access}), ${inv.runtime.runtimeName} ${inv.runtime.runtimeVersion} (${inv.runtime.backend === 'docker' ? '' : 'CRI '}${inv.runtime.runtimeApiVersion}) at ${inv.runtime.endpoint}`,
+    ...(inv.runtime.backend === 'docker' || (inv.runtime.source && inv.runtime.source !== `CRI at ${inv.runtime.endpoint}`) ? [`  source:     ${inv.runtime.source ?? ''}`] : []),
+    ...(incomplete ? [`  ${incomplete}`, '  (the counts below are what was listed, not all the node holds)'] : []),
     `  sandboxes:  ${c.sandboxes} (${c.readySandboxes} Ready, ${c.notReadySandboxes} NotReady)`,
     `  containers: ${c.containers} (${c.runningContainers} running, ${c.exitedContainers} exited)`,
+    ...(inv.docker ? [`  checkpoints: ${inv.docker.checkpoints.length} in ${inv.docker.checkpointDir}${inv.docker.checkpointDirPresent ? '' : ' (no such directory)'} (${inv.docker.checkpoints.filter((k) => !k.hasContainer).length} without a podsandbox container)`] : []),
     `  CNI cache:  ${c.cacheFiles} files in ${inv.cniCacheDir}/results (${c.unreadableCacheFiles} unreadable); networks: ${inv.cniNetworks.map((n) => `${n.name} ${n.cniVersion}`).join(', ')}`,
     `  lists:      ${inv.listSizes.map((s) => `${s.method} ≈ ${mib(s.bytes)} (${s.limits.map((l) => `${l.percent}% of ${l.label}`).join(', ')})`).join('; ')}`,
-    `  strategy:   sandboxes ${inv.listStrategy.sandboxes}, containers ${inv.listStrategy.containers}${inv.listStrategy.complete ? '' : ' (INCOMPLETE)'}`,
+    `  strategy:   sandboxes ${inv.listStrategy.sandboxes}, containers ${inv.listStrategy.containers}${inv.listStrategy.complete ? ' (complete)' : ' (INCOMPLETE)'}`,
   ];
+  if (inv.discovery) {
+    const d = inv.discovery;
+    const read = d.sources.filter((s) => s.status !== 'off').map((s) => `${s.source} ${s.status}${s.status === 'read' ? ` (${[s.sandboxIds ? `${s.sandboxIds} sandboxes` : '', s.containerIds ? `${s.containerIds} containers` : '', s.pods ? `${s.pods} pods` : ''].filter(Boolean).join(', ') || 'empty'})` : ''}`);
+    out.push(`  on disk:    ${d.sandboxIdsOnDisk} sandbox IDs, ${d.containerIdsOnDisk} container IDs; ${read.join('; ')}`);
+  }
   for (const note of inv.listStrategy.notes) out.push(`              ${note}`);
   if (c.perPod.length > 0) {
     out.push('  dead objects per pod (top 5):');

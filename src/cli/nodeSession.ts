@@ -1,7 +1,6 @@
 import type { CriRuntime } from '../core/cri/types';
-import { inspectNode } from '../core/inventory/inspect';
 import type { Inventory } from '../core/inventory/types';
-import { connectRuntime } from '../core/session/nodeTarget';
+import { connectRuntime, inspectTarget } from '../core/session/nodeTarget';
 import type { RuntimeConnection } from '../core/session/nodeTarget';
 import { runCli } from './cliFrame';
 import { resolveNodeTarget } from './nodeTarget';
@@ -11,18 +10,18 @@ import type { NodeFlags, NodeTarget } from './nodeTarget';
 export interface NodeSession {
   readonly target: NodeTarget;
   readonly cri: CriRuntime;
+  readonly runtime: RuntimeConnection;
   readonly inventory: Inventory;
 }
 
 /** Connects to the runtime and reads the inventory; `opened` keeps the connection so the caller releases it. */
-async function openSession(target: NodeTarget, signal: AbortSignal, opened: { runtime?: RuntimeConnection }): Promise<NodeSession> {
-  opened.runtime = await connectRuntime(target, signal);
-  const { cri } = opened.runtime;
-  const inventory = await inspectNode(target.access, cri, {
-    cniCacheDir: target.cniCacheDir, cniConfDir: target.cniConfDir, endpoint: target.endpoint, signal,
-    onProgress: (m) => { if (process.env.KND_VERBOSE) process.stderr.write(`… ${m}\n`); },
+async function openSession(target: NodeTarget, signal: AbortSignal, opened: { runtime?: RuntimeConnection }, maxIdLookups?: number): Promise<NodeSession> {
+  const runtime = await connectRuntime(target, signal);
+  opened.runtime = runtime;
+  const inventory = await inspectTarget(target, runtime, {
+    signal, maxIdLookups, onProgress: (m) => { if (process.env.KND_VERBOSE) process.stderr.write(`… ${m}\n`); },
   });
-  return { target, cri, inventory };
+  return { target, cri: runtime.cri, runtime, inventory };
 }
 
 /**
@@ -38,7 +37,7 @@ export async function runNodeCommand<A extends { readonly flags: NodeFlags }>(
     const opened: { target?: NodeTarget; runtime?: RuntimeConnection } = {};
     try {
       opened.target = await resolveNodeTarget(parsed.flags, signal);
-      const session = await openSession(opened.target, signal, opened);
+      const session = await openSession(opened.target, signal, opened, parsed.flags.maxIdLookups);
       return await work(parsed, session, signal);
     } finally {
       await opened.runtime?.close();

@@ -1,8 +1,10 @@
 import { NodeDoctorError } from '../core/errors';
 import { DEFAULT_RUNTIME_ENDPOINT } from '../core/node/nodePaths';
-import { openLocalTarget, withDefaults } from '../core/session/nodeTarget';
+import { discoveryOf, openLocalTarget, withDefaults } from '../core/session/nodeTarget';
 import type { NodeTarget } from '../core/session/nodeTarget';
 import { openBridgeNodeAccess } from '../core/bridge/openBridge';
+import { podIdentities, sharedPodsOnNode } from '../core/cluster/podsOnNode';
+import { DEFAULT_DOCKER_ENDPOINT } from '../core/docker/dockershim';
 import type { BridgeProfile } from '../core/bridge/podSpec';
 
 /** Flags shared by `inspect` and `repair` that say which node and runtime to talk to. */
@@ -12,6 +14,8 @@ export interface NodeFlags {
   readonly cniCacheDir?: string;
   readonly cniConfDir?: string;
   readonly cniBinDir?: string;
+  /** Docker nodes: dockershim's root (checkpoints in DIR/sandbox). */
+  readonly dockershimDir?: string;
   /** Through the Kubernetes API (debug-pod bridge): `--context CTX --node NODE`. */
   readonly context?: string;
   readonly node?: string;
@@ -21,27 +25,50 @@ export interface NodeFlags {
   readonly bridgeProfile?: string;
   /** Set by `repair` (--quarantine-dir): a bridge pod mounts it. */
   readonly quarantineDir?: string;
+  /** Discovery sources (`off` turns one off): containerd root and state, CRI-O storage, kubelet's pod log dir. */
+  readonly containerdRoot?: string;
+  readonly containerdState?: string;
+  readonly crioStorage?: string;
+  readonly podLogDir?: string;
+  /** `off`: do not ask the API for the node's pods (bridge only). */
+  readonly apiPods?: string;
+  /** Most IDs found on disk but unlisted that are looked up one by one. */
+  readonly maxIdLookups?: number;
 }
 
 export type { NodeTarget } from '../core/session/nodeTarget';
 
-export const NODE_FLAGS_HELP = `  --runtime-endpoint unix:///PATH  CRI socket (default: the first well-known one present)
+export const NODE_FLAGS_HELP = `  --runtime-endpoint unix:///PATH  CRI socket, or a Docker socket (unix:///var/run/docker.sock) to read a Docker node through
+                                   the Docker Engine API (default: the first well-known one present; a CRI socket that does
+                                   not answer on a node whose Docker socket answers falls back to Docker)
   --host-root DIR                  where the node's / is mounted (default /; /host in a debug pod)
-  --cni-cache-dir DIR              libcni's cache dir (default /var/lib/cni; files in DIR/results)
+  --cni-cache-dir DIR              libcni's cache dir (default /var/lib/cni; /var/lib/cni/cache on Docker nodes; files in DIR/results)
   --cni-conf-dir DIR               CNI network configs (default /etc/cni/net.d)
   --cni-bin-dir DIR                CNI plugin binaries (default /opt/cni/bin)
+  --dockershim-dir DIR             Docker nodes: dockershim's root, checkpoints in DIR/sandbox (default /var/lib/dockershim;
+                                   /var/lib/cri-dockerd when cri-dockerd is detected)
   --context CTX --node NODE        reach NODE through the Kubernetes API with a short-lived bridge pod (kubeconfig context CTX)
   --kubeconfig FILE                kubeconfig to use (default: KUBECONFIG, then ~/.kube/config)
   --bridge-namespace NS            namespace of the bridge pod (default kube-system)
   --bridge-image IMAGE             bridge image (default docker.io/alpine/socat; mirror it for air-gapped clusters)
-  --bridge-profile PROFILE         least-privilege (default) or host-pid (last-resort repairs on host processes)`;
+  --bridge-profile PROFILE         least-privilege (default) or host-pid (last-resort repairs on host processes)
+Where the inventory finds every sandbox and pod the node holds (proof of a complete list past the send cap;
+DIR "off" turns a source off):
+  --containerd-root DIR            containerd's root (default /var/lib/containerd; k3s /var/lib/rancher/k3s/agent/containerd,
+                                   RKE2 /var/lib/rancher/rke2/agent/containerd)
+  --containerd-state DIR           containerd's state (default /run/containerd; k3s and RKE2 /run/k3s/containerd)
+  --crio-storage DIR               CRI-O's storage root (default /var/lib/containers/storage)
+  --pod-log-dir DIR                kubelet's pod log directories (default /var/log/pods)
+  --api-pods on|off                through the bridge: the API's pods on the node (default on)
+  --max-id-lookups N               IDs on disk but in no list answer looked up one by one (default 5000)`;
 
 /** Parses one of the node flags at `args[i]`; returns how many arguments it used (0 when it is not a node flag). */
 export function parseNodeFlag(args: readonly string[], i: number, flags: { -readonly [K in keyof NodeFlags]: NodeFlags[K] }): number {
   const names: Readonly<Record<string, keyof NodeFlags>> = {
-    '--runtime-endpoint': 'runtimeEndpoint', '--host-root': 'hostRoot', '--cni-cache-dir': 'cniCacheDir', '--cni-conf-dir': 'cniConfDir', '--cni-bin-dir': 'cniBinDir',
+    '--runtime-endpoint': 'runtimeEndpoint', '--host-root': 'hostRoot', '--cni-cache-dir': 'cniCacheDir', '--cni-conf-dir': 'cniConfDir', '--cni-bin-dir': 'cniBinDir', '--dockershim-dir': 'dockershimDir',
     '--context': 'context', '--node': 'node', '--kubeconfig': 'kubeconfig', '--bridge-namespace': 'bridgeNamespace', '--bridge-image': 'bridgeImage',
-    '--bridge-profile': 'bridgeProfile',
+    '--bridge-profile': 'bridgeProfile', '--containerd-root': 'containerdRoot', '--containerd-state': 'containerdState',
+    '--crio-storage': 'crioStorage', '--pod-log-dir': 'podLogDir', '--api-pods': 'apiPods', '--max-id-lookups': 'maxIdLookups',
   };
   const arg = args[i];
   const eq = arg.indexOf('=');
@@ -50,7 +77,18 @@ export function parseNodeFlag(args: readonly string[], i: number, flags: { -read
   if (key === undefined) return 0;
   const value = eq > 0 ? arg.slice(eq + 1) : args[i + 1];
   if (value === undefined || value === '') throw new NodeDoctorError('bad-input', `${name} needs a value`);
-  flags[key] = value;
+  if (key === 'maxIdLookups') {
+    if (!/^\d{1,9}$/.test(value)) throw new NodeDoctorError('bad-input', `${name} needs a whole number, got "${value}"`);
+    flags.maxIdLookups = Number(value);
+  } else if (key === 'apiPods') {
+    if (value !== 'on' && value !== 'off') throw new NodeDoctorError('bad-input', `${name} is on or off, got "${value}"`);
+    flags.apiPods = value;
+  } else if (key === 'containerdRoot' || key === 'containerdState' || key === 'crioStorage' || key === 'podLogDir') {
+    if (value !== 'off' && !value.startsWith('/')) throw new NodeDoctorError('bad-input', `${name} needs an absolute node path or "off", got "${value}"`);
+    flags[key] = value === 'off' ? '' : value;
+  } else {
+    flags[key] = value;
+  }
   return eq > 0 ? 1 : 2;
 }
 
@@ -61,12 +99,22 @@ async function resolveBridgeTarget(flags: NodeFlags, signal?: AbortSignal): Prom
     throw new NodeDoctorError('bad-input', `unknown --bridge-profile "${flags.bridgeProfile}" (least-privilege or host-pid)`);
   }
   const { cniCacheDir, cniConfDir, cniBinDir } = withDefaults(flags);
-  const { access } = await openBridgeNodeAccess({
+  const discovery = discoveryOf(flags);
+  const { access, manager } = await openBridgeNodeAccess({
     explicitPath: flags.kubeconfig, context: flags.context, node: flags.node, namespace: flags.bridgeNamespace, image: flags.bridgeImage,
     profile: flags.bridgeProfile as BridgeProfile | undefined, runtimeEndpoint: flags.runtimeEndpoint, cniCacheDir, cniConfDir,
-    quarantineDir: flags.quarantineDir, client: 'cli', signal,
+    quarantineDir: flags.quarantineDir, discovery, dockershimDir: flags.dockershimDir, client: 'cli', signal,
   });
-  return { access, endpoint: flags.runtimeEndpoint ?? DEFAULT_RUNTIME_ENDPOINT, cniCacheDir, cniConfDir, cniBinDir };
+  const node = flags.node;
+  // A Docker node (containerRuntimeVersion docker://…) is read through the Docker socket the bridge mounts.
+  const runtime = manager.runtimeOf(node);
+  const pods = sharedPodsOnNode(manager.api, node);
+  return {
+    access, endpoint: flags.runtimeEndpoint ?? (runtime?.docker ? DEFAULT_DOCKER_ENDPOINT : DEFAULT_RUNTIME_ENDPOINT), cniCacheDir, cniConfDir, cniBinDir, discovery,
+    podsOnNode: pods,
+    apiPods: flags.apiPods === 'off' ? undefined : async (podSignal) => podIdentities(await pods(podSignal)),
+    ...(runtime?.dockershimDir ? { dockershimDir: runtime.dockershimDir } : {}), ...(runtime?.kubeletVersion ? { kubeletVersion: runtime.kubeletVersion } : {}),
+  };
 }
 
 /** Local access (this process runs on the node, or in a pod mounting it at --host-root), or the bridge with --context/--node. */

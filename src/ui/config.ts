@@ -1,4 +1,5 @@
 import * as vscode from 'vscode';
+import { DEFAULT_PRUNE_KEEP, DEFAULT_PRUNE_MIN_AGE_MS, parseDuration } from '../core/repair/duration';
 import type { NodeDoctorSettings } from '../core/session/nodeDoctor';
 
 export const SECTION = 'kubeNodeDoctor';
@@ -34,20 +35,38 @@ export function readNodeSettings(): NodeDoctorSettings {
     const value = config.get<string>(key, '').trim();
     return value === '' ? undefined : value;
   };
+  // A discovery path: '' turns the source off (the manifest's default is the standard path). `get` honours the
+  // restricted-settings rule of untrusted workspaces.
+  const source = (key: string): string | undefined => config.get<string>(key)?.trim();
+  const discovery = (prefix: string): { containerdRoot?: string; containerdState?: string; crioStorage?: string; podLogDir?: string } => ({
+    containerdRoot: source(`${prefix}.containerdRoot`), containerdState: source(`${prefix}.containerdState`),
+    crioStorage: source(`${prefix}.crioStorage`), podLogDir: source(`${prefix}.podLogDir`),
+  });
   const profile = config.get<string>('bridge.profile', 'least-privilege');
   return {
     localNode: config.get<string>('localNode.mode', 'auto') === 'off' ? 'off' : 'auto',
     local: {
       name: text('localNode.name'), runtimeEndpoint: text('localNode.runtimeEndpoint'), hostRoot: text('localNode.hostRoot'),
       cniCacheDir: text('localNode.cniCacheDir'), cniConfDir: text('localNode.cniConfDir'), cniBinDir: text('localNode.cniBinDir'),
+      dockershimDir: text('localNode.dockershimDir'),
+      ...discovery('localNode'),
     },
     kubeconfig: text('kubeconfig'),
     bridge: {
       namespace: text('bridge.namespace'), image: text('bridge.image'), profile: profile === 'host-pid' ? 'host-pid' : 'least-privilege',
       idleTimeoutMs: Math.max(1, config.get<number>('bridge.idleMinutes', 5)) * 60_000, runtimeEndpoint: text('bridge.runtimeEndpoint'),
       cniCacheDir: text('bridge.cniCacheDir'), cniConfDir: text('bridge.cniConfDir'), cniBinDir: text('bridge.cniBinDir'),
+      dockershimDir: text('bridge.dockershimDir'),
+      ...discovery('bridge'),
     },
     quarantineDir: text('repair.quarantineDir'),
+    stopTimeoutMs: Math.min(600, Math.max(1, config.get<number>('repair.stopTimeoutSeconds', 30))) * 1000,
+    apiPods: config.get<boolean>('bridge.apiPods', true),
+    maxIdLookups: Math.max(0, config.get<number>('inventory.maxIdLookups', 5000)),
+    prune: {
+      keep: Math.max(0, Math.floor(config.get<number>('repair.pruneKeep', DEFAULT_PRUNE_KEEP))),
+      minAgeMs: parseDuration(config.get<string>('repair.pruneMinAge', '1h')) ?? DEFAULT_PRUNE_MIN_AGE_MS,
+    },
   };
 }
 

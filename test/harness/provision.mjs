@@ -66,9 +66,29 @@ export function ensureAptPackages(packages) {
   run(['apt-get', '-o', 'DPkg::Lock::Timeout=600', 'install', '-y', '-qq', '--no-install-recommends', ...missing], { env, capture: true });
 }
 
+/**
+ * Debian's Docker (20.10) for the Docker-node tests, which run it as a private daemon only. Its package scripts would
+ * start the machine's own dockerd: unless the machine already forbids service starts (`/usr/sbin/policy-rc.d` exits 101,
+ * as in containers), a policy file forbidding them is in place for the install and removed afterwards.
+ */
+export function ensureDockerPackages() {
+  const installed = spawnSync('dpkg-query', ['-W', '-f=${Status}', 'docker.io'], { encoding: 'utf8' }).stdout?.includes('install ok installed') === true;
+  if (installed) return;
+  const policy = '/usr/sbin/policy-rc.d';
+  const ours = !fs.existsSync(policy);
+  if (ours) fs.writeFileSync(policy, '#!/bin/sh\n# kube-node-doctor test harness: no service starts while docker.io is installed\nexit 101\n', { mode: 0o755 });
+  try {
+    ensureAptPackages(DOCKER_PACKAGES);
+  } finally {
+    if (ours) fs.rmSync(policy, { force: true });
+  }
+}
+
+export const DOCKER_PACKAGES = ['docker.io'];
 export const BROWSER_PACKAGES = ['chromium', 'fonts-dejavu-core'];
 export const CODE_SERVER_BUILD_PACKAGES = ['libkrb5-dev', 'ripgrep', 'python3', 'make', 'g++'];
-export const RUNTIME_PACKAGES = ['containerd', 'runc', 'containernetworking-plugins', 'socat', 'iproute2', 'gcc', 'libc6-dev', 'util-linux'];
+// runsc (gVisor): the lab's `runsc` handler, for the stuck-sandbox tests with real gVisor.
+export const RUNTIME_PACKAGES = ['containerd', 'runc', 'containernetworking-plugins', 'socat', 'iproute2', 'gcc', 'libc6-dev', 'util-linux', 'runsc'];
 
 /** Installs code-server from npm into .cache/code-server (once) and returns the path of its launcher. */
 export function ensureCodeServer() {

@@ -10,7 +10,7 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import {
-  BROWSER_PACKAGES, RUNTIME_PACKAGES, build, cacheDir, ensureAptPackages, ensureCodeServer, ensureNodeModules,
+  BROWSER_PACKAGES, RUNTIME_PACKAGES, build, cacheDir, ensureAptPackages, ensureCodeServer, ensureDockerPackages, ensureNodeModules,
   log, repoRoot, run, systemProvisioningBlocker,
 } from './provision.mjs';
 
@@ -84,13 +84,19 @@ const STAGES = {
     if (testFiles('test/integration').length === 0) return { passed: 0, failed: 0, skipped: true, note: 'no integration tests yet' };
     return guarded('integration', systemProvisioningBlocker(), async () => {
       ensureAptPackages(RUNTIME_PACKAGES);
+      ensureDockerPackages();
       const labDir = process.env.KND_LAB_DIR ?? '/tmp/knd-lab';
+      const dockerDir = process.env.KND_DOCKER_DIR ?? '/tmp/knd-docker';
+      const keyValues = (stdout) => Object.fromEntries(stdout.split('\n').map((l) => l.match(/^([A-Z][A-Z0-9_]*)=(.*)$/)).filter(Boolean).map((m) => [m[1], m[2]]));
       const up = run(['bash', 'test/harness/runtime/up.sh'], { capture: true, env: { ...process.env, KND_LAB_DIR: labDir } });
-      const labEnv = Object.fromEntries(up.stdout.split('\n').map((l) => l.match(/^([A-Z][A-Z0-9_]*)=(.*)$/)).filter(Boolean).map((m) => [m[1], m[2]]));
-      const env = { ...process.env, ...labEnv, KND_LAB_DIR: labDir };
+      let env = { ...process.env, ...keyValues(up.stdout), KND_LAB_DIR: labDir, KND_DOCKER_DIR: dockerDir };
       try {
+        // The Docker-node tests' private dockerd (its own data-root, exec-root, socket, pidfile), beside the containerd lab.
+        const dockerUp = run(['bash', 'test/harness/docker/up.sh'], { capture: true, env });
+        env = { ...env, ...keyValues(dockerUp.stdout) };
         return await mocha('out/test/integration/**/*.test.js', 120_000, env);
       } finally {
+        run(['bash', 'test/harness/docker/down.sh'], { env, allowFail: true, capture: true });
         run(['bash', 'test/harness/runtime/down.sh'], { env, allowFail: true, capture: true });
       }
     });

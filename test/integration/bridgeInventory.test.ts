@@ -70,12 +70,20 @@ describe('full node inventory through the bridge', function () {
       try {
         const bridged = await inspectNode(access, remote, { cniCacheDir: '/var/lib/cni', cniConfDir: '/etc/cni/net.d', node: 'lab-node' });
         assert.deepEqual(essence(bridged), essence(direct));
+        // Discovery through the bridge: the runtime's directories and the pod logs, read through the pod's mounts.
+        const sources = Object.fromEntries((bridged.discovery?.sources ?? []).map((s) => [s.source, s.status]));
+        // The lab keeps containerd's state apart from its socket's directory, which is what the bridge mounts for
+        // `/run/containerd`: the state source is absent there, and the root alone proves the IDs.
+        assert.deepEqual([sources['containerd-root'], sources['containerd-state'], sources['pod-logs']], ['read', 'absent', 'read']);
+        assert.ok((bridged.discovery?.sources.find((s) => s.source === 'pod-logs')?.pods ?? 0) >= 1);
+        assert.equal(bridged.discovery?.runtimeIdsKnown, true);
+        assert.equal(bridged.listStrategy.complete, true);
         const finding = bridged.findings.find((f) => f.sandboxId === id && f.category === 'cni-cache-corrupt');
         assert.ok(finding, 'the empty cache file is a finding');
 
-        const plan = planRepairs(bridged, [finding.id]);
+        const plan = planRepairs(bridged, [finding.id], { quarantineDir: '/var/lib/kube-node-doctor/quarantine' });
         const audit = new MemoryAuditSink();
-        const report = await new RepairExecutor({ access, cri: remote, audit, quarantineDir: '/var/lib/kube-node-doctor/quarantine', actor: 'bridge-test' }).execute(plan);
+        const report = await new RepairExecutor({ access, cri: remote, audit, actor: 'bridge-test' }).execute(plan);
         assert.ok(report.ok, JSON.stringify(report.results));
         emptied = undefined;
         sandboxId = undefined;
@@ -85,7 +93,7 @@ describe('full node inventory through the bridge', function () {
         const backup = report.results.map((r) => r.backup).find((b) => b !== undefined);
         assert.equal(backup?.size, 0);
         assert.equal((await access.stat(backup?.quarantinePath ?? '/nonexistent'))?.size, 0, 'the backup is kept on the node');
-        assert.equal(audit.entries.length, plan.steps.length);
+        assert.equal(audit.entries.length, 2 * plan.steps.length, 'intent and outcome of each step');
       } finally {
         remote.close();
         await lease.close();

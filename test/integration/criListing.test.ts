@@ -55,7 +55,9 @@ describe('listing when the runtime refuses to send its whole list', function () 
     assert.equal(listed.complete, true);
     assert.deepEqual(listed.items.filter((s) => s.state === 'SANDBOX_READY').map((s) => s.id).sort(), [...ready].sort());
     assert.deepEqual(listed.items.filter((s) => s.state === 'SANDBOX_NOTREADY').map((s) => s.id).sort(), [...stopped].sort());
-    assert.ok(listed.notes[0].includes('trying to send message larger than max'), listed.notes[0]);
+    assert.ok(listed.notes.some((n) => n.includes('trying to send message larger than max')), listed.notes.join('\n'));
+    // containerd 1.6 has no streaming lists: it answers Unimplemented and the unary calls are used.
+    assert.equal(listed.stream, 'unimplemented');
   });
 
   it('lists every sandbox through namespace and pod UID labels, and says it could not cross-check with disk', async () => {

@@ -23,6 +23,8 @@ export interface StandInOptions {
   /** Number of nodes to serve (named node-0000...), plus `extraNodes`. */
   readonly nodeCount?: number;
   readonly extraNodes?: readonly string[];
+  /** Per node name: `status.nodeInfo` fields to override (e.g. a Docker node's `containerRuntimeVersion: docker://…`). */
+  readonly nodeInfo?: Readonly<Record<string, Readonly<Record<string, string>>>>;
   /** Node path → directory on this machine (e.g. `/run/containerd` → the harness's socket dir). Unmapped mounts get a scratch dir. */
   readonly hostDirs?: Readonly<Record<string, string>>;
   /** Pod Security `enforce` level per namespace (default privileged). */
@@ -55,6 +57,10 @@ export class ApiStandIn {
   readonly failingImages = new Set<string>();
   readonly nodes: Json[] = [];
   readonly pods = new Map<string, PodState>();
+  /** Workload pods the API lists on nodes besides the bridge pods (no processes; listed by `GET /api/v1/pods`). */
+  readonly workloadPods: Json[] = [];
+  /** Every pod manifest accepted, in order (pods are removed from `pods` when deleted; they stay here). */
+  readonly created: Json[] = [];
   /** Counters for tests and benches. */
   readonly stats = { requests: 0, execs: 0, v4Execs: 0, nodePages: 0 };
   private readonly server: http.Server;
@@ -137,7 +143,10 @@ export class ApiStandIn {
           { type: 'Ready', status: 'True', reason: 'KubeletReady', message: 'kubelet is posting ready status' },
         ],
         addresses: [{ type: 'InternalIP', address: '10.0.0.10' }, { type: 'Hostname', address: name }],
-        nodeInfo: { kubeletVersion: 'v1.31.4', containerRuntimeVersion: 'containerd://1.6.20', osImage: 'Talos (v1.8.3)', kernelVersion: '6.6.60-talos' },
+        nodeInfo: {
+          kubeletVersion: 'v1.31.4', containerRuntimeVersion: 'containerd://1.6.20', osImage: 'Talos (v1.8.3)', kernelVersion: '6.6.60-talos',
+          ...this.options.nodeInfo?.[name],
+        },
       },
     };
   }
@@ -202,6 +211,15 @@ export class ApiStandIn {
         const node = this.nodes.find((n) => (n.metadata as Json).name === parts[3]);
         if (!node) { this.send(res, 404, statusBody(404, 'NotFound', `nodes "${parts[3]}" not found`, { name: parts[3], kind: 'nodes' })); return; }
         this.send(res, 200, node);
+        return;
+      }
+      if (parts[0] === 'api' && parts[1] === 'v1' && parts[2] === 'pods' && parts.length === 3 && method === 'GET') {
+        // All namespaces; the one field selector the product sends: spec.nodeName=<node>.
+        if (this.denied.has('list pods')) { this.send(res, 403, this.forbidden('list', 'pods')); return; }
+        const field = /^spec\.nodeName=(.*)$/.exec(url.searchParams.get('fieldSelector') ?? '');
+        const all = [...[...this.pods.values()].map((st) => st.pod as Json), ...this.workloadPods];
+        const items = field ? all.filter((p) => ((p.spec as Json | undefined)?.nodeName) === field[1]) : all;
+        this.send(res, 200, { kind: 'PodList', apiVersion: 'v1', ...this.page(items, url) });
         return;
       }
       if (parts[0] === 'api' && parts[1] === 'v1' && parts[2] === 'namespaces' && parts[4] === 'pods') {
@@ -287,6 +305,7 @@ export class ApiStandIn {
       emptyDirs, execs: new Set(), sockets: new Set(), timers: [],
     };
     this.pods.set(`${namespace}/${meta.name}`, state);
+    this.created.push(stored as unknown as Json);
     const image = spec.containers[0].image;
     const containerStatus = (stateField: Json, ready: boolean): Json => ({ name: (spec.containers[0] as unknown as { name: string }).name, image, imageID: '', ready, restartCount: 0, started: ready, state: stateField });
     state.timers.push(setTimeout(() => {

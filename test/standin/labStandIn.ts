@@ -48,6 +48,8 @@ export async function startLabStandIn(lab: LabPaths, options: StandInOptions = {
     extraNodes: ['lab-node'],
     hostDirs: {
       '/run/containerd': socketDir, '/var/lib/cni': lab.cniCacheDir, '/var/lib/containerd': path.join(lab.labDir, 'root'),
+      // kubelet's pod log dirs, for the inventory's discovery
+      '/var/log/pods': path.join(lab.labDir, 'pod-logs'),
       ...(lab.cniConfDir ? { '/etc/cni/net.d': lab.cniConfDir } : {}),
     },
     ...options,

@@ -4,7 +4,10 @@ import { NodeDoctorError, throwIfAborted } from '../errors';
 import type { RunResult } from '../node/nodeAccess';
 import { ApiError } from '../cluster/kubeApi';
 import type { KubeApi } from '../cluster/kubeApi';
+import { getNode } from '../cluster/nodes';
 import { checkAccess, describeCheck, requireBridgeAccess } from '../cluster/rbac';
+import { kubeletMinor } from '../docker/dockerInventory';
+import { CRI_DOCKERD_DIR, DEFAULT_DOCKER_ENDPOINT, DEFAULT_DOCKERSHIM_DIR } from '../docker/dockershim';
 import { ExecInterruptedError, execInPod, relayThroughPod } from './podExec';
 import type { ExecOptions, PodRef } from './podExec';
 import {
@@ -13,7 +16,19 @@ import {
 } from './podSpec';
 import type { BridgeMount, BridgeProfile, MountPlanOptions } from './podSpec';
 
+/** What the Node object says about a node's runtime (unknown fields are empty). */
+export interface NodeRuntime {
+  /** `containerRuntimeVersion` is `docker://…`: dockershim (kubelet < 1.24) or cri-dockerd. */
+  readonly docker: boolean;
+  readonly containerRuntimeVersion: string;
+  readonly kubeletVersion: string;
+  /** Docker nodes: the dockershim root the bridge mounts (configured, else by kubelet version). */
+  readonly dockershimDir?: string;
+}
+
 export interface BridgeOptions extends MountPlanOptions {
+  /** Docker nodes: dockershim's root (default `/var/lib/dockershim` for kubelet < 1.24, `/var/lib/cri-dockerd` from 1.24). */
+  readonly dockershimDir?: string;
   /** Default `kube-system`: Talos enforces Pod Security `baseline` (which forbids hostPath) everywhere else. */
   readonly namespace?: string;
   readonly image?: string;
@@ -55,6 +70,8 @@ const IMAGE_FAILURES = new Set(['ErrImagePull', 'ImagePullBackOff', 'InvalidImag
 interface NodeBridge {
   readonly pod: PodRef;
   readonly node: string;
+  readonly mounts: readonly BridgeMount[];
+  readonly runtime: NodeRuntime;
   inflight: number;
   idleTimer?: NodeJS.Timeout;
   heartbeat?: NodeJS.Timeout;
@@ -129,6 +146,8 @@ export class BridgeManager {
   readonly profile: BridgeProfile;
   readonly mounts: readonly BridgeMount[];
   private readonly bridges = new Map<string, Promise<NodeBridge>>();
+  /** Per node, once its pod was planned: the mounts it got and its runtime. */
+  private readonly planned = new Map<string, { mounts: readonly BridgeMount[]; runtime: NodeRuntime }>();
   private preflight: Promise<void> | undefined;
   private disposed = false;
 
@@ -168,12 +187,44 @@ export class BridgeManager {
     return (await bridge).pod;
   }
 
+  /** The node's runtime from its Node object; unknown (treated as a CRI node) when the object cannot be read. */
+  private async nodeRuntime(node: string, signal?: AbortSignal): Promise<NodeRuntime> {
+    try {
+      const summary = await getNode(this.api, node, signal);
+      const docker = summary.containerRuntimeVersion.startsWith('docker://');
+      const minor = kubeletMinor(summary.kubeletVersion);
+      return {
+        docker, containerRuntimeVersion: summary.containerRuntimeVersion, kubeletVersion: summary.kubeletVersion,
+        ...(docker ? { dockershimDir: this.options.dockershimDir ?? (minor !== undefined && minor >= 24 ? CRI_DOCKERD_DIR : DEFAULT_DOCKERSHIM_DIR) } : {}),
+      };
+    } catch (error) {
+      if (error instanceof NodeDoctorError && error.reason === 'cancelled') throw error;
+      return { docker: false, containerRuntimeVersion: '', kubeletVersion: '' };
+    }
+  }
+
+  /** The mounts of a node's bridge pod (Docker nodes get the Docker socket and dockershim's root). */
+  mountsFor(node: string): readonly BridgeMount[] {
+    return this.planned.get(node)?.mounts ?? this.mounts;
+  }
+
+  /** The node's runtime as read when its pod was planned (undefined before `ensure`). */
+  runtimeOf(node: string): NodeRuntime | undefined {
+    return this.planned.get(node)?.runtime;
+  }
+
   private async create(node: string, signal?: AbortSignal): Promise<NodeBridge> {
     await this.checkAccess(signal);
+    const runtime = await this.nodeRuntime(node, signal);
+    const mounts = runtime.docker && runtime.dockershimDir
+      ? planMounts({ ...this.options, docker: { socket: DEFAULT_DOCKER_ENDPOINT.slice('unix://'.length), dockershimDir: runtime.dockershimDir } })
+      : this.mounts;
+    this.planned.set(node, { mounts, runtime });
+    if (runtime.docker) this.log(`node ${node} runs ${runtime.containerRuntimeVersion} (kubelet ${runtime.kubeletVersion}): the bridge mounts the Docker socket and ${runtime.dockershimDir}`);
     const name = bridgePodName(node, randomBytes(3).toString('hex'));
     const deadline = this.options.activeDeadlineSeconds ?? 7200;
     const manifest = bridgePodManifest({
-      name, namespace: this.namespace, node, image: this.options.image ?? DEFAULT_BRIDGE_IMAGE, profile: this.profile, mounts: this.mounts,
+      name, namespace: this.namespace, node, image: this.options.image ?? DEFAULT_BRIDGE_IMAGE, profile: this.profile, mounts,
       sessionId: this.sessionId, client: this.options.client ?? 'cli', activeDeadlineSeconds: deadline, createdAt: new Date(),
       heartbeatSeconds: Math.max(1, Math.round(this.heartbeatMs / 1000)),
     });
@@ -198,7 +249,7 @@ export class BridgeManager {
       throw error;
     }
     this.log(`bridge pod ${this.namespace}/${name} is running`);
-    const bridge: NodeBridge = { pod, node, inflight: 0 };
+    const bridge: NodeBridge = { pod, node, mounts, runtime, inflight: 0 };
     // The state dir's own mtime (pod start) is the first beat; then one `touch` per interval while this client holds the pod.
     bridge.heartbeat = setInterval(() => void this.beat(bridge), this.heartbeatMs);
     bridge.heartbeat.unref();

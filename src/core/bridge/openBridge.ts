@@ -14,7 +14,7 @@ export function bridgeAccessFor(manager: BridgeManager, node: string, onDispose?
     relay: (argv, local, signal) => manager.relay(node, argv, local, signal),
   }, {
     description: `bridge pod in ${manager.namespace} on node ${node} (context ${manager.api.context})`,
-    mounts: manager.mounts,
+    mounts: manager.mountsFor(node),
     profile: manager.profile,
     onDispose,
   });

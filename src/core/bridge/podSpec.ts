@@ -1,7 +1,11 @@
 import * as path from 'node:path';
 import { socketPath } from '../cri/endpoints';
 import { NodeDoctorError } from '../errors';
-import { DEFAULT_CNI_CACHE_DIR, DEFAULT_CNI_CONF_DIR, DEFAULT_RUNTIME_ENDPOINT, DEFAULT_STATE_DIR } from '../node/nodePaths';
+import type { DiscoveryPaths } from '../inventory/discovery';
+import {
+  DEFAULT_CNI_CACHE_DIR, DEFAULT_CNI_CONF_DIR, DEFAULT_CONTAINERD_ROOT, DEFAULT_CONTAINERD_STATE, DEFAULT_POD_LOG_DIR,
+  DEFAULT_RUNTIME_ENDPOINT, DEFAULT_STATE_DIR,
+} from '../node/nodePaths';
 
 /**
  * What the bridge pod looks like. Everything it creates on the cluster is decided here, so the README can list it exactly.
@@ -39,8 +43,8 @@ export interface BridgeMount {
   /** Node-absolute directory; mounted at `/host<hostPath>`. */
   readonly hostPath: string;
   readonly readOnly: boolean;
-  /** hostPath type: `Directory` must exist; `DirectoryOrCreate` is created by the kubelet. */
-  readonly type: 'Directory' | 'DirectoryOrCreate';
+  /** hostPath type: `Directory` must exist; `DirectoryOrCreate` is created by the kubelet; `Socket`: one unix socket (Docker's). */
+  readonly type: 'Directory' | 'DirectoryOrCreate' | 'Socket';
 }
 
 export interface MountPlanOptions {
@@ -55,6 +59,31 @@ export interface MountPlanOptions {
   /** Where repairs keep backups and the audit log (default `/var/lib/kube-node-doctor`). */
   readonly quarantineDir?: string;
   readonly extraMounts?: readonly BridgeMount[];
+  /**
+   * A Docker node (`containerRuntimeVersion` `docker://…`): mount the Docker socket itself and dockershim's root (its
+   * sandbox checkpoints, which repairs may remove); the CRI socket's directory only when an endpoint was configured.
+   */
+  readonly docker?: { readonly socket: string; readonly dockershimDir: string };
+  /**
+   * What the inventory reads to prove its lists complete (all read-only): containerd's CRI plugin directories under
+   * its root and state, kubelet's pod log directory, and CRI-O's `overlay-containers` (only when set, or when the
+   * endpoint is CRI-O's: on a containerd node the directory does not exist and would be created by the mount).
+   */
+  readonly discovery?: DiscoveryPaths;
+}
+
+/** The read-only directories the inventory's discovery needs (a '' path is a source turned off). */
+export function discoveryMounts(discovery: DiscoveryPaths = {}, runtimeEndpoint = DEFAULT_RUNTIME_ENDPOINT): BridgeMount[] {
+  const dirs: string[] = [];
+  const root = discovery.containerdRoot ?? DEFAULT_CONTAINERD_ROOT;
+  const state = discovery.containerdState ?? DEFAULT_CONTAINERD_STATE;
+  const podLogs = discovery.podLogDir ?? DEFAULT_POD_LOG_DIR;
+  if (root) dirs.push(path.posix.join(root, 'io.containerd.grpc.v1.cri'));
+  if (state) dirs.push(path.posix.join(state, 'io.containerd.grpc.v1.cri'));
+  if (podLogs) dirs.push(podLogs);
+  const crio = discovery.crioStorage ?? (/crio/.test(runtimeEndpoint) ? '/var/lib/containers/storage' : '');
+  if (crio) dirs.push(path.posix.join(crio, 'overlay-containers'));
+  return dirs.map((hostPath): BridgeMount => ({ hostPath, readOnly: true, type: 'DirectoryOrCreate' }));
 }
 
 
@@ -64,21 +93,30 @@ export function planMounts(options: MountPlanOptions = {}): BridgeMount[] {
   if (!socket) {
     throw new NodeDoctorError('bad-input', `Unsupported runtime endpoint "${options.runtimeEndpoint}".`, { hint: 'Use unix:///path/to/the.sock.' });
   }
+  const docker = options.docker;
   const mounts: BridgeMount[] = [
-    { hostPath: path.posix.dirname(socket), readOnly: false, type: 'Directory' },
+    ...(docker && options.runtimeEndpoint === undefined ? [] : [{ hostPath: path.posix.dirname(socket), readOnly: false, type: 'Directory' } as const]),
+    ...(docker ? [
+      { hostPath: docker.socket, readOnly: false, type: 'Socket' } as const,
+      { hostPath: docker.dockershimDir, readOnly: false, type: 'DirectoryOrCreate' } as const,
+    ] : []),
     { hostPath: options.cniCacheDir ?? DEFAULT_CNI_CACHE_DIR, readOnly: false, type: 'DirectoryOrCreate' },
     { hostPath: options.cniConfDir ?? DEFAULT_CNI_CONF_DIR, readOnly: true, type: 'DirectoryOrCreate' },
-    ...(options.runtimeStateDirs ?? ['/var/lib/containerd']).map((dir): BridgeMount => ({ hostPath: dir, readOnly: true, type: 'DirectoryOrCreate' })),
+    // On a Docker node containerd's state is Docker's business: nothing of it is mounted unless asked for.
+    ...(options.runtimeStateDirs ?? (docker ? [] : ['/var/lib/containerd'])).map((dir): BridgeMount => ({ hostPath: dir, readOnly: true, type: 'DirectoryOrCreate' })),
     { hostPath: options.quarantineDir ?? DEFAULT_STATE_DIR, readOnly: false, type: 'DirectoryOrCreate' },
     ...(options.extraMounts ?? []),
   ];
   const seen = new Set<string>();
-  return mounts.filter((m) => {
+  const planned = mounts.filter((m) => {
     const key = path.posix.normalize(m.hostPath);
     if (seen.has(key)) return false;
     seen.add(key);
     return true;
   });
+  // Discovery directories another mount already covers (containerd's root and state by default) add nothing.
+  const extra = docker ? [] : discoveryMounts(options.discovery, options.runtimeEndpoint).filter((m) => !podPathFor(planned, m.hostPath));
+  return [...planned, ...extra];
 }
 
 /** Node path → pod path when a mount covers it; undefined when the pod cannot see it. */

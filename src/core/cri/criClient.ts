@@ -6,7 +6,7 @@ import { CriError, GrpcCode } from './criError';
 import { RUNTIME_V1_PROTO } from './runtimeProto';
 import type {
   CallOptions, Container, ContainerFilter, ContainerState, ContainerStatus, CriRuntime, PodSandbox, RuntimeStatus,
-  RuntimeVersion, SandboxFilter, SandboxState, SandboxStatus,
+  RuntimeVersion, SandboxFilter, SandboxState, SandboxStatus, StatusCallOptions,
 } from './types';
 
 export interface CriClientOptions {
@@ -20,6 +20,7 @@ export interface CriClientOptions {
 
 type Callback = (error: grpc.ServiceError | null, response: unknown) => void;
 type UnaryMethod = (request: unknown, metadata: grpc.Metadata, options: grpc.CallOptions, callback: Callback) => grpc.ClientUnaryCall;
+type StreamMethod = (request: unknown, metadata: grpc.Metadata, options: grpc.CallOptions) => grpc.ClientReadableStream<unknown>;
 type RuntimeServiceClient = grpc.Client & Record<string, UnaryMethod>;
 
 interface WireMetadata { name?: string; uid?: string; namespace?: string; attempt?: number }
@@ -169,6 +170,39 @@ class GrpcCriRuntime implements CriRuntime {
     }
   }
 
+  /**
+   * A server-streaming list, every message collected (a stream is either read to its end or failed as a whole, as
+   * kubelet does). An error anywhere, the runtime's `Unimplemented` included, rejects with a CriError.
+   */
+  private stream<T>(method: string, request: unknown, pick: (message: unknown) => T[] | undefined, options: CallOptions = {}): Promise<T[]> {
+    return new Promise((resolve, reject) => {
+      if (options.signal?.aborted) {
+        reject(new NodeDoctorError('cancelled', `${method} cancelled.`));
+        return;
+      }
+      const deadline = Date.now() + (options.timeoutMs ?? this.defaultTimeoutMs);
+      const fn = (this.client as unknown as Record<string, StreamMethod>)[method];
+      const items: T[] = [];
+      let settled = false;
+      const call = fn.call(this.client, request, new grpc.Metadata(), { deadline });
+      const onAbort = (): void => call.cancel();
+      const finish = (error?: CriError): void => {
+        if (settled) return;
+        settled = true;
+        options.signal?.removeEventListener('abort', onAbort);
+        if (error) reject(error);
+        else resolve(items);
+      };
+      call.on('data', (message: unknown) => {
+        const part = pick(message);
+        if (part) for (const item of part) items.push(item);
+      });
+      call.on('error', (error: grpc.ServiceError) => finish(new CriError(method, error.code, error.details || error.message)));
+      call.on('end', () => finish());
+      options.signal?.addEventListener('abort', onAbort, { once: true });
+    });
+  }
+
   async version(options?: CallOptions): Promise<RuntimeVersion> {
     const r = await this.call('Version', { version: 'v1' }, options) as RuntimeVersion;
     return { version: r.version, runtimeName: r.runtimeName, runtimeVersion: r.runtimeVersion, runtimeApiVersion: r.runtimeApiVersion };
@@ -184,8 +218,13 @@ class GrpcCriRuntime implements CriRuntime {
     return (r.items ?? []).map(toSandbox);
   }
 
-  async podSandboxStatus(id: string, options?: CallOptions): Promise<SandboxStatus> {
-    const r = await this.call('PodSandboxStatus', { podSandboxId: id, verbose: true }, options) as {
+  async streamPodSandboxes(filter?: SandboxFilter, options?: CallOptions): Promise<PodSandbox[]> {
+    return this.stream('StreamPodSandboxes', { filter: sandboxFilter(filter) },
+      (m) => (m as { podSandboxes?: WireSandbox[] }).podSandboxes?.map(toSandbox), options);
+  }
+
+  async podSandboxStatus(id: string, options?: StatusCallOptions): Promise<SandboxStatus> {
+    const r = await this.call('PodSandboxStatus', { podSandboxId: id, verbose: options?.verbose ?? true }, options) as {
       status?: WireSandbox & { network?: { ip?: string; additionalIps?: { ip: string }[] } }; info?: Record<string, string>;
     };
     if (!r.status) throw new CriError('PodSandboxStatus', GrpcCode.NOT_FOUND, `no status returned for sandbox "${id}"`);
@@ -219,8 +258,13 @@ class GrpcCriRuntime implements CriRuntime {
     return (r.containers ?? []).map(toContainer);
   }
 
-  async containerStatus(id: string, options?: CallOptions): Promise<ContainerStatus> {
-    const r = await this.call('ContainerStatus', { containerId: id, verbose: true }, options) as { status?: WireContainerStatus; info?: Record<string, string> };
+  async streamContainers(filter?: ContainerFilter, options?: CallOptions): Promise<Container[]> {
+    return this.stream('StreamContainers', { filter: containerFilter(filter) },
+      (m) => (m as { containers?: WireContainer[] }).containers?.map(toContainer), options);
+  }
+
+  async containerStatus(id: string, options?: StatusCallOptions): Promise<ContainerStatus> {
+    const r = await this.call('ContainerStatus', { containerId: id, verbose: options?.verbose ?? true }, options) as { status?: WireContainerStatus; info?: Record<string, string> };
     if (!r.status) throw new CriError('ContainerStatus', GrpcCode.NOT_FOUND, `no status returned for container "${id}"`);
     const s = r.status;
     return {

@@ -9,6 +9,10 @@ export const WELL_KNOWN_ENDPOINTS: readonly { readonly runtime: string; readonly
   { runtime: 'containerd (k0s)', path: '/run/k0s/containerd.sock' },
   { runtime: 'containerd (MicroK8s)', path: '/var/snap/microk8s/common/run/containerd.sock' },
   { runtime: 'cri-dockerd', path: '/var/run/cri-dockerd.sock' },
+  // kubelet ≤ 1.23 serves dockershim's CRI itself: the socket stays behind when kubelet is down (then Docker is read).
+  { runtime: 'dockershim (kubelet)', path: '/var/run/dockershim.sock' },
+  // A Docker node whose CRI side is gone: read through the Docker Engine API with dockershim's semantics.
+  { runtime: 'Docker', path: '/var/run/docker.sock' },
 ];
 
 export interface DiscoveredEndpoint {

@@ -7,8 +7,9 @@ export const RUNTIME_V1_PROTO = `// A subset of the Kubernetes Container Runtime
 // definition (kubernetes/cri-api, pkg/apis/runtime/v1/api.proto). Package, service, message and field names and
 // numbers match upstream, so it is wire-compatible; only what this tool calls is declared, and fields the runtime
 // sends that are not declared here are skipped by the decoder. RuntimeService methods: Version, Status,
-// ListPodSandbox, PodSandboxStatus, StopPodSandbox, RemovePodSandbox, ListContainers, ContainerStatus,
-// StopContainer, RemoveContainer.
+// ListPodSandbox, StreamPodSandboxes, PodSandboxStatus, StopPodSandbox, RemovePodSandbox, ListContainers,
+// StreamContainers, ContainerStatus, StopContainer, RemoveContainer. The two Stream methods are the server-streaming
+// lists of cri-api 1.36 (KEP-5825, feature gate CRIListStreaming); runtimes without them answer Unimplemented.
 syntax = "proto3";
 
 package runtime.v1;
@@ -19,9 +20,11 @@ service RuntimeService {
   rpc RemovePodSandbox(RemovePodSandboxRequest) returns (RemovePodSandboxResponse) {}
   rpc PodSandboxStatus(PodSandboxStatusRequest) returns (PodSandboxStatusResponse) {}
   rpc ListPodSandbox(ListPodSandboxRequest) returns (ListPodSandboxResponse) {}
+  rpc StreamPodSandboxes(StreamPodSandboxesRequest) returns (stream StreamPodSandboxesResponse) {}
   rpc StopContainer(StopContainerRequest) returns (StopContainerResponse) {}
   rpc RemoveContainer(RemoveContainerRequest) returns (RemoveContainerResponse) {}
   rpc ListContainers(ListContainersRequest) returns (ListContainersResponse) {}
+  rpc StreamContainers(StreamContainersRequest) returns (stream StreamContainersResponse) {}
   rpc ContainerStatus(ContainerStatusRequest) returns (ContainerStatusResponse) {}
   rpc Status(StatusRequest) returns (StatusResponse) {}
 }
@@ -92,6 +95,8 @@ message PodSandbox {
   string runtime_handler = 7;
 }
 message ListPodSandboxResponse { repeated PodSandbox items = 1; }
+message StreamPodSandboxesRequest { PodSandboxFilter filter = 1; }
+message StreamPodSandboxesResponse { repeated PodSandbox pod_sandboxes = 1; }
 
 message ImageSpec {
   string image = 1;
@@ -137,6 +142,8 @@ message Container {
   string image_id = 10;
 }
 message ListContainersResponse { repeated Container containers = 1; }
+message StreamContainersRequest { ContainerFilter filter = 1; }
+message StreamContainersResponse { repeated Container containers = 1; }
 
 message ContainerStatusRequest {
   string container_id = 1;

@@ -87,16 +87,28 @@ export interface CallOptions {
   readonly timeoutMs?: number;
 }
 
+export interface StatusCallOptions extends CallOptions {
+  /** Ask for the runtime's verbose `info` (default true); a plain status is much smaller and cheaper. */
+  readonly verbose?: boolean;
+}
+
 /** The subset of RuntimeService this tool calls. */
 export interface CriRuntime {
   version(options?: CallOptions): Promise<RuntimeVersion>;
   status(options?: CallOptions): Promise<RuntimeStatus>;
   listPodSandbox(filter?: SandboxFilter, options?: CallOptions): Promise<PodSandbox[]>;
-  podSandboxStatus(id: string, options?: CallOptions): Promise<SandboxStatus>;
+  /**
+   * StreamPodSandboxes (cri-api 1.36, KEP-5825): the same list in several messages, so no single answer meets the send
+   * cap. Rejects with the runtime's `Unimplemented` when it does not offer it. Optional: test doubles may leave it out.
+   */
+  streamPodSandboxes?(filter?: SandboxFilter, options?: CallOptions): Promise<PodSandbox[]>;
+  podSandboxStatus(id: string, options?: StatusCallOptions): Promise<SandboxStatus>;
   stopPodSandbox(id: string, options?: CallOptions): Promise<void>;
   removePodSandbox(id: string, options?: CallOptions): Promise<void>;
   listContainers(filter?: ContainerFilter, options?: CallOptions): Promise<Container[]>;
-  containerStatus(id: string, options?: CallOptions): Promise<ContainerStatus>;
+  /** StreamContainers (cri-api 1.36, KEP-5825), like `streamPodSandboxes`. */
+  streamContainers?(filter?: ContainerFilter, options?: CallOptions): Promise<Container[]>;
+  containerStatus(id: string, options?: StatusCallOptions): Promise<ContainerStatus>;
   stopContainer(id: string, timeoutSeconds: number, options?: CallOptions): Promise<void>;
   removeContainer(id: string, options?: CallOptions): Promise<void>;
   close(): void;

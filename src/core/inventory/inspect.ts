@@ -1,4 +1,5 @@
 import { hash } from 'node:crypto';
+import { setMaxListeners } from 'node:events';
 import { analyseCacheFile } from '../cni/cacheFile';
 import type { ConfigVersionMemo } from '../cni/cacheFile';
 import { hostLocalDir, readNetworkConfigs } from '../cni/confDir';
@@ -8,11 +9,17 @@ import type { Container, ContainerStatus, CriRuntime } from '../cri/types';
 import { NodeDoctorError, throwIfAborted } from '../errors';
 import type { FileEntry, NodeAccess } from '../node/nodeAccess';
 import { DEFAULT_CNI_CACHE_DIR, DEFAULT_CNI_CONF_DIR } from '../node/nodePaths';
+import { discoverNode, withCniCache } from './discovery';
+import type { DiscoveryPaths, PodIdentity } from './discovery';
 import { computeFindings } from './findings';
 import { containerWireBytes, listWireBytes, sandboxWireBytes } from './payload';
 import type { CacheEntry, ContainerItem, Counts, Inventory, ListSize, PodCount, RuntimeInfo, SandboxItem } from './types';
 
-export interface InspectOptions {
+export interface InspectOptions extends DiscoveryPaths {
+  /** The API's pods on this node (through the bridge), for their namespaces and UIDs. */
+  readonly apiPods?: (signal?: AbortSignal) => Promise<readonly PodIdentity[]>;
+  /** Most IDs found on disk but in no list answer that are looked up one by one (default 5,000); past it: incomplete. */
+  readonly maxIdLookups?: number;
   /** libcni's cache dir on the node (default `/var/lib/cni`); results are in `<dir>/results`. */
   readonly cniCacheDir?: string;
   /** The CNI conf dir (default `/etc/cni/net.d`), for each network's cniVersion. */
@@ -56,11 +63,17 @@ async function mapLimit<T, R>(items: readonly T[], limit: number, work: (item: T
   return results;
 }
 
-function limits(bytes: number): ListSize['limits'] {
-  return [
+function limits(bytes: number, sendCap?: number): ListSize['limits'] {
+  const out = [
     { label: '4 MiB client default', bytes: 4 * MIB, percent: Math.round((bytes / (4 * MIB)) * 100) },
     { label: '16 MiB runtime send limit', bytes: 16 * MIB, percent: Math.round((bytes / (16 * MIB)) * 100) },
   ];
+  // A runtime whose cap differs from containerd's default said so when it refused: that limit is the one that bit.
+  if (sendCap !== undefined && sendCap !== 16 * MIB) {
+    const size = sendCap >= MIB ? `${(sendCap / MIB).toFixed(1)} MiB` : `${Math.round(sendCap / 1024)} KiB`;
+    out.push({ label: `${size} send cap this runtime stated`, bytes: sendCap, percent: Math.round((bytes / sendCap) * 100) });
+  }
+  return out;
 }
 
 /** A cache file as read from the node, before analysis. */
@@ -221,6 +234,8 @@ export async function inspectNode(access: NodeAccess, cri: CriRuntime, options: 
   const started = performance.now();
   // A failing phase aborts the others; the caller gets that first error, not the `cancelled` of the phases it stopped.
   const inner = new AbortController();
+  // Every CRI call in flight listens on it: bounded-parallel per-ID lookups add 16 at once.
+  setMaxListeners(64, inner.signal);
   const outer = options.signal;
   const onOuterAbort = (): void => inner.abort(outer?.reason);
   if (outer?.aborted) inner.abort(outer.reason);
@@ -255,12 +270,33 @@ export async function inspectNode(access: NodeAccess, cri: CriRuntime, options: 
       ]);
       return { networks, cache: await analyseCacheFiles(raw, networks, signal) };
     });
-    // Sandbox IDs on disk are awaited only when the runtime refuses the single list (it is then split by ID), and
-    // the sandbox IDs for a container split only when ListContainers is refused.
-    const diskIds = async (): Promise<readonly string[]> => [...new Set((await cacheDone).cache.map((e) => e.sandboxId))];
-    const sandboxesDone = time('listPodSandbox', () => listAllSandboxes(cri, { sandboxIds: diskIds }, call));
-    const containersDone = time('listContainers', () => listAllContainers(cri, async () => (await sandboxesDone).items.map((s) => s.id), call));
-    const [[version, status], { networks, cache }, listedSandboxes, listedContainers] = await Promise.all([versionDone, cacheDone, sandboxesDone, containersDone]);
+    // What the node holds on disk, read while the runtime answers: the lists are split by the namespaces and UIDs it
+    // names, and cross-checked against (and completed from) the IDs in the runtime's own directories.
+    const discoveryDone = time('discovery', () => discoverNode(access, {
+      containerdRoot: options.containerdRoot, containerdState: options.containerdState, crioStorage: options.crioStorage,
+      podLogDir: options.podLogDir, apiPods: options.apiPods, signal,
+    }));
+    const diskDone = (async () => {
+      const [found, { cache }] = await Promise.all([discoveryDone, cacheDone]);
+      return withCniCache(found, cniCacheDir, cache.map((e) => e.sandboxId), cache.map((e) => e.pod?.split('/')[0] ?? '').filter(Boolean));
+    })();
+    diskDone.catch(() => undefined); // awaited below; a failure there aborts the other phases through `time`
+    const sandboxDisk = async () => {
+      const d = await diskDone;
+      return { ids: d.sandboxIds, unclassified: d.unclassifiedIds, known: d.runtimeIdsKnown, unknownReason: d.unknownReason };
+    };
+    const containerDisk = async () => {
+      const d = await diskDone;
+      return { ids: d.containerIds, unclassified: d.unclassifiedIds, known: d.runtimeIdsKnown, unknownReason: d.unknownReason };
+    };
+    const maxIdLookups = options.maxIdLookups;
+    const sandboxesDone = time('listPodSandbox', () => listAllSandboxes(cri, {
+      disk: sandboxDisk, pods: async () => (await diskDone).pods, maxIdLookups,
+    }, call));
+    const containersDone = time('listContainers', () => listAllContainers(cri, async () => (await sandboxesDone).items.map((s) => s.id), {
+      ...call, disk: containerDisk, maxIdLookups,
+    }));
+    const [[version, status], { networks, cache }, listedSandboxes, listedContainers, disk] = await Promise.all([versionDone, cacheDone, sandboxesDone, containersDone, diskDone]);
     const runtime: RuntimeInfo = {
       endpoint: options.endpoint ?? '',
       runtimeName: version.runtimeName,
@@ -307,7 +343,10 @@ export async function inspectNode(access: NodeAccess, cri: CriRuntime, options: 
     const listSizes: ListSize[] = [
       { method: 'ListPodSandbox', items: listedSandboxes.items.length, bytes: listWireBytes(listedSandboxes.items, sandboxWireBytes), limits: [] },
       { method: 'ListContainers', items: listedContainers.items.length, bytes: listWireBytes(listedContainers.items, containerWireBytes), limits: [] },
-    ].map((s): ListSize => ({ ...s, method: s.method as ListSize['method'], limits: limits(s.bytes) }));
+    ].map((s): ListSize => ({
+      ...s, method: s.method as ListSize['method'],
+      limits: limits(s.bytes, s.method === 'ListPodSandbox' ? listedSandboxes.sendCap ?? listedContainers.sendCap : listedContainers.sendCap ?? listedSandboxes.sendCap),
+    }));
     const complete = listedSandboxes.complete && listedContainers.complete;
     const findings = computeFindings(sandboxes, containers, cache, listSizes, {
       listComplete: complete, perPodThreshold: options.perPodThreshold, totalThreshold: options.totalThreshold,
@@ -331,7 +370,17 @@ export async function inspectNode(access: NodeAccess, cri: CriRuntime, options: 
         sandboxes: listedSandboxes.strategy,
         containers: listedContainers.strategy,
         complete,
+        reasons: [...listedSandboxes.reasons, ...listedContainers.reasons],
+        stream: { sandboxes: listedSandboxes.stream, containers: listedContainers.stream },
+        lookups: { sandboxes: listedSandboxes.lookups, containers: listedContainers.lookups },
         notes: [...listedSandboxes.notes, ...listedContainers.notes],
+      },
+      discovery: {
+        sources: disk.sources,
+        sandboxIdsOnDisk: disk.sandboxIds.size,
+        containerIdsOnDisk: disk.containerIds.size,
+        runtimeIdsKnown: disk.runtimeIdsKnown,
+        unknownToRuntime: { sandboxes: listedSandboxes.unknownToRuntime, containers: listedContainers.unknownToRuntime },
       },
       listSizes,
       counts: countsOf(sandboxes, containers, cache),

@@ -1,5 +1,6 @@
 import type { CacheFileState, TeardownRead } from '../cni/cacheFile';
-import type { ListStrategy } from '../cri/listing';
+import type { IncompleteReason, ListStrategy, StreamUse } from '../cri/listing';
+import type { DiscoverySource } from './discovery';
 import type { ContainerState, SandboxState } from '../cri/types';
 import type { Category, Severity } from '../model/category';
 
@@ -13,6 +14,41 @@ export interface RuntimeInfo {
   readonly runtimeVersion: string;
   readonly runtimeApiVersion: string;
   readonly conditions: readonly { readonly type: string; readonly status: boolean; readonly reason: string; readonly message: string }[];
+  /** Where the inventory came from: the CRI socket (default when absent) or the Docker Engine API with dockershim's checkpoints. */
+  readonly backend?: 'cri' | 'docker';
+  /** One sentence on the source used, e.g. why a Docker node was read through dockerd rather than its CRI socket. */
+  readonly source?: string;
+}
+
+/** A dockershim / cri-dockerd sandbox checkpoint file on a Docker node. */
+export interface CheckpointItem {
+  /** The sandbox ID (the file name). */
+  readonly sandboxId: string;
+  readonly path: string;
+  readonly size: number;
+  readonly mtimeMs: number;
+  readonly sha256: string;
+  readonly valid: boolean;
+  readonly pod?: string;
+  readonly checksum: 'match' | 'differs' | 'not-checked';
+  /** Whether a podsandbox container with this ID exists. */
+  readonly hasContainer: boolean;
+  /** Containers (type `container`) whose io.kubernetes.sandbox.id is this ID. */
+  readonly referencedBy: readonly string[];
+}
+
+/** What only a Docker node has: where dockershim keeps its checkpoints, and the checkpoints read. */
+export interface DockerDetails {
+  readonly dockershimDir: string;
+  readonly checkpointDir: string;
+  /** False when the checkpoint directory does not exist. */
+  readonly checkpointDirPresent: boolean;
+  readonly checkpoints: readonly CheckpointItem[];
+  /** Docker's own list answer (JSON) in bytes, and what it held. */
+  readonly listBytes: number;
+  readonly podsandboxContainers: number;
+  /** The node's kubelet version when known (from the Node object), which decides whether a seed-004 orphan is fatal. */
+  readonly kubeletVersion?: string;
 }
 
 export interface SandboxItem {
@@ -97,8 +133,26 @@ export interface ListSize {
 export interface ListStrategyInfo {
   readonly sandboxes: ListStrategy;
   readonly containers: ListStrategy;
+  /** True only when proven (see `reasons`): the counts and findings then cover everything the node holds. */
   readonly complete: boolean;
+  /** Why it is not proven complete (empty when complete): a machine-readable code and a sentence each. */
+  readonly reasons?: readonly IncompleteReason[];
+  /** Whether the runtime's streaming lists were used (sandboxes, containers). */
+  readonly stream?: { readonly sandboxes: StreamUse; readonly containers: StreamUse };
+  /** IDs found on disk but in no list answer, looked up one by one. */
+  readonly lookups?: { readonly sandboxes: number; readonly containers: number };
   readonly notes: readonly string[];
+}
+
+/** What the node holds on disk, read to find and prove the runtime's objects (see `discovery.ts`). */
+export interface DiscoveryInfo {
+  readonly sources: readonly DiscoverySource[];
+  readonly sandboxIdsOnDisk: number;
+  readonly containerIdsOnDisk: number;
+  /** Whether the runtime's directories were read (the proof a split list needs). */
+  readonly runtimeIdsKnown: boolean;
+  /** IDs on disk that the runtime does not know: leftover directories, not objects. */
+  readonly unknownToRuntime: { readonly sandboxes: readonly string[]; readonly containers: readonly string[] };
 }
 
 export interface PodCount {
@@ -154,7 +208,11 @@ export interface Inventory {
   readonly cniNetworks: readonly NetworkInfo[];
   readonly findings: readonly Finding[];
   readonly listStrategy: ListStrategyInfo;
+  /** Absent in inventories made without discovery (fixtures). */
+  readonly discovery?: DiscoveryInfo;
   readonly listSizes: readonly ListSize[];
   readonly counts: Counts;
   readonly timingsMs: Readonly<Record<string, number>>;
+  /** Only on Docker nodes (runtime.backend `docker`). */
+  readonly docker?: DockerDetails;
 }

@@ -10,6 +10,9 @@ export const REPAIR_IDS = [
   'force-remove-sandbox',
   'retry-sandbox-stop',
   'remove-name-holder',
+  'force-stop-stuck-sandbox',
+  /** Docker nodes: a dockershim/cri-dockerd sandbox checkpoint whose sandbox container is gone and that no container references. */
+  'remove-stale-checkpoint',
 ] as const;
 
 export type RepairId = (typeof REPAIR_IDS)[number];

@@ -10,3 +10,11 @@ export const DEFAULT_CNI_BIN_DIR = '/opt/cni/bin';
 export const DEFAULT_STATE_DIR = '/var/lib/kube-node-doctor';
 /** Where repairs copy every file before removing it. */
 export const DEFAULT_QUARANTINE_DIR = `${DEFAULT_STATE_DIR}/quarantine`;
+/** containerd's `root` (persistent state; the CRI plugin keeps one directory per sandbox and container under it). */
+export const DEFAULT_CONTAINERD_ROOT = '/var/lib/containerd';
+/** containerd's `state` (volatile, on tmpfs). */
+export const DEFAULT_CONTAINERD_STATE = '/run/containerd';
+/** CRI-O's containers/storage root (`overlay-containers/<id>` per container, infra containers included). */
+export const DEFAULT_CRIO_STORAGE = '/var/lib/containers/storage';
+/** kubelet's pod log directories (`<namespace>_<name>_<uid>`). */
+export const DEFAULT_POD_LOG_DIR = '/var/log/pods';

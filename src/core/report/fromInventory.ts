@@ -1,3 +1,4 @@
+import { incompleteText } from '../inventory/completeness';
 import type { Inventory } from '../inventory/types';
 import { shortId } from '../model/ids';
 import type { RepairPlan } from '../repair/types';
@@ -11,9 +12,12 @@ function objectOf(f: Inventory['findings'][number]): string {
   return f.id.slice(f.id.indexOf(':') + 1);
 }
 
-/** The node report webview's model from an inventory and, optionally, the plans made for its findings. */
-export function reportModelFromInventory(inventory: Inventory, plans: readonly RepairPlan[] = []): ReportModel {
-  const steps = plans.flatMap((p) => p.steps);
+/**
+ * The node report webview's model from an inventory and the plan made for each finding (`NodeDoctor.planEach`): a
+ * card shows every step of its finding's plan (a sandbox's other bad files included), the same plan its Repair and
+ * Copy buttons use, and the plan's notes (why prune keeps what it keeps). No steps: no Repair button.
+ */
+export function reportModelFromInventory(inventory: Inventory, plans: ReadonlyMap<string, RepairPlan> = new Map()): ReportModel {
   const findings: ReportFinding[] = inventory.findings.map((f) => ({
     id: f.id,
     category: f.category,
@@ -21,7 +25,8 @@ export function reportModelFromInventory(inventory: Inventory, plans: readonly R
     title: f.title,
     explanation: f.detail,
     object: objectOf(f),
-    steps: steps.filter((s) => s.findingId === f.id).map((s) => ({ title: s.title, risk: s.risk, manualCommand: s.manualCommand })),
+    steps: (plans.get(f.id)?.steps ?? []).map((s) => ({ title: s.title, risk: s.risk, manualCommand: s.manualCommand })),
+    notes: plans.get(f.id)?.notes ?? [],
   }));
   const c = inventory.counts;
   const ls = inventory.listStrategy;
@@ -30,7 +35,7 @@ export function reportModelFromInventory(inventory: Inventory, plans: readonly R
     access: inventory.access,
     generatedAt: inventory.generatedAt,
     versions: {
-      runtime: `${inventory.runtime.runtimeName} ${inventory.runtime.runtimeVersion}`.trim(),
+      runtime: `${inventory.runtime.runtimeName} ${inventory.runtime.runtimeVersion}${inventory.runtime.backend === 'docker' ? ' (read through the Docker Engine API and dockershim checkpoints)' : ''}`.trim(),
       'CRI API': inventory.runtime.runtimeApiVersion,
       ...Object.fromEntries(inventory.cniNetworks.map((n) => [`CNI network ${n.name}`, n.cniVersion])),
     },
@@ -41,6 +46,7 @@ export function reportModelFromInventory(inventory: Inventory, plans: readonly R
     ],
     listSizes: inventory.listSizes.map((s) => ({ method: s.method, bytes: s.bytes })),
     listStrategy: ls.sandboxes === ls.containers ? ls.sandboxes : `sandboxes ${ls.sandboxes}, containers ${ls.containers}`,
+    ...(incompleteText(inventory) ? { incomplete: incompleteText(inventory) } : {}),
     findings,
   };
 }

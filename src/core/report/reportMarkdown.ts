@@ -10,7 +10,9 @@ export function reportMarkdown(model: ReportModel): string {
   const lines: string[] = [];
   lines.push(`# Node report: ${model.node}`, '');
   lines.push(`Generated ${model.generatedAt} through ${model.access}. Objects listed with strategy \`${model.listStrategy}\`.`, '');
-  lines.push('## Summary', '', '| | |', '| --- | --- |');
+  lines.push('## Summary', '');
+  if (model.incomplete) lines.push(`> **${model.incomplete}** (the counts are what was listed, not all the node holds)`, '');
+  lines.push('| | |', '| --- | --- |');
   for (const count of model.counts) {
     lines.push(`| ${cell(count.label)} | ${count.value.toLocaleString('en-US')}${count.detail ? ` (${cell(count.detail)})` : ''} |`);
   }
@@ -39,6 +41,7 @@ export function reportMarkdown(model: ReportModel): string {
       finding.steps.forEach((step, i) => lines.push(`${i + 1}. ${step.title} (risk: ${step.risk})`));
       lines.push('', '```sh', ...finding.steps.map((s) => s.manualCommand), '```', '');
     }
+    for (const note of finding.notes ?? []) lines.push(`> ${note.replace(/\r?\n/g, ' ')}`, '');
   }
   return `${lines.join('\n').trimEnd()}\n`;
 }

@@ -1,3 +1,4 @@
+import { incompleteText } from '../../core/inventory/completeness';
 import * as vscode from 'vscode';
 import type { NodeSummary } from '../../core/cluster/nodes';
 import { NodeDoctorError, describeError, isNodeDoctorError } from '../../core/errors';
@@ -22,7 +23,7 @@ const TREE_STATE_KEY = 'kubeNodeDoctor.treeState';
 type TreeState = 'loading' | 'noKubeconfig' | 'ready';
 
 /** What the tree needs of the NodeDoctor (a fake with these methods drives it in tests). */
-export type TreeDoctor = Pick<NodeDoctor, 'contexts' | 'listNodes' | 'probeLocalNode' | 'localRef' | 'inspect' | 'inventory'>;
+export type TreeDoctor = Pick<NodeDoctor, 'contexts' | 'listNodes' | 'probeLocalNode' | 'localRef' | 'inspect' | 'inventory'> & Partial<Pick<NodeDoctor, 'hasRepairSteps'>>;
 
 export interface TreeEngine {
   nodeDoctor(): Promise<TreeDoctor>;
@@ -185,6 +186,8 @@ export class NodeTreeProvider implements vscode.TreeDataProvider<TreeElement>, T
         command: INSPECT_COMMAND, title: 'Retry', arguments: [this.nodeElementFor(element.ref)],
       }));
     }
+    const incomplete = state.content ? incompleteText(state.content.inventory) : undefined;
+    if (incomplete) children.push(messageElement(element.id, 'inventory-incomplete', 'warning', incomplete));
     if (state.content) children.push(...nodeGroups(state.content));
     else if (children.length === 0) children.push(inspectElement(element.ref));
     return children;
@@ -482,6 +485,7 @@ export class NodeTreeProvider implements vscode.TreeDataProvider<TreeElement>, T
       pageSize: this.pageSize,
       nodeView: (ref) => this.nodes.get(nodeKey(ref)),
       nodeElement: (ref) => this.nodeElementFor(ref),
+      hasRepairSteps: (ref, findingId) => this.doctorValue?.hasRepairSteps?.(ref, findingId) ?? true,
     };
   }
 

@@ -1,5 +1,6 @@
 // How each tree element looks (label, description, Markdown tooltip, icon, contextValue, command), as plain data.
 // No vscode import: treeItems.ts maps an ItemSpec onto a vscode.TreeItem; unit tests assert on ItemSpecs directly.
+import { incompleteText } from '../../core/inventory/completeness';
 import type { NodeSummary } from '../../core/cluster/nodes';
 import type { Finding } from '../../core/inventory/types';
 import { shortId } from '../../core/model/ids';
@@ -56,6 +57,8 @@ export interface PresentationContext {
   nodeView(ref: NodeRef): NodeView | undefined;
   /** The node element of a ref (the argument of "Inspect node" and "Retry"). */
   nodeElement(ref: NodeRef): NodeTreeElement;
+  /** Whether the finding's plan has a step now (no Repair entry when it has none); true when unknown. */
+  hasRepairSteps?(ref: NodeRef, findingId: string): boolean;
 }
 
 export const INSPECT_COMMAND = 'kubeNodeDoctor.inspectNode';
@@ -106,7 +109,10 @@ export function nodeContextValue(view: NodeView | undefined): string {
 export function nodeDescription(element: NodeTreeElement, view: NodeView | undefined): string {
   const parts: string[] = [];
   if (view?.inspecting) parts.push(view.content ? 'refreshing…' : 'inspecting…');
-  else if (view?.content) parts.push(`${findingsBadge(view.content.inventory.findings.length)}${view.stale ? ' (stale)' : ''}`);
+  else if (view?.content) {
+    parts.push(`${findingsBadge(view.content.inventory.findings.length)}${view.stale ? ' (stale)' : ''}`);
+    if (!view.content.inventory.listStrategy.complete) parts.push('inventory incomplete');
+  }
   if (!view?.inspecting && view?.error) parts.push('inspection failed');
   const summary = element.summary;
   if (summary) {
@@ -169,11 +175,12 @@ export function nodeTooltip(element: NodeTreeElement, view: NodeView | undefined
     parts.push(rows([
       ['Inspected', `${md(inventory.generatedAt)}${view?.stale ? ' (stale: expand the node to re-read it)' : ''}`],
       ['Runtime', md(`${inventory.runtime.runtimeName} ${inventory.runtime.runtimeVersion} (${inventory.runtime.endpoint})`)],
+      ['Source', inventory.runtime.backend === 'docker' ? md(inventory.runtime.source ?? 'Docker Engine API') : undefined],
       ['Findings', formatCount(inventory.findings.length)],
       ['Sandboxes', `${formatCount(c.sandboxes)} (${formatCount(c.notReadySandboxes)} NotReady)`],
       ['Containers', `${formatCount(c.containers)} (${formatCount(c.runningContainers)} running, ${formatCount(c.exitedContainers)} exited)`],
       ['CNI cache files', `${formatCount(c.cacheFiles)} in ${code(inventory.cniCacheDir)}`],
-      ['Lists complete', inventory.listStrategy.complete ? undefined : `no — ${md(inventory.listStrategy.notes.join('; '))}`],
+      ['Lists complete', incompleteText(inventory) === undefined ? undefined : md(incompleteText(inventory) ?? '')],
     ]));
   }
   if (view?.error) parts.push(`**Last inspection failed:** ${md(view.error.message)}${view.error.hint ? `  \n${md(view.error.hint)}` : ''}`);
@@ -207,6 +214,8 @@ function groupDescription(group: GroupElement, content: NodeContent | undefined)
       if (c.orphaned) extra.push(`${formatCount(c.orphaned)} orphaned`);
     }
   }
+  // The counts of the runtime's objects are only what was listed when the lists are not proven complete.
+  if ((group.group === 'sandboxes' || group.group === 'containers') && !content.inventory.listStrategy.complete) extra.push('inventory incomplete');
   return [formatCount(total), ...extra].join(' · ');
 }
 
@@ -359,7 +368,7 @@ export function present(element: TreeElement, ctx: PresentationContext): ItemSpe
         label: f.title,
         description: findingObject(f),
         tooltip: findingTooltip(f),
-        contextValue: f.repair ? 'finding.repairable' : 'finding',
+        contextValue: f.repair && (ctx.hasRepairSteps?.(element.ref, f.id) ?? true) ? `finding.repairable${f.repair === 'force-stop-stuck-sandbox' ? '.stuck' : ''}` : 'finding',
         icon: SEVERITY_ICON[f.severity],
         collapsible: 'none',
       };

@@ -35,17 +35,28 @@ describe('bridge pod manifest', () => {
     assert.equal(metadata.annotations['kube-node-doctor.io/created-at'], '2026-01-02T03:04:05.000Z');
   });
 
-  it('mounts only the runtime socket directory, the CNI cache, the CNI configs and runtime state (read-only) and the quarantine by default', () => {
+  it('mounts only the runtime socket directory, the CNI cache, the CNI configs, runtime state and pod logs (read-only) and the quarantine by default', () => {
     const { spec } = manifest('least-privilege');
-    assert.deepEqual(spec.volumes.filter((v) => v.hostPath).map((v) => v.hostPath?.path), ['/run/containerd', '/var/lib/cni', '/etc/cni/net.d', '/var/lib/containerd', '/var/lib/kube-node-doctor']);
+    assert.deepEqual(spec.volumes.filter((v) => v.hostPath).map((v) => v.hostPath?.path), ['/run/containerd', '/var/lib/cni', '/etc/cni/net.d', '/var/lib/containerd', '/var/lib/kube-node-doctor', '/var/log/pods']);
     assert.deepEqual(spec.containers[0].volumeMounts.map((m) => [m.mountPath, m.readOnly]), [
       ['/host/run/containerd', false], ['/host/var/lib/cni', false], ['/host/etc/cni/net.d', true], ['/host/var/lib/containerd', true], ['/host/var/lib/kube-node-doctor', false],
-      ['/run/kube-node-doctor', undefined],
+      ['/host/var/log/pods', true], ['/run/kube-node-doctor', undefined],
     ]);
     assert.equal(spec.hostPID, false);
     assert.equal(spec.hostNetwork, false);
     assert.equal(spec.containers[0].securityContext.privileged, false);
     assert.deepEqual(spec.containers[0].securityContext.capabilities?.drop, ['ALL']);
+  });
+
+  it('on a Docker node mounts the Docker socket itself and dockershim\'s root instead of the containerd socket directory', () => {
+    const mounts = planMounts({ docker: { socket: '/var/run/docker.sock', dockershimDir: '/var/lib/dockershim' } });
+    assert.deepEqual(mounts.slice(0, 3).map((m) => [m.hostPath, m.type, m.readOnly]), [
+      ['/var/run/docker.sock', 'Socket', false], ['/var/lib/dockershim', 'DirectoryOrCreate', false], ['/var/lib/cni', 'DirectoryOrCreate', false],
+    ]);
+    assert.ok(!mounts.some((m) => m.hostPath === '/run/containerd'));
+    assert.equal(podPathFor(mounts, '/var/run/docker.sock')?.podPath, '/host/var/run/docker.sock');
+    // A configured CRI endpoint keeps its directory.
+    assert.equal(planMounts({ runtimeEndpoint: 'unix:///var/run/cri-dockerd.sock', docker: { socket: '/var/run/docker.sock', dockershimDir: '/var/lib/cri-dockerd' } })[0].hostPath, '/var/run');
   });
 
   it('gives the pod a 1 MiB in-memory state dir for the heartbeat and records the heartbeat interval', () => {
@@ -62,6 +73,25 @@ describe('bridge pod manifest', () => {
 
   it('mounts the directory of a non-default runtime endpoint', () => {
     assert.equal(planMounts({ runtimeEndpoint: 'unix:///run/k3s/containerd/containerd.sock' })[0].hostPath, '/run/k3s/containerd');
+  });
+
+  it('mounts what the inventory\'s discovery reads, read-only, and only what no other mount covers', () => {
+    const mounts = planMounts();
+    // containerd's default root and state are under the runtime dirs already mounted; the pod logs are not.
+    assert.deepEqual(mounts.filter((m) => m.hostPath === '/var/log/pods'), [{ hostPath: '/var/log/pods', readOnly: true, type: 'DirectoryOrCreate' }]);
+    assert.ok(podPathFor(mounts, '/var/lib/containerd/io.containerd.grpc.v1.cri/sandboxes'));
+    assert.ok(podPathFor(mounts, '/run/containerd/io.containerd.grpc.v1.cri/sandboxes'));
+    assert.equal(mounts.some((m) => m.hostPath.includes('overlay-containers')), false, 'no CRI-O storage mount on a containerd node');
+    const k3s = planMounts({
+      runtimeEndpoint: 'unix:///run/k3s/containerd/containerd.sock',
+      discovery: { containerdRoot: '/var/lib/rancher/k3s/agent/containerd', containerdState: '/run/k3s/containerd', podLogDir: '' },
+    });
+    assert.deepEqual(k3s.filter((m) => m.hostPath.startsWith('/var/lib/rancher')), [
+      { hostPath: '/var/lib/rancher/k3s/agent/containerd/io.containerd.grpc.v1.cri', readOnly: true, type: 'DirectoryOrCreate' },
+    ]);
+    assert.equal(k3s.some((m) => m.hostPath === '/var/log/pods'), false, 'a source turned off is not mounted');
+    const crio = planMounts({ runtimeEndpoint: 'unix:///var/run/crio/crio.sock' });
+    assert.ok(crio.some((m) => m.hostPath === '/var/lib/containers/storage/overlay-containers' && m.readOnly));
   });
 
   it('maps node paths into the longest covering mount and refuses escapes', () => {

@@ -31,10 +31,21 @@ function cappedRuntime(sandboxes: PodSandbox[], containers: Container[], maxItem
       return send(sandboxes.filter((s) => (!filter?.id || s.id === filter.id) && (!filter?.state || s.state === filter.state) && labelsMatch(s.labels, filter?.labelSelector)));
     },
     async listContainers(filter?: ContainerFilter) {
-      return send(containers.filter((c) => (!filter?.state || c.state === filter.state) && (!filter?.podSandboxId || c.podSandboxId === filter.podSandboxId)));
+      return send(containers.filter((c) => (!filter?.id || c.id === filter.id) && (!filter?.state || c.state === filter.state) && (!filter?.podSandboxId || c.podSandboxId === filter.podSandboxId)));
     },
-    version: unused, status: unused, podSandboxStatus: unused, stopPodSandbox: unused, removePodSandbox: unused,
-    containerStatus: unused, stopContainer: unused, removeContainer: unused, close: () => undefined,
+    async podSandboxStatus(id: string) {
+      calls.push(`status ${id}`);
+      const s = sandboxes.find((x) => x.id === id);
+      if (!s) throw new CriError('PodSandboxStatus', GrpcCode.NOT_FOUND, `an error occurred when try to find sandbox "${id}": not found`);
+      return { ...s, additionalIps: [], info: {} };
+    },
+    async containerStatus(id: string) {
+      calls.push(`container status ${id}`);
+      const c = containers.find((x) => x.id === id);
+      if (!c) throw new CriError('ContainerStatus', GrpcCode.NOT_FOUND, `an error occurred when try to find container "${id}": not found`);
+      return { ...c, startedAtMs: 0, finishedAtMs: 0, exitCode: 0, reason: '', message: '', logPath: '' };
+    },
+    version: unused, status: unused, stopPodSandbox: unused, removePodSandbox: unused, stopContainer: unused, removeContainer: unused, close: () => undefined,
   };
 }
 
@@ -69,7 +80,8 @@ describe('listing past the runtime send limit', () => {
     const listed = await listAllSandboxes(runtime, { sandboxIds: all.map((s) => s.id) });
     assert.deepEqual([listed.strategy, listed.complete], ['by-id', true]);
     assert.deepEqual(listed.items.map((s) => s.id).sort(), all.map((s) => s.id).sort());
-    assert.ok(runtime.calls.includes(JSON.stringify({ id: hex(10) })));
+    assert.ok(runtime.calls.includes(`status ${hex(10)}`), 'per-ID lookups by PodSandboxStatus');
+    assert.ok(runtime.calls.includes(JSON.stringify({ state: 'SANDBOX_NOTREADY', labelSelector: { 'io.kubernetes.pod.namespace': 'web' } })), 'namespaces it knows are listed whole');
   });
 
   it('never asks for more than it can receive: every call after the refusal carries a filter', async () => {

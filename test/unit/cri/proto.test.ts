@@ -12,8 +12,12 @@ describe('runtime.v1 proto subset', () => {
     const service = root.lookupService('runtime.v1.RuntimeService');
     assert.deepEqual(Object.keys(service.methods).sort(), [
       'ContainerStatus', 'ListContainers', 'ListPodSandbox', 'PodSandboxStatus', 'RemoveContainer', 'RemovePodSandbox',
-      'Status', 'StopContainer', 'StopPodSandbox', 'Version',
+      'Status', 'StopContainer', 'StopPodSandbox', 'StreamContainers', 'StreamPodSandboxes', 'Version',
     ]);
+    // cri-api 1.36 (KEP-5825): server-streaming, same request filter as the unary lists.
+    assert.equal(service.methods.StreamPodSandboxes.responseStream, true);
+    assert.equal(service.methods.StreamContainers.responseStream, true);
+    assert.equal(service.methods.ListPodSandbox.responseStream, undefined);
   });
 
   // Field numbers as published in kubernetes/cri-api pkg/apis/runtime/v1/api.proto.
@@ -25,6 +29,12 @@ describe('runtime.v1 proto subset', () => {
     assert.deepEqual(fields('Container'), {
       id: 1, pod_sandbox_id: 2, metadata: 3, image: 4, image_ref: 5, state: 6, created_at: 7, labels: 8, annotations: 9, image_id: 10,
     });
+    assert.deepEqual(fields('StreamPodSandboxesRequest'), { filter: 1 });
+    assert.deepEqual(fields('StreamPodSandboxesResponse'), { pod_sandboxes: 1 });
+    assert.deepEqual(fields('StreamContainersRequest'), { filter: 1 });
+    assert.deepEqual(fields('StreamContainersResponse'), { containers: 1 });
+    assert.equal(type('StreamPodSandboxesResponse').fields.pod_sandboxes.repeated, true);
+    assert.equal(type('StreamContainersResponse').fields.containers.repeated, true);
     assert.deepEqual(fields('ContainerFilter'), { id: 1, state: 2, pod_sandbox_id: 3, label_selector: 4 });
     assert.deepEqual(fields('ContainerStatus'), {
       id: 1, metadata: 2, state: 3, created_at: 4, started_at: 5, finished_at: 6, exit_code: 7, image: 8, image_ref: 9,

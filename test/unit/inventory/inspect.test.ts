@@ -115,7 +115,10 @@ describe('node inventory on fakes', () => {
     const inv = await inspectNode(access, cri, { cniCacheDir: '/var/lib/cni', cniConfDir: CONF_DIR });
     assert.equal(inv.listStrategy.sandboxes, 'by-id');
     assert.deepEqual(inv.sandboxes.map((s) => s.id).sort(), [...ids].sort());
-    for (const id of ids) assert.ok(cri.calls.includes(`ListPodSandbox ${id}`), `looked up ${id}`);
+    for (const id of ids) assert.ok(cri.calls.includes(`PodSandboxStatus ${id}`), `looked up ${id}`);
+    // Cache files are no proof: a stopped sandbox has none. Without the runtime's own directories it is not complete.
+    assert.equal(inv.listStrategy.complete, false);
+    assert.deepEqual(inv.listStrategy.reasons?.map((r) => r.code), ['no-runtime-dir', 'part-too-large', 'no-runtime-dir']);
     assert.equal(inv.listStrategy.containers, 'by-id', 'containers split by the listed sandboxes');
   });
 

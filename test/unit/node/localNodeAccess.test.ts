@@ -30,6 +30,13 @@ describe('local node access', () => {
     assert.equal(await access.stat('/var/lib/nothing'), undefined);
   });
 
+  it('lists only the names of a directory under the host root, sorted, and undefined when it is missing', async () => {
+    fs.mkdirSync(path.join(root, 'var/lib/containerd/io.containerd.grpc.v1.cri/sandboxes', 'b'.repeat(64)), { recursive: true });
+    fs.mkdirSync(path.join(root, 'var/lib/containerd/io.containerd.grpc.v1.cri/sandboxes', 'a'.repeat(64)), { recursive: true });
+    assert.deepEqual(await access.listNames('/var/lib/containerd/io.containerd.grpc.v1.cri/sandboxes'), ['a'.repeat(64), 'b'.repeat(64)]);
+    assert.equal(await access.listNames('/var/lib/containerd/io.containerd.grpc.v1.cri/containers'), undefined);
+  });
+
   it('refuses relative paths and .. escapes from the host root', async () => {
     await assert.rejects(access.stat('var/lib'), (e: unknown) => reasonOf(e) === 'bad-input');
     await assert.rejects(access.readFile('/var/../../etc/passwd', 100), (e: unknown) => reasonOf(e) === 'bad-input');

@@ -151,6 +151,8 @@ describe('tree items under an inspected node', () => {
     assert.equal(items[0].label, findings[0].finding.title);
     assert.equal(items[0].description, `cbr0-${SEED.stuck.slice(0, 12)}…-eth0`);
     assert.deepEqual(items.map((i) => i.contextValue), ['finding.repairable', 'finding.repairable', 'finding.repairable', 'finding']);
+    const nothingToDo = present(findings[0], { ...ctx, hasRepairSteps: (_ref, id) => id !== findings[0].finding.id });
+    assert.equal(nothingToDo.contextValue, 'finding', 'no Repair entry for a finding whose plan has no step');
     assert.deepEqual(items.map((i) => i.icon?.id), ['error', 'error', 'warning', 'info']);
     assert.ok(items[0].tooltip?.includes(`\`${SEED.stuck}\``), 'the tooltip carries the full sandbox ID');
     assert.equal(findingObject({ ...findings[0].finding, id: 'dead-objects-piling-up:prod/web', category: 'dead-objects-piling-up' }), 'prod/web');
@@ -220,5 +222,30 @@ describe('tree items under an inspected node', () => {
   it('escapes Markdown in names and messages', () => {
     assert.equal(md('my_pod*[x](y)'), 'my\\_pod\\*\\[x\\]\\(y\\)');
     assert.equal(md('$(trash)'), '$\\(trash\\)');
+  });
+});
+
+describe('tree items of an inventory that is not proven complete', () => {
+  it('says "inventory incomplete" in the node description, the sandbox and container counts, and the tooltip with the reason', async () => {
+    const seed = await seedNode();
+    const incomplete: Inventory = {
+      ...seed,
+      listStrategy: {
+        ...seed.listStrategy, complete: false,
+        reasons: [{ code: 'no-runtime-dir', message: 'none of the runtime\'s directories was found (/var/lib/containerd/io.containerd.grpc.v1.cri)' }],
+      },
+    };
+    const content = buildNodeContent(ref, incomplete);
+    const ctx = context(inspected(content));
+    const node = present(nodeElement(ref, summary), ctx);
+    assert.match(node.description ?? '', / · inventory incomplete · worker/);
+    assert.match(typeof node.tooltip === 'string' ? node.tooltip : '', /inventory incomplete: none of the runtime's directories was found/);
+    const groups = nodeGroups(content).map((g) => present(g, ctx));
+    assert.match(groups.find((g) => g.label === 'Sandboxes')?.description ?? '', /inventory incomplete$/);
+    assert.match(groups.find((g) => g.label === 'Containers')?.description ?? '', /inventory incomplete$/);
+    assert.doesNotMatch(groups.find((g) => g.label.startsWith('Findings'))?.description ?? '', /incomplete/);
+
+    const complete = present(nodeElement(ref, summary), context(inspected(buildNodeContent(ref, seed))));
+    assert.doesNotMatch(complete.description ?? '', /incomplete/);
   });
 });
