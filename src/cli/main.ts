@@ -1,7 +1,6 @@
-import { bridgeCleanupCommand } from './bridgeCleanupCommand';
+import * as path from 'node:path';
+import type * as CliNodeModule from './cliNode';
 import { diagnoseCommand } from './diagnoseCommand';
-import { inspectCommand } from './inspectCommand';
-import { repairCommand } from './repairCommand';
 import { rulesCommand } from './rulesCommand';
 
 /**
@@ -12,12 +11,21 @@ import { rulesCommand } from './rulesCommand';
 /** A command receives the arguments after its name and resolves to the process exit code (0 ok, 2 bad usage/input). */
 export type Command = (args: readonly string[]) => Promise<number>;
 
+/**
+ * The node commands (client-node, gRPC) live in a second bundle, dist/cliNode.js, required on first use: `rules` and
+ * `diagnose` never load it. From the tsc output the same name is the compiled src/cli/cliNode.ts beside this file.
+ */
+function nodeCommands(): typeof CliNodeModule {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- a second bundle, required lazily on purpose
+  return require(path.join(__dirname, 'cliNode.js')) as typeof CliNodeModule;
+}
+
 export const COMMANDS: Readonly<Record<string, Command>> = {
   diagnose: diagnoseCommand,
   rules: rulesCommand,
-  inspect: inspectCommand,
-  repair: repairCommand,
-  'bridge-cleanup': bridgeCleanupCommand,
+  inspect: (args) => nodeCommands().inspectCommand(args),
+  repair: (args) => nodeCommands().repairCommand(args),
+  'bridge-cleanup': (args) => nodeCommands().bridgeCleanupCommand(args),
 };
 
 const SUMMARIES: Readonly<Record<string, string>> = {
