@@ -61,8 +61,32 @@ export async function main(argv: readonly string[]): Promise<number> {
   }
 }
 
+/**
+ * What happens when stdout cannot take the output. The reader went away (`| head -1`, EPIPE): stop quietly, as a Unix
+ * tool killed by SIGPIPE would (exit 141). Any other failure (`> /dev/full`, ENOSPC; EIO): one line on stderr, exit 2.
+ * Exits at once either way, so no further write, and no stack trace, follows.
+ */
+export function onOutputError(error: NodeJS.ErrnoException, exit: (code: number) => never = process.exit): never {
+  if (error.code === 'EPIPE') {
+    return exit(141);
+  }
+  const why = error.code === 'ENOSPC' ? 'no space left on device' : error.code === 'EDQUOT' ? 'disk quota exceeded' : error.message;
+  try {
+    process.stderr.write(`kube-node-doctor: cannot write the output: ${why}${error.code !== undefined && !why.includes(error.code) ? ` (${error.code})` : ''}\n`);
+  } catch {
+    // stderr is gone too: the exit code still says it.
+  }
+  return exit(2);
+}
+
 if (require.main === module) {
+  process.stdout.on('error', (error: NodeJS.ErrnoException) => onOutputError(error));
+  process.stderr.on('error', () => undefined);
   void main(process.argv.slice(2)).then((code) => {
+    if (code === 130) {
+      // Interrupted: leave now, even when a read is still pending in the thread pool (a FIFO nobody opened for writing).
+      process.exit(code);
+    }
     process.exitCode = code;
   });
 }
