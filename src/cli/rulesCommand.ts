@@ -1,4 +1,5 @@
 import { RULES } from '../core/diagnosis/catalog';
+import { articleFor } from '../core/knowledge/articles';
 import { renderCatalogMarkdown } from '../core/diagnosis/catalogMarkdown';
 
 const HELP = `usage: kube-node-doctor rules [--markdown | --json]
@@ -23,10 +24,13 @@ export async function rulesCommand(args: readonly string[]): Promise<number> {
     return 0;
   }
   if (flags.has('--json')) {
-    const rules = RULES.map((r) => ({
-      id: r.id, category: r.category, severity: r.severity, title: r.title, literals: r.literals, keyFields: r.keyFields,
-      repair: r.repair, references: r.references, versionNotes: r.versionNotes ?? [],
-    }));
+    const rules = RULES.map((r) => {
+      const article = articleFor(r.category);
+      return {
+        id: r.id, category: r.category, severity: r.severity, title: r.title, summary: r.summary, literals: r.literals, keyFields: r.keyFields,
+        repair: article.repair, references: article.references, versionNotes: (article.versionNotes ?? []).map((n) => ({ component: n.component, versions: n.versions, note: n.note })),
+      };
+    });
     process.stdout.write(`${JSON.stringify({ rules }, null, 2)}\n`);
     return 0;
   }

@@ -30,7 +30,7 @@ describe('inventory of a real containerd node', function () {
     const finding = inv.findings.find((f) => f.id === `cni-cache-corrupt:cbr0-${id}-eth0`);
     assert.ok(finding, JSON.stringify(inv.findings.map((f) => f.id)));
     assert.equal(finding.category, 'cni-cache-corrupt');
-    assert.equal(finding.rule, 'cni-cache-empty');
+    assert.equal(finding.rule, 'cni-cache-result-invalid');
     assert.equal(finding.severity, 'error');
     assert.equal(finding.repair, 'remove-cache-file-and-sandbox');
     assert.equal(finding.sandboxId, id);

@@ -1,43 +1,50 @@
+import { OPERATION_LITERALS, VERSION_LITERALS } from './event';
 import { cniCacheResultInvalidRule } from './rules/cniCacheResultInvalid';
 import { cniNotReadyRule } from './rules/cniNotReady';
 import { cniSetupFailedRule } from './rules/cniSetupFailed';
 import { cniTeardownFailedRule } from './rules/cniTeardownFailed';
+import { containerStopTimeoutRule } from './rules/containerStopTimeout';
 import { criMessageTooLargeRule } from './rules/criMessageTooLarge';
 import { diskPressureRule } from './rules/diskPressure';
+import { multusCacheInvalidRule } from './rules/multusCacheInvalid';
 import { nameReservedRule } from './rules/nameReserved';
 import { noPodSandboxFoundRule } from './rules/noPodSandboxFound';
-import { multusCacheInvalidRule } from './rules/multusCacheInvalid';
 import { ociRuntimeFailedRule } from './rules/ociRuntimeFailed';
 import { plegUnhealthyRule } from './rules/plegUnhealthy';
 import { podIpExhaustedRule } from './rules/podIpExhausted';
+import { runtimeCallFailedRule } from './rules/runtimeCallFailed';
 import { runtimeObjectNotFoundRule } from './rules/runtimeObjectNotFound';
 import { runtimeUnavailableRule } from './rules/runtimeUnavailable';
+import { runtimeUnresponsiveRule } from './rules/runtimeUnresponsive';
 import { sandboxRemoveFailedRule } from './rules/sandboxRemoveFailed';
 import { sandboxStopTimeoutRule } from './rules/sandboxStopTimeout';
 import type { Rule } from './types';
 
 /**
- * The rule catalog, most specific first: a line is attributed to the first rule that matches it, so a
- * `RemovePodSandbox ... failed to forcibly stop ... cached result: ...` line is a CNI cache finding, not a generic
- * "sandbox removal failed" one, and an IP-exhaustion setup failure is not also a generic setup failure.
+ * The rule catalog. Every rule sees every event; the one whose match lies deepest in the cause chain wins, and this
+ * order only breaks ties (most specific first), so `RemovePodSandbox … failed to forcibly stop … cached result: …` is a
+ * CNI cache finding and not a generic "sandbox removal failed" one. `runtime-call-failed` claims what no rule does.
  */
 export const RULES: readonly Rule[] = [
-  cniCacheResultInvalidRule,
   multusCacheInvalidRule,
+  cniCacheResultInvalidRule,
   podIpExhaustedRule,
   criMessageTooLargeRule,
-  sandboxStopTimeoutRule,
-  noPodSandboxFoundRule,
   nameReservedRule,
+  noPodSandboxFoundRule,
+  sandboxStopTimeoutRule,
+  containerStopTimeoutRule,
+  runtimeUnresponsiveRule,
+  runtimeObjectNotFoundRule,
   cniTeardownFailedRule,
   cniSetupFailedRule,
-  sandboxRemoveFailedRule,
-  runtimeObjectNotFoundRule,
+  ociRuntimeFailedRule,
   plegUnhealthyRule,
   runtimeUnavailableRule,
-  ociRuntimeFailedRule,
   cniNotReadyRule,
   diskPressureRule,
+  sandboxRemoveFailedRule,
+  runtimeCallFailedRule,
 ];
 
 const BY_ID = new Map<string, Rule>(RULES.map((rule) => [rule.id, rule]));
@@ -46,7 +53,16 @@ export function ruleById(id: string): Rule | undefined {
   return BY_ID.get(id);
 }
 
-/** Every distinct literal of the catalog: the pre-filter a line must pass before any rule runs. */
+/** Error markers: a line without one of these (or a rule's own words) cannot hold a failure worth a finding. */
+export const ERROR_MARKERS: readonly string[] = ['rpc error', 'error', 'Error', 'ERROR', 'failed', 'Failed', 'FAILED', 'ERRO[', 'FATA[', 'xceeded'];
+
+/**
+ * Every distinct literal the engine pre-filters on: each rule's words, the error markers, and the lines that
+ * announce the runtime version. Operation words alone (`StopPodSandbox … returns successfully`) do not pass.
+ */
 export function catalogLiterals(rules: readonly Rule[] = RULES): string[] {
-  return [...new Set(rules.flatMap((rule) => rule.literals))];
+  return [...new Set([...rules.flatMap((rule) => rule.literals), ...ERROR_MARKERS, ...VERSION_LITERALS])];
 }
+
+/** Operation words the event parser knows (for the catalog's documentation). */
+export const KNOWN_OPERATION_WORDS: readonly string[] = OPERATION_LITERALS;

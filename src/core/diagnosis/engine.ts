@@ -1,15 +1,19 @@
 import { catalogLiterals, RULES } from './catalog';
+import { eventOf } from './event';
 import { MultiLiteralScanner } from './literalScanner';
 import { parseLogLine } from './parse';
 import type { ParseOptions } from './parse';
-import type { DiagnosisReport, Extracted, LogFinding, LogLine, Rule } from './types';
+import type { DiagnosisReport, Extracted, LogFinding, LogLine, Rule, RuleMatch } from './types';
 
 /**
  * Streaming log diagnosis. Feed it raw bytes (`pushChunk`) or lines (`pushLine`), then `finish()`.
  *
- * Memory stays constant whatever the input size: a line longer than `maxLineBytes` is scanned over its first
- * `maxLineBytes` bytes only, each finding keeps at most `maxEvidenceLines` line numbers (its `count` stays exact),
- * and at most `maxFindings` distinct findings are kept.
+ * Memory stays bounded whatever the input: a line longer than `maxLineBytes` is scanned over its first
+ * `maxLineBytes` bytes only, each finding keeps at most `maxEvidenceLines` line numbers and all findings together at
+ * most `maxEvidenceTotal` (their `count` stays exact), at most `maxFindings` distinct findings are kept, and a kept
+ * finding holds copies of its (capped) fields, never a slice of the line it came from.
+ *
+ * Lines end at `\n`, `\r\n` or a lone `\r` (old Mac / progress-bar output).
  *
  * Speed comes from a pre-filter: a block of complete lines is searched once, as raw bytes, for any literal of the
  * catalog (`MultiLiteralScanner`), and only lines holding one are decoded, parsed and handed to the rules.
@@ -22,6 +26,8 @@ export interface LogDiagnoserOptions {
   readonly maxLineBytes?: number;
   /** Distinct findings kept (default 10,000); further objects are counted in `stats().droppedFindings`. */
   readonly maxFindings?: number;
+  /** Line numbers kept over all findings (default 200,000); `stats().droppedEvidence` counts the rest. */
+  readonly maxEvidenceTotal?: number;
   /** Year for timestamps of formats that carry none (klog, syslog). Defaults to the current UTC year. */
   readonly year?: number;
   /** The catalog to use (default: all rules). */
@@ -39,12 +45,52 @@ export interface DiagnoserStats {
   readonly longLines: number;
   /** Findings not kept because `maxFindings` was reached. */
   readonly droppedFindings: number;
+  /** Evidence line numbers not kept because `maxEvidenceTotal` was reached (counts stay exact). */
+  readonly droppedEvidence: number;
+  /** Lines the parser could not handle (they are skipped; the run goes on). */
+  readonly unparsedLines: number;
 }
 
 const SEVERITY_ORDER: Readonly<Record<string, number>> = { error: 0, warning: 1, info: 2 };
 // eslint-disable-next-line no-control-regex -- ANSI colour codes
 const ANSI = /\x1b\[[0-9;?]{0,32}[A-Za-z]|\x1b/g;
 const NEWLINE = 10;
+const CR = 13;
+/** Longest string field a finding keeps (reasons are shorter already). */
+const MAX_FIELD_CHARS = 1024;
+/** A klog or syslog header inside a line: two log lines merged into one (a lost newline, a paste). */
+const EMBEDDED_HEADER = /\s(?=[IWEF]\d{4} \d{2}:\d{2}:\d{2}\.\d{6} {1,20}\d{1,10} [\w.-]{1,100}:\d{1,7}\] |[A-Z][a-z]{2} [ \d]\d \d{2}:\d{2}:\d{2} [\w.-]{1,64} [\w.-]{1,64}\[\d{1,10}\]: )/g;
+const MAX_SEGMENTS = 8;
+
+/** Drops trailing carriage returns in linear time (a regex `/\r+$/` is quadratic on a long inner run). */
+function stripTrailingCr(text: string): string {
+  let end = text.length;
+  while (end > 0 && text.charCodeAt(end - 1) === CR) {
+    end -= 1;
+  }
+  return end === text.length ? text : text.slice(0, end);
+}
+
+/** A copy of a string that shares no memory with the line it was cut from. */
+function detach(value: string): string {
+  const capped = value.length > MAX_FIELD_CHARS ? value.slice(0, MAX_FIELD_CHARS) : value;
+  return Buffer.from(capped, 'utf8').toString('utf8');
+}
+
+/** Lone carriage returns (not followed by `\n`) become newlines; returns the same buffer when there is none. */
+function crToNewline(buf: Buffer, nextStartsWithNewline: boolean): Buffer {
+  let at = buf.indexOf(CR);
+  let out: Buffer | undefined;
+  while (at >= 0) {
+    const next = at + 1 < buf.length ? buf[at + 1] : nextStartsWithNewline ? NEWLINE : -1;
+    if (next !== NEWLINE) {
+      out ??= Buffer.from(buf);
+      out[at] = NEWLINE;
+    }
+    at = buf.indexOf(CR, at + 1);
+  }
+  return out ?? buf;
+}
 
 interface Group {
   readonly finding: LogFinding;
@@ -69,6 +115,7 @@ export class LogDiagnoser {
   private readonly maxEvidenceLines: number;
   private readonly maxLineBytes: number;
   private readonly maxFindings: number;
+  private readonly maxEvidenceTotal: number;
   private readonly parseOptions: ParseOptions;
   /** Multi-literal search over raw bytes, for block scans. */
   private readonly scanner: MultiLiteralScanner;
@@ -81,6 +128,12 @@ export class LogDiagnoser {
   private binaryLines = 0;
   private longLines = 0;
   private droppedFindings = 0;
+  private droppedEvidence = 0;
+  private unparsedLines = 0;
+  private evidenceKept = 0;
+  private runtime: { name: string; version: string } | undefined;
+  /** A chunk ended with `\r`: it ended a line unless the next chunk starts with `\n`. */
+  private trailingCr = false;
 
   /** The head (at most maxLineBytes) of an incomplete line carried over from the previous chunk. */
   private pending: Buffer[] = [];
@@ -94,6 +147,7 @@ export class LogDiagnoser {
     this.maxEvidenceLines = Math.max(0, options.maxEvidenceLines ?? 1000);
     this.maxLineBytes = Math.max(256, options.maxLineBytes ?? 64 * 1024);
     this.maxFindings = Math.max(1, options.maxFindings ?? 10_000);
+    this.maxEvidenceTotal = Math.max(0, options.maxEvidenceTotal ?? 200_000);
     this.parseOptions = options.year !== undefined ? { year: options.year } : { now: Date.now() };
     const literals = catalogLiterals(this.rules);
     this.scanner = new MultiLiteralScanner(literals);
@@ -106,9 +160,23 @@ export class LogDiagnoser {
    */
   pushLine(raw: string): void {
     this.assertOpen();
-    this.bytesScanned += Buffer.byteLength(raw) + 1;
+    const body = stripTrailingCr(raw);
+    const cr = body.indexOf('\r');
+    if (cr >= 0) {
+      // A lone carriage return ends a line too.
+      this.bytesScanned += Buffer.byteLength(raw) - Buffer.byteLength(body);
+      for (const part of body.split('\r')) {
+        this.pushOneLine(part, 0);
+      }
+      return;
+    }
+    this.pushOneLine(body, Buffer.byteLength(raw) - Buffer.byteLength(body));
+  }
+
+  private pushOneLine(raw: string, extraBytes: number): void {
+    this.bytesScanned += Buffer.byteLength(raw) + 1 + extraBytes;
     this.linesScanned += 1;
-    let text = raw.length > this.maxLineBytes ? raw.slice(0, this.maxLineBytes) : raw;
+    const text = raw.length > this.maxLineBytes ? raw.slice(0, this.maxLineBytes) : raw;
     if (raw.length > this.maxLineBytes) {
       this.longLines += 1;
     }
@@ -119,19 +187,37 @@ export class LogDiagnoser {
     if (!this.prefilterOne.test(clean)) {
       return;
     }
-    text = text.endsWith('\r') ? text.slice(0, -1) : text;
     this.diagnoseLine(text, this.linesScanned);
   }
 
   /** Scans raw bytes; lines may span chunks. */
   pushChunk(chunk: Uint8Array): void {
     this.assertOpen();
-    const buf = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+    let buf = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
     if (buf.length === 0) {
       return;
     }
     this.bytesScanned += buf.length;
     let start = 0;
+    if (this.trailingCr) {
+      // The previous chunk's final `\r` was turned into a line end; a `\n` right after it belongs to it.
+      this.trailingCr = false;
+      if (buf[0] === NEWLINE) {
+        start = 1;
+      }
+    }
+    if (buf.indexOf(CR, start) >= 0) {
+      // The chunk's last `\r` cannot see the next chunk: treat it as a line end and remember it.
+      this.trailingCr = buf[buf.length - 1] === CR;
+      buf = crToNewline(buf, false);
+    }
+    if (start > 0) {
+      buf = buf.subarray(start);
+      start = 0;
+      if (buf.length === 0) {
+        return;
+      }
+    }
     if (this.pendingStarted) {
       const nl = buf.indexOf(NEWLINE);
       if (nl < 0) {
@@ -160,13 +246,28 @@ export class LogDiagnoser {
       }
       this.finished = true;
     }
-    const findings = [...this.groups.values()].map((g) => ({ ...g.finding, lines: [...g.finding.lines] }));
+    const runtime = this.runtime;
+    const findings = [...this.groups.values()].map((g) => {
+      const finding: LogFinding = { ...g.finding, lines: [...g.finding.lines] };
+      if (runtime !== undefined && (finding.runtime === undefined || finding.runtime === runtime.name) && finding.runtimeVersion === undefined) {
+        finding.runtime = runtime.name;
+        finding.runtimeVersion = runtime.version;
+      }
+      return finding;
+    });
     findings.sort((a, b) => (SEVERITY_ORDER[a.severity] - SEVERITY_ORDER[b.severity]) || ((a.lines[0] ?? 0) - (b.lines[0] ?? 0)));
-    return { findings, linesScanned: this.linesScanned, bytesScanned: this.bytesScanned };
+    const report: DiagnosisReport = { findings, linesScanned: this.linesScanned, bytesScanned: this.bytesScanned };
+    if (runtime !== undefined) {
+      report.runtime = runtime;
+    }
+    return report;
   }
 
   stats(): DiagnoserStats {
-    return { binaryLines: this.binaryLines, longLines: this.longLines, droppedFindings: this.droppedFindings };
+    return {
+      binaryLines: this.binaryLines, longLines: this.longLines, droppedFindings: this.droppedFindings,
+      droppedEvidence: this.droppedEvidence, unparsedLines: this.unparsedLines,
+    };
   }
 
   private assertOpen(): void {
@@ -210,11 +311,7 @@ export class LogDiagnoser {
   }
 
   private decode(buf: Buffer, from: number, to: number): string {
-    let text = buf.toString('utf8', from, to);
-    if (text.endsWith('\r')) {
-      text = text.slice(0, -1);
-    }
-    return text;
+    return stripTrailingCr(buf.toString('utf8', from, to));
   }
 
   /** Scans `buf[from, to)`, which holds complete lines (it ends with a newline). */
@@ -283,22 +380,48 @@ export class LogDiagnoser {
   }
 
   private diagnoseLine(raw: string, lineNumber: number): void {
-    const line = parseLogLine(raw, lineNumber, this.parseOptions);
-    for (const rule of this.rules) {
-      if (!rule.literals.some((literal) => line.text.includes(literal))) {
-        continue;
-      }
-      rule.pattern.lastIndex = 0;
-      const match = rule.pattern.exec(line.text);
-      if (match === null) {
-        continue;
-      }
-      const extracted = rule.extract(match, line);
-      if (extracted === undefined) {
-        continue;
-      }
-      this.record(rule, extracted, line);
+    EMBEDDED_HEADER.lastIndex = 0;
+    let first = EMBEDDED_HEADER.exec(raw);
+    if (first !== null && first.index < 8) {
+      first = EMBEDDED_HEADER.exec(raw);
+    }
+    if (first === null) {
+      this.diagnoseSegment(raw, lineNumber);
       return;
+    }
+    // Merged lines: diagnose each log line on its own (same line number).
+    let start = 0;
+    let segments = 0;
+    for (let m: RegExpExecArray | null = first; m !== null && segments < MAX_SEGMENTS - 1; m = EMBEDDED_HEADER.exec(raw), segments += 1) {
+      this.diagnoseSegment(raw.slice(start, m.index), lineNumber);
+      start = m.index + 1;
+    }
+    this.diagnoseSegment(raw.slice(start), lineNumber);
+  }
+
+  private diagnoseSegment(raw: string, lineNumber: number): void {
+    let best: { rule: Rule; match: RuleMatch } | undefined;
+    let line: LogLine;
+    try {
+      const parsed = parseLogLine(raw, lineNumber, this.parseOptions);
+      line = parsed;
+      const event = eventOf(parsed);
+      if (event.runtimeVersion !== undefined && this.runtime === undefined) {
+        this.runtime = { name: detach(event.runtimeVersion.name), version: detach(event.runtimeVersion.version) };
+      }
+      for (const rule of this.rules) {
+        const match = rule.match(event);
+        if (match !== undefined && (best === undefined || match.depth > best.match.depth)) {
+          best = { rule, match };
+        }
+      }
+    } catch {
+      // A line the parser cannot handle (e.g. JSON nested past the engine's stack) must not end the run.
+      this.unparsedLines += 1;
+      return;
+    }
+    if (best !== undefined) {
+      this.record(best.rule, best.match.extracted, line);
     }
   }
 
@@ -313,22 +436,27 @@ export class LogDiagnoser {
         this.droppedFindings += 1;
         return;
       }
-      const finding: LogFinding = { ...extracted, category: rule.category, rule: rule.id, severity: rule.severity, title: rule.title, count: 0, lines: [] };
+      const finding: LogFinding = { category: rule.category, rule: rule.id, severity: rule.severity, title: rule.title, count: 0, lines: [] };
       group = { finding };
-      this.groups.set(key, group);
+      this.groups.set(detach(key), group);
     }
     const finding = group.finding;
     finding.count += line.repeat;
     if (finding.lines.length < this.maxEvidenceLines) {
-      finding.lines.push(line.lineNumber);
+      if (this.evidenceKept < this.maxEvidenceTotal) {
+        finding.lines.push(line.lineNumber);
+        this.evidenceKept += 1;
+      } else {
+        this.droppedEvidence += 1;
+      }
     }
     mergeExtracted(finding, extracted);
     if (line.timestamp !== undefined) {
       if (finding.firstSeen === undefined || line.timestamp < finding.firstSeen) {
-        finding.firstSeen = line.timestamp;
+        finding.firstSeen = detach(line.timestamp);
       }
       if (finding.lastSeen === undefined || line.timestamp > finding.lastSeen) {
-        finding.lastSeen = line.timestamp;
+        finding.lastSeen = detach(line.timestamp);
       }
     }
   }
@@ -346,7 +474,7 @@ function mergeExtracted(finding: LogFinding, extracted: Extracted): void {
     if (field === 'size') {
       finding.size = Math.max(finding.size ?? 0, value as number);
     } else if (target[field] === undefined) {
-      target[field] = value;
+      target[field] = typeof value === 'string' ? detach(value) : value;
     }
   }
 }

@@ -18,9 +18,15 @@ export interface ParseOptions {
 
 export type LogLevel = 'fatal' | 'error' | 'warning' | 'info' | 'debug';
 
+/** The envelope a line came in (the outermost format the parser recognised inside any syslog/journald prefix). */
+export type LogFormat = 'plain' | 'klog' | 'json' | 'journald-json' | 'logfmt' | 'logrus' | 'event-describe' | 'event-get' | 'syslog';
+
 /** A parsed line plus what the parser learned on the way; `LogLine` is the stable part. */
 export interface ParsedLogLine extends LogLine {
   readonly level?: LogLevel;
+  readonly format?: LogFormat;
+  /** True when the line was cut short (journald/less `>` marker, `…`): trailing IDs may be incomplete. */
+  readonly truncated?: boolean;
 }
 
 /** JSON lines longer than this are treated as plain text (JSON.parse on megabytes is not worth it). */
@@ -28,10 +34,39 @@ const MAX_JSON_LENGTH = 256 * 1024;
 /** Longest value kept from one JSON/logfmt field. */
 const MAX_FIELD_LENGTH = 16 * 1024;
 
-const MONTHS: Readonly<Record<string, string>> = {
-  Jan: '01', Feb: '02', Mar: '03', Apr: '04', May: '05', Jun: '06',
-  Jul: '07', Aug: '08', Sep: '09', Oct: '10', Nov: '11', Dec: '12',
-};
+/** Month abbreviations as syslog/journald print them, English and the common localised ones (lower case, no dot). */
+const MONTHS: Readonly<Record<string, string>> = (() => {
+  const table: Record<string, string> = {};
+  const names: readonly (readonly string[])[] = [
+    ['jan', 'janv', 'ene', 'gen', 'janu', 'sty', 'oca', 'янв', 'led'],
+    ['feb', 'fév', 'févr', 'fev', 'fevr', 'lut', 'şub', 'фев', 'úno'],
+    ['mar', 'mär', 'mrz', 'mars', 'mrt', 'мар', 'bře'],
+    ['apr', 'avr', 'abr', 'kwi', 'nis', 'апр', 'dub'],
+    ['may', 'mai', 'mei', 'mag', 'maj', 'мая', 'май', 'kvě'],
+    ['jun', 'juin', 'giu', 'cze', 'haz', 'июн', 'čvn'],
+    ['jul', 'juil', 'lug', 'lip', 'tem', 'июл', 'čvc'],
+    ['aug', 'août', 'ago', 'sie', 'ağu', 'авг', 'srp'],
+    ['sep', 'sept', 'set', 'wrz', 'eyl', 'сен', 'зář', 'zář'],
+    ['oct', 'okt', 'ott', 'out', 'paź', 'eki', 'окт', 'říj'],
+    ['nov', 'lis', 'kas', 'ноя', 'noi'],
+    ['dec', 'dez', 'déc', 'dic', 'gru', 'ara', 'дек', 'pro'],
+  ];
+  names.forEach((list, index) => {
+    for (const name of list) {
+      table[name] = String(index + 1).padStart(2, '0');
+    }
+  });
+  return table;
+})();
+
+function monthNumber(name: string): string | undefined {
+  const key = name.toLowerCase().replace(/\.$/, '');
+  const cjk = /^(\d{1,2})月$/.exec(key);
+  if (cjk) {
+    return Number(cjk[1]) >= 1 && Number(cjk[1]) <= 12 ? cjk[1].padStart(2, '0') : undefined;
+  }
+  return MONTHS[key];
+}
 
 const ISO = '\\d{4}-\\d{2}-\\d{2}[T ]\\d{2}:\\d{2}:\\d{2}(?:[.,]\\d{1,9})?(?:Z|[+-]\\d{2}:?\\d{2})?';
 // eslint-disable-next-line no-control-regex -- ANSI colour codes
@@ -39,7 +74,12 @@ const ANSI = /\x1b\[[0-9;?]{0,32}[A-Za-z]|\x1b/g;
 /** `grep -n` / `grep -r` style `file:123:` prefixes and talosctl's `10.0.0.1: ` node prefix. */
 const GREP_PREFIX = /^(?:[\w.\-/]{1,256}:\d{1,9}:|\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}: )/;
 const ISO_SYSLOG = new RegExp(`^(${ISO}) (\\S{1,255}) ([\\w.\\-@/]{1,64})(?:\\[(\\d{1,10})\\])?: `);
-const BSD_SYSLOG = /^([A-Z][a-z]{2}) {1,2}(\d{1,2}) (\d{2}:\d{2}:\d{2})(?:\.\d{1,9})? (\S{1,255}) ([\w.\-@/]{1,64})(?:\[(\d{1,10})\])?: /;
+const BSD_SYSLOG = /^(\p{L}{3,5}\.?|\d{1,2}月) {1,2}(\d{1,2})日? (\d{2}:\d{2}:\d{2})(?:\.\d{1,9})? (\S{1,255}) ([\w.\-@/]{1,64})(?:\[(\d{1,10})\])?: /u;
+/** logrus text output (`ERRO[0005] msg`, crictl's `FATA[0000] …`). */
+const LOGRUS = /^(INFO|WARN|WARNING|ERRO|ERROR|FATA|FATAL|DEBU|TRAC|PANI)\[[^\]]{0,40}\] {1,4}/;
+/** Talos and multi-node tools: `host: {json}` or `host: level=…`. */
+const HOST_PREFIX = /^[\w.-]{1,253}: (?=\{|time=|level=)/;
+const COMBINED = /^\(combined from similar events\): /;
 const TIME_SYSLOG = /^(\d{2}:\d{2}:\d{2}) (\S{1,255}) ([\w.\-@/]{1,64})\[(\d{1,10})\]: /;
 const CRI_LOG = new RegExp(`^(${ISO}) (?:stdout|stderr) [FP] `);
 const ISO_PREFIX = new RegExp(`^(${ISO})\\s{1,8}`);
@@ -172,6 +212,10 @@ export function parseLogfmt(text: string): Map<string, string> {
       }
       value += text.slice(chunkStart, i);
       i += 1; // closing quote
+      if (i < n && text.charCodeAt(i) !== 0x20) {
+        // Unescaped quotes inside a value (journald showed the line without its escaping): not logfmt after all.
+        fields.set('\u0000broken', '');
+      }
     } else {
       const valueStart = i;
       while (i < n && text.charCodeAt(i) !== 0x20) {
@@ -191,6 +235,7 @@ interface Header {
   timestamp?: string;
   source?: string;
   level?: LogLevel;
+  format?: LogFormat;
 }
 
 function stripPrefixes(input: string, options: ParseOptions): Header {
@@ -206,8 +251,9 @@ function stripPrefixes(input: string, options: ParseOptions): Header {
       continue;
     }
     const bsd = BSD_SYSLOG.exec(text);
-    if (bsd && MONTHS[bsd[1]] !== undefined) {
-      timestamp = `${yearFor(options, MONTHS[bsd[1]], bsd[2])}-${MONTHS[bsd[1]]}-${pad2(bsd[2])}T${bsd[3]}`;
+    const month = bsd ? monthNumber(bsd[1]) : undefined;
+    if (bsd && month !== undefined) {
+      timestamp = `${yearFor(options, month, bsd[2])}-${month}-${pad2(bsd[2])}T${bsd[3]}`;
       source = bsd[5];
       text = text.slice(bsd[0].length);
       continue;
@@ -224,12 +270,17 @@ function stripPrefixes(input: string, options: ParseOptions): Header {
       text = text.slice(cri[0].length);
       continue;
     }
-    const grep = GREP_PREFIX.exec(text);
+    const grep = GREP_PREFIX.exec(text) ?? HOST_PREFIX.exec(text);
     if (grep) {
       text = text.slice(grep[0].length).trimStart();
       continue;
     }
     break;
+  }
+  const logrus = LOGRUS.exec(text);
+  if (logrus) {
+    text = text.slice(logrus[0].length);
+    return { text, timestamp, source, level: levelOf(logrus[1]), format: 'logrus' };
   }
   let level: LogLevel | undefined;
   const klog = KLOG.exec(text);
@@ -237,6 +288,7 @@ function stripPrefixes(input: string, options: ParseOptions): Header {
     level = KLOG_LEVELS[klog[1]];
     timestamp = `${yearFor(options, klog[2], klog[3])}-${klog[2]}-${klog[3]}T${klog[4]}`;
     text = text.slice(klog[0].length);
+    return { text, timestamp, source, level, format: 'klog' };
   }
   return { text, timestamp, source, level };
 }
@@ -261,8 +313,40 @@ function timestampFromJson(value: unknown): string | undefined {
 
 const JSON_SKIPPED_KEYS = new Set(['ts', 'time', 'timestamp', '@timestamp', 'caller', 'v', 'level', 'msg', 'message', 'MESSAGE', 'logger']);
 
+/** Deepest nesting a JSON field is rendered to; deeper values become `…` (no recursion past it). */
+const MAX_JSON_DEPTH = 16;
+
+/** A bounded, iterative-depth rendering of a JSON value (JSON.stringify recurses without limit). */
+function renderJson(value: unknown, depth: number, budget: { left: number }): string {
+  if (budget.left <= 0) {
+    return '…';
+  }
+  if (value === null || typeof value !== 'object') {
+    const text = typeof value === 'string' ? JSON.stringify(value) : String(value);
+    budget.left -= text.length;
+    return text;
+  }
+  if (depth >= MAX_JSON_DEPTH) {
+    return '…';
+  }
+  const parts: string[] = [];
+  if (Array.isArray(value)) {
+    for (const item of value) {
+      parts.push(renderJson(item, depth + 1, budget));
+      if (budget.left <= 0) break;
+    }
+    return `[${parts.join(',')}]`;
+  }
+  for (const [key, item] of Object.entries(value as Record<string, unknown>)) {
+    parts.push(`${JSON.stringify(key)}:${renderJson(item, depth + 1, budget)}`);
+    budget.left -= key.length;
+    if (budget.left <= 0) break;
+  }
+  return `{${parts.join(',')}}`;
+}
+
 function fieldText(value: unknown): string {
-  const text = typeof value === 'string' ? value : JSON.stringify(value) ?? '';
+  const text = typeof value === 'string' ? value : renderJson(value, 0, { left: MAX_FIELD_LENGTH });
   return text.length > MAX_FIELD_LENGTH ? text.slice(0, MAX_FIELD_LENGTH) : text;
 }
 
@@ -271,6 +355,7 @@ interface Body {
   timestamp?: string;
   source?: string;
   level?: LogLevel;
+  format?: LogFormat;
 }
 
 function parseJsonLine(text: string, options: ParseOptions): Body | undefined {
@@ -288,7 +373,16 @@ function parseJsonLine(text: string, options: ParseOptions): Body | undefined {
   if (typeof record.MESSAGE === 'string') {
     const inner = stripPrefixes(record.MESSAGE, options);
     const source = typeof record.SYSLOG_IDENTIFIER === 'string' ? record.SYSLOG_IDENTIFIER : typeof record._COMM === 'string' ? record._COMM : undefined;
-    return { text: inner.text, timestamp: inner.timestamp ?? timestampFromJson(record.__REALTIME_TIMESTAMP), source, level: inner.level };
+    let innerText = inner.text;
+    let innerLevel = inner.level;
+    if (innerText.includes('msg=') && (innerText.startsWith('time=') || innerText.startsWith('level='))) {
+      const body = parseLogfmtLine(innerText);
+      if (body) {
+        innerText = body.text;
+        innerLevel = body.level ?? innerLevel;
+      }
+    }
+    return { text: innerText, timestamp: inner.timestamp ?? timestampFromJson(record.__REALTIME_TIMESTAMP), source, level: innerLevel, format: 'journald-json' };
   }
   const msg = record.msg ?? record.message;
   if (msg === undefined) {
@@ -302,12 +396,17 @@ function parseJsonLine(text: string, options: ParseOptions): Body | undefined {
   }
   const timestamp = timestampFromJson(record.ts) ?? timestampFromJson(record.time) ?? timestampFromJson(record.timestamp) ?? timestampFromJson(record['@timestamp']);
   const level = typeof record.level === 'string' ? levelOf(record.level) : record.err !== undefined || record.error !== undefined ? 'error' : undefined;
-  return { text: out, timestamp, level };
+  return { text: out, timestamp, level, format: 'json' };
 }
 
 function parseLogfmtLine(text: string): Body | undefined {
   const fields = parseLogfmt(text);
   const msg = fields.get('msg');
+  if (fields.has('\u0000broken')) {
+    // Keep the text as it is; still take the level and time.
+    const time = fields.get('time');
+    return { text, timestamp: time !== undefined && ISO_ONLY.test(time) ? normaliseIso(time) : undefined, level: levelOf(fields.get('level')), format: 'logfmt' };
+  }
   if (msg === undefined) {
     return undefined;
   }
@@ -318,26 +417,27 @@ function parseLogfmtLine(text: string): Body | undefined {
     }
   }
   const time = fields.get('time');
-  return { text: out, timestamp: time !== undefined && ISO_ONLY.test(time) ? normaliseIso(time) : undefined, level: levelOf(fields.get('level')) };
+  return { text: out, timestamp: time !== undefined && ISO_ONLY.test(time) ? normaliseIso(time) : undefined, level: levelOf(fields.get('level')), format: 'logfmt' };
 }
 
 /** Parses one raw line (without its newline); only its first `MAX_LINE_CHARS` characters. `lineNumber` is 1-based. */
 export function parseLogLine(raw: string, lineNumber: number, options: ParseOptions = {}): ParsedLogLine {
   let text = raw.length > MAX_LINE_CHARS ? raw.slice(0, MAX_LINE_CHARS) : raw;
-  if (text.endsWith('\r')) {
-    text = text.replace(/\r+$/, '');
-  }
+  text = stripTrailingCr(text);
   if (text.includes('\0')) {
     text = text.replace(/\0/g, '');
   }
   if (text.includes('\x1b')) {
     text = text.replace(ANSI, '');
   }
+  if (text.includes('\r')) {
+    text = text.replace(/\r/g, ' ');
+  }
   text = text.trimStart();
 
   const header = stripPrefixes(text, options);
   text = header.text;
-  let { timestamp, source, level } = header;
+  let { timestamp, source, level, format } = header;
   let repeat = 1;
 
   const trimmed = text.charCodeAt(0) === 0x7b /* { */ ? text.trimEnd() : '';
@@ -348,6 +448,7 @@ export function parseLogLine(raw: string, lineNumber: number, options: ParseOpti
       timestamp = body.timestamp ?? timestamp;
       source = body.source ?? source;
       level = body.level ?? level;
+      format = body.format;
     }
   } else if (text.includes('msg=') && (text.startsWith('time=') || text.startsWith('level=') || text.includes(' level='))) {
     const body = parseLogfmtLine(text);
@@ -355,25 +456,42 @@ export function parseLogLine(raw: string, lineNumber: number, options: ParseOpti
       text = body.text;
       timestamp = body.timestamp ?? timestamp;
       level = body.level ?? level;
+      format = 'logfmt';
     }
   } else {
     const event = EVENT_ROW.exec(text);
     if (event) {
       const rest = text.slice(event[0].length);
       const age = EVENT_AGE.exec(rest);
-      const afterAge = age ? rest.slice(age[0].length) : rest;
+      let afterAge = age ? rest.slice(age[0].length) : rest;
       if (age?.[2] !== undefined) {
         repeat = Math.max(1, Number(age[2]));
       }
       level = event[1] === 'Warning' ? 'warning' : 'info';
-      const from = /^(kubelet|containerd|default-scheduler)\b/.exec(afterAge);
-      source = from ? from[1] : source;
-      text = `${event[2]} ${afterAge}`;
+      format = event[0].startsWith('Warning') || event[0].startsWith('Normal') ? 'event-describe' : 'event-get';
+      const from = /^(kubelet|containerd|default-scheduler)\b(?:, [\w.-]{1,253})? {1,40}/.exec(afterAge);
+      if (from) {
+        source = from[1];
+        afterAge = afterAge.slice(from[0].length);
+      }
+      afterAge = afterAge.replace(COMBINED, '');
+      text = `${event[2]}: ${afterAge}`;
+    }
+  }
+  format ??= header.source !== undefined ? 'syslog' : 'plain';
+
+  let truncated = false;
+  const last = text.charCodeAt(text.length - 1);
+  if (last === 0x3e /* > */ || last === 0x2026 /* … */) {
+    // journald/less mark a cut line with `>`; other viewers with `…`. Keep the text, drop the marker.
+    if (last === 0x2026 || /[0-9A-Za-z_"]>$/.test(text.slice(-2))) {
+      text = text.slice(0, -1);
+      truncated = true;
     }
   }
 
-  const line: { lineNumber: number; text: string; repeat: number; timestamp?: string; source?: string; level?: LogLevel } = {
-    lineNumber, text: normaliseQuotes(text), repeat,
+  const line: { lineNumber: number; text: string; repeat: number; timestamp?: string; source?: string; level?: LogLevel; format?: LogFormat; truncated?: boolean } = {
+    lineNumber, text: normaliseQuotes(text), repeat, format,
   };
   if (timestamp !== undefined) {
     line.timestamp = timestamp;
@@ -384,5 +502,17 @@ export function parseLogLine(raw: string, lineNumber: number, options: ParseOpti
   if (level !== undefined) {
     line.level = level;
   }
+  if (truncated) {
+    line.truncated = true;
+  }
   return line;
+}
+
+/** Drops trailing carriage returns in linear time. */
+function stripTrailingCr(text: string): string {
+  let end = text.length;
+  while (end > 0 && text.charCodeAt(end - 1) === 0x0d) {
+    end -= 1;
+  }
+  return end === text.length ? text : text.slice(0, end);
 }

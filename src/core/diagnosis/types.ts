@@ -1,4 +1,5 @@
 import type { Category, Severity } from '../model/category';
+import type { LogEvent } from './event';
 
 /** One parsed log line, whatever its source format (klog, journald, logfmt, JSON, kubectl events). */
 export interface LogLine {
@@ -37,10 +38,22 @@ export interface Extracted {
   reason?: string;
   /** An IP range set named by the line (`pod-ip-exhausted`). */
   ipRange?: string;
+  /** The gRPC code of the failure (`DeadlineExceeded`, `NotFound`). */
+  code?: string;
+  /** The deepest cause of the error chain, ID-free (`runtime-call-failed`). */
+  cause?: string;
+  /** The CNI plugin type (`calico`, `multus`). */
+  pluginType?: string;
+  /** The runtime handler (`runsc`, `kata`). */
+  handler?: string;
+  /** CRI-O's ID of the new sandbox/container that could not reserve its name. */
+  newId?: string;
+  /** The runtime version the log announces (`2.0.3`), for version notes. */
+  runtimeVersion?: string;
 }
 
 /** The identity fields a rule may group by. */
-export type KeyField = 'sandboxId' | 'containerId' | 'podUid' | 'network' | 'method' | 'name' | 'reason' | 'ipRange' | 'path';
+export type KeyField = 'sandboxId' | 'containerId' | 'podUid' | 'network' | 'method' | 'name' | 'reason' | 'ipRange' | 'path' | 'code' | 'cause';
 
 /** A grouped diagnosis: every line that matched one rule for one object. */
 export interface LogFinding extends Extracted {
@@ -60,44 +73,38 @@ export interface DiagnosisReport {
   findings: LogFinding[];
   linesScanned: number;
   bytesScanned: number;
+  /** The runtime and version the log announced (the first one), when it did. */
+  runtime?: { readonly name: string; readonly version: string };
 }
 
-/** A reference to upstream material: an issue, a fix, documentation. */
-export interface Reference {
-  readonly title: string;
-  readonly url: string;
+export type { Reference, VersionNote } from '../knowledge/articles';
+
+/** A rule's verdict on an event: how deep in the cause chain it matched (deeper wins) and what it extracts. */
+export interface RuleMatch {
+  /** 0: matched outside the error chain; i + 1: matched from cause i on (see `causeDepth`). */
+  readonly depth: number;
+  readonly extracted: Extracted;
 }
 
-/** Advice that changes with the version of a component (e.g. libcni >= 1.2.0 ignores unreadable cache files). */
-export interface VersionNote {
-  readonly component: string;
-  readonly versions: string;
-  readonly note: string;
-}
-
-/** One entry of the rule catalog. Each lives in its own file under `rules/`. */
+/**
+ * One entry of the rule catalog; each lives in its own file under `rules/`. A rule classifies a parsed event by its
+ * operation, gRPC code and causes; explanations, fixes and references live in the category's article
+ * (`core/knowledge/articles`).
+ */
 export interface Rule {
   readonly id: string;
   readonly category: Category;
   readonly severity: Severity;
   readonly title: string;
-  /** Cheap literal pre-filters: the line must contain at least one of them (case-sensitive) before `pattern` runs. */
+  /** One sentence: what the rule recognises (operation, code, cause). Shown in the catalog. */
+  readonly summary: string;
+  /** Words a line must hold for the rule to match (any of them, case-sensitive): part of the engine's pre-filter. */
   readonly literals: readonly string[];
-  /** A bounded pattern (no nested quantifiers) run only on lines that passed the pre-filter. */
-  readonly pattern: RegExp;
-  /** Pulls the object identity out of a match; return undefined to reject a look-alike line. */
-  extract(match: RegExpExecArray, line: LogLine): Extracted | undefined;
-  /** Markdown: what it means and why it happens. */
-  readonly explanation: string;
-  /** The manual fix as exact commands with the finding's values filled in. */
-  fixCommands(finding: Extracted): string[];
+  /** Classifies an event; undefined when the rule does not claim it. */
+  match(event: LogEvent): RuleMatch | undefined;
   /**
    * The fields that identify the object a finding is about: one finding per (rule, values of these fields).
    * Fields missing on a line count as empty; values seen on later lines fill in the finding's other fields.
    */
   readonly keyFields: readonly KeyField[];
-  /** The repair (later issues) this maps to, e.g. `remove-cache-file-and-sandbox`. */
-  readonly repair?: string;
-  readonly references: readonly Reference[];
-  readonly versionNotes?: readonly VersionNote[];
 }

@@ -26,7 +26,8 @@ function cacheFindings(entry: CacheEntry, sandbox: SandboxItem | undefined, list
     return {
       id: `cni-cache-corrupt:${entry.name}`,
       category: 'cni-cache-corrupt',
-      rule: `cni-cache-${entry.state}`,
+      // One name per rule in every surface: the log rule for the same failure is `cni-cache-result-invalid`.
+      rule: 'cni-cache-result-invalid',
       severity: harmful ? (sandbox && sandbox.state === 'SANDBOX_READY' ? 'warning' : 'error') : 'info',
       title: `CNI cache file is ${entry.state === 'not-cache-v1' ? 'not a cniCacheV1 document' : entry.state === 'nul-bytes' ? 'full of NUL bytes' : entry.state} (${entry.size} bytes) for ${where}`,
       detail: `${entry.path}: ${why}.`,

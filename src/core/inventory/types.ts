@@ -3,8 +3,9 @@ import type { ListStrategy } from '../cri/listing';
 import type { ContainerState, SandboxState } from '../cri/types';
 import type { Category, Severity } from '../model/category';
 
-/** Repair ids, shared with the log diagnosis rules (`Rule.repair`). */
-export type RepairId = 'remove-cache-file-and-sandbox' | 'release-leaked-ips' | 'remove-orphan-containers' | 'prune-dead-objects' | 'force-remove-sandbox';
+import type { RepairId } from '../model/repair';
+
+export type { RepairId } from '../model/repair';
 
 export interface RuntimeInfo {
   readonly endpoint: string;

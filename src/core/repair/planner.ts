@@ -216,7 +216,9 @@ export function planRepairs(inventory: Inventory, selection: readonly string[] |
         break;
       }
       case 'force-remove-sandbox':
-        notes.push(`${f.id}: force-remove-sandbox is not automated here; see the finding's detail.`);
+      case 'retry-sandbox-stop':
+      case 'remove-name-holder':
+        notes.push(`${f.id}: ${f.repair} is not automated here; see the finding's detail.`);
         break;
     }
   }

@@ -1,5 +1,5 @@
 import type { CacheFileState } from '../cni/cacheFile';
-import type { RepairId } from '../inventory/types';
+import type { RepairId } from '../model/repair';
 
 export type Risk = 'low' | 'medium' | 'high';
 

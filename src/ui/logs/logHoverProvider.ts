@@ -1,6 +1,5 @@
 import * as vscode from 'vscode';
-import { fixCommandsFor } from '../../core/diagnosis/explain';
-import { ruleById } from '../../core/diagnosis/catalog';
+import { articleOf, fixCommandsFor } from '../../core/diagnosis/explain';
 import type { LogAnalysisService } from './logAnalysis';
 import { findingSummary } from './presentation';
 
@@ -23,8 +22,7 @@ export class LogHoverProvider implements vscode.HoverProvider {
       md.isTrusted = { enabledCommands: ['kubeNodeDoctor.explainFinding'] };
       md.appendMarkdown(`**${escape(findingSummary(finding))}**  \n`);
       md.appendMarkdown(`\`${finding.category}\` · rule \`${finding.rule}\`${finding.firstSeen ? ` · first seen ${finding.firstSeen}` : ''}${finding.lastSeen && finding.lastSeen !== finding.firstSeen ? ` · last seen ${finding.lastSeen}` : ''}\n\n`);
-      const rule = ruleById(finding.rule);
-      if (rule) md.appendMarkdown(`${firstParagraph(rule.explanation)}\n\n`);
+      md.appendMarkdown(`${firstParagraph(articleOf(finding).explanation)}\n\n`);
       const commands = fixCommandsFor(finding);
       if (commands.length > 0) md.appendCodeblock(commands.join('\n'), 'sh');
       md.appendMarkdown(`\n[Explain](command:kubeNodeDoctor.explainFinding?${encodeURIComponent(JSON.stringify([finding]))})`);

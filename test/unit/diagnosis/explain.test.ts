@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { ARTICLES, articleFor } from '../../../src/core/knowledge/articles';
 import { RULES, ruleById } from '../../../src/core/diagnosis/catalog';
 import { diagnoseText } from '../../../src/core/diagnosis/engine';
 import { describeObject, explainMarkdown, fixCommandsFor } from '../../../src/core/diagnosis/explain';
@@ -68,11 +69,14 @@ describe('rule catalog', () => {
     }
   });
 
-  it('gives every rule an explanation, fix commands and references', () => {
-    for (const rule of RULES) {
-      assert.ok(rule.explanation.length > 100, rule.id);
-      assert.ok(rule.fixCommands({}).length > 0, rule.id);
-      assert.ok(rule.references.length > 0 && rule.references.every((r) => r.url.startsWith('https://')), rule.id);
+  it('gives every category one article with an explanation, fix commands and references', () => {
+    for (const category of CATEGORIES) {
+      const article = articleFor(category);
+      assert.equal(article.category, category);
+      assert.ok(article.explanation.length > 100, category);
+      assert.ok(article.fixCommands({}).length > 0, category);
+      assert.ok(article.references.length > 0 && article.references.every((r) => r.url.startsWith('https://')), category);
     }
+    assert.equal(ARTICLES.length, CATEGORIES.length);
   });
 });

@@ -62,7 +62,8 @@ describe('parseLogLine', () => {
     const line = parseLogLine('Warning  FailedKillPod   43s (x229 over 49m)  kubelet  error killing pod: failed to "KillPodSandbox"', 2);
     assert.equal(line.repeat, 229);
     assert.equal(line.source, 'kubelet');
-    assert.equal(line.text, 'FailedKillPod kubelet  error killing pod: failed to "KillPodSandbox"');
+    assert.equal(line.text, 'FailedKillPod: error killing pod: failed to "KillPodSandbox"');
+    assert.equal(line.format, 'event-describe');
   });
 
   it('counts an event row without (xN over ...) once', () => {

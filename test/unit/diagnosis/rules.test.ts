@@ -66,8 +66,9 @@ describe('rule multus-cache-invalid', () => {
     assert.equal(f.firstSeen, '2025-07-21T03:31:50.263100');
   });
 
-  it('ignores the same words outside a delete (a broken Multus configuration on ADD)', () => {
-    assert.deepEqual(findings('E0721 03:31:50.263100 1310 cni.go:352] Error adding pod to network multus/multus-cni-network: Multus: failed to load netconf: unexpected end of JSON input'), []);
+  it('leaves the same words outside a delete to the setup rule (a broken Multus configuration on ADD)', () => {
+    const result = findings('E0721 03:31:50.263100 1310 cni.go:352] Error adding pod to network multus/multus-cni-network: Multus: failed to load netconf: unexpected end of JSON input');
+    assert.deepEqual(result.map((f) => [f.rule, f.network, f.pluginType]), [['cni-setup-failed', 'multus-cni-network', 'multus']]);
   });
 });
 
@@ -136,8 +137,11 @@ describe('rule sandbox-stop-timeout', () => {
     assert.deepEqual(lost.map((x) => x.sandboxId), ['c39500ca65a785f4926d278c35df6de79345cef0a2d1ce49b2b37cd5c2f2b179', '1e49c7890ad6166ececed931513b069890b1927c1ec967d4b54ef8d300157489']);
   });
 
-  it('does not treat a slow ListPodSandbox as a sandbox stop', () => {
-    assert.ok(result.every((f) => !f.lines.includes(5)));
+  it('does not treat a slow ListPodSandbox as a sandbox stop: it is an unresponsive runtime', () => {
+    assert.ok(result.every((f) => f.rule === 'runtime-unresponsive' || !f.lines.includes(5)));
+    const slow = result.find((f) => f.lines.includes(5));
+    assert.equal(slow?.rule, 'runtime-unresponsive');
+    assert.equal(slow?.method, 'ListPodSandbox');
   });
 });
 
@@ -185,19 +189,22 @@ describe('rule name-reserved', () => {
     assert.equal(f.podUid, 'ddc4e2a5-6229-4abd-9712-f18423f0f0a5');
   });
 
-  it('reads CRI-O\'s wording', () => {
+  it('reads CRI-O\'s wording: its `for id` is the new request, not the holder', () => {
     const f = result.find((x) => x.lines.includes(3));
     assert.ok(f);
-    assert.equal(f.containerId, '39b0f658696c00b7321e728163bf94b864bf79d0f9f5603831f4eb162ad1fc87');
+    assert.equal(f.rule, 'name-reserved');
+    assert.equal(f.containerId, undefined);
+    assert.equal(f.newId, '39b0f658696c00b7321e728163bf94b864bf79d0f9f5603831f4eb162ad1fc87');
+    assert.equal(f.method, 'CreateContainer');
   });
 });
 
 describe('rule pleg-unhealthy', () => {
   it('flags PLEG past its threshold and ignores the normal "pleg has yet to be successful" at start-up', () => {
-    const f = only(readLogFixture('pleg.log'));
-    assert.equal(f.rule, 'pleg-unhealthy');
-    assert.deepEqual(f.lines, [1, 2, 4]);
-    assert.match(f.reason ?? '', /threshold 3m0s/);
+    const result = findings(readLogFixture('pleg.log'));
+    assert.deepEqual(result.map((f) => [f.rule, f.lines]), [['pleg-unhealthy', [1, 2, 4]], ['runtime-unresponsive', [3]]]);
+    assert.match(result[0].reason ?? '', /threshold 3m0s/);
+    assert.equal(result[1].method, 'ListContainers');
   });
 });
 
@@ -247,9 +254,10 @@ describe('rules pod-ip-exhausted and cni-setup-failed', () => {
 });
 
 describe('rule disk-pressure', () => {
-  it('flags failed image GC and disk evictions but not NodeHasNoDiskPressure', () => {
+  it('flags an image filesystem over its threshold, failed image GC and disk evictions but not NodeHasNoDiskPressure', () => {
     const result = findings(readLogFixture('disk-pressure.log'));
     assert.deepEqual(result.map((f) => [f.reason, f.lines]), [
+      ['image filesystem over the high threshold', [1]],
       ['image garbage collection cannot free enough space', [2]],
       ['eviction to reclaim ephemeral-storage', [3, 6]],
     ]);

@@ -13,7 +13,7 @@ const inventory: Inventory = {
   containers: [],
   cniCache: [{ path: PATH, name: `cbr0-${SB}-eth0`, network: 'cbr0', sandboxId: SB, ifName: 'eth0', size: 0, mtimeMs: 0, sha256: 'e'.repeat(64), state: 'empty', jsonValid: false, ips: [], readOnTeardown: 'yes', readReason: 'r' }],
   cniNetworks: [{ name: 'cbr0', cniVersion: '1.0.0', source: '/etc/cni/net.d/10-cbr0.conflist', plugins: ['bridge', 'portmap'] }],
-  findings: [{ id: `cni-cache-corrupt:cbr0-${SB}-eth0`, category: 'cni-cache-corrupt', rule: 'cni-cache-empty', severity: 'error', title: 'empty', detail: 'breaks teardown', repair: 'remove-cache-file-and-sandbox', sandboxId: SB, path: PATH }],
+  findings: [{ id: `cni-cache-corrupt:cbr0-${SB}-eth0`, category: 'cni-cache-corrupt', rule: 'cni-cache-result-invalid', severity: 'error', title: 'empty', detail: 'breaks teardown', repair: 'remove-cache-file-and-sandbox', sandboxId: SB, path: PATH }],
   listStrategy: { sandboxes: 'single-list', containers: 'single-list', complete: true, notes: [] },
   listSizes: [{ method: 'ListPodSandbox', items: 1, bytes: 400, limits: [] }],
   counts: { sandboxes: 1, readySandboxes: 0, notReadySandboxes: 1, containers: 0, runningContainers: 0, exitedContainers: 0, cacheFiles: 1, unreadableCacheFiles: 1, perPod: [] },

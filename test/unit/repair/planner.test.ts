@@ -26,7 +26,7 @@ function corrupt(sandboxId: string): { entry: CacheEntry; finding: Finding } {
   const path = `/var/lib/cni/results/${name}`;
   return {
     entry: { path, name, network: 'cbr0', sandboxId, ifName: 'eth0', size: 0, mtimeMs: 0, sha256: 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855', state: 'empty', jsonValid: false, ips: [], readOnTeardown: 'yes', readReason: '' },
-    finding: { id: `cni-cache-corrupt:${name}`, category: 'cni-cache-corrupt', rule: 'cni-cache-empty', severity: 'error', title: 't', detail: 'd', repair: 'remove-cache-file-and-sandbox', sandboxId, path },
+    finding: { id: `cni-cache-corrupt:${name}`, category: 'cni-cache-corrupt', rule: 'cni-cache-result-invalid', severity: 'error', title: 't', detail: 'd', repair: 'remove-cache-file-and-sandbox', sandboxId, path },
   };
 }
 

@@ -31,7 +31,7 @@ describe('node commands: text', () => {
   });
 
   it('shows a sandbox as JSON with its cache files and the findings about it', () => {
-    const finding = { id: `cni-cache-corrupt:${entry.name}`, category: 'cni-cache-corrupt' as const, rule: 'cni-cache-empty', severity: 'error' as const, title: 't', detail: 'd', sandboxId: SEED, path: entry.path };
+    const finding = { id: `cni-cache-corrupt:${entry.name}`, category: 'cni-cache-corrupt' as const, rule: 'cni-cache-result-invalid', severity: 'error' as const, title: 't', detail: 'd', sandboxId: SEED, path: entry.path };
     const inventory = { cniCache: [entry], containers: [], findings: [finding] } as unknown as Parameters<typeof objectJson>[1];
     const doc = objectJson({ kind: 'sandbox', id: 's', ref: REF, sandbox, badCache: true }, inventory);
     assert.equal(doc?.name, 'sandbox-055b221e44a2.json');

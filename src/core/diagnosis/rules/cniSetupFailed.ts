@@ -1,5 +1,9 @@
-import { hexIdAfter, podRef, shortReason } from '../extract';
-import type { Extracted, Rule } from '../types';
+import type { Rule } from '../types';
+import { causeDepth, deepestReason, extractedOf, isOperation, matched } from './support';
+
+const SETUP = /failed to setup network for (?:sandbox|pod)|SetupNetworkError|failed to get network status for pod sandbox|[Ee]rror adding network|failed to set up sandbox container "?[0-9a-f]{0,64}"? network|failed to set up pod "?[^"\s]{1,253}"? network|NetworkPlugin cni failed to set up|[Ee]rror adding (?:pod )?\S{1,300} to (?:cni )?network|plugin type="[\w.-]{1,64}"(?: name="[^"]{1,253}")? failed \(add\)|failed to (?:create|set up|setup) (?:pod )?network|cni plugin not initialized|NetworkPluginNotReady|network is not ready/;
+
+const NETWORK_CAUSE = /\bCNI\b|\bcni\b|network plugin|NetworkPlugin|plugin type=|IPAM|ipam/;
 
 /** Setting up a new sandbox's network failed (other than IP exhaustion). */
 export const cniSetupFailedRule: Rule = {
@@ -7,38 +11,20 @@ export const cniSetupFailedRule: Rule = {
   category: 'cni-setup-failed',
   severity: 'error',
   title: 'CNI network setup failed',
-  literals: ['failed to setup network for sandbox', 'failed to set up sandbox container', 'failed to set up pod'],
-  pattern: /failed to setup network for sandbox "([0-9a-f]{64})": ?([^"]{1,300})|failed to set up (?:sandbox container "([0-9a-f]{64})" network for pod "[^"\s]{1,253}"|pod "[^"\s]{1,253}" network): ?([^"]{1,300})/,
+  summary: 'A sandbox setup (RunPodSandbox, `FailedCreatePodSandBox`, dockershim `Error adding … to network`) whose cause is the CNI ADD failing.',
+  literals: ['setup network', 'set up', 'rror adding', 'failed (add)', 'pod network'],
   keyFields: ['reason'],
-  extract(match, line): Extracted | undefined {
-    const reasonText = match[2] ?? match[4];
-    const extracted: Extracted = { reason: shortReason(reasonText), method: 'RunPodSandbox' };
-    const sandboxId = match[1] ?? match[3] ?? hexIdAfter(line.text, 'sandbox');
-    if (sandboxId !== undefined) {
-      extracted.sandboxId = sandboxId;
+  match(event) {
+    let depth = causeDepth(event, SETUP);
+    if (depth < 0 && isOperation(event, 'sandbox-setup')) {
+      depth = causeDepth(event, NETWORK_CAUSE);
     }
-    const plugin = /plugin type="([\w.-]{1,64})"/.exec(reasonText);
-    if (plugin) {
-      extracted.network = plugin[1];
-    }
-    const pod = podRef(line.text);
-    if (pod) {
-      extracted.podName = pod.podName;
-      extracted.podNamespace = pod.podNamespace;
-    }
-    return extracted;
+    if (depth < 0) return undefined;
+    if (!isOperation(event, 'sandbox-setup') && !/setup network|set up|add\)|adding|network status/i.test(event.text)) return undefined;
+    const extracted = extractedOf(event);
+    extracted.method = 'RunPodSandbox';
+    extracted.reason = deepestReason(event) ?? 'network setup failed';
+    delete extracted.containerId;
+    return matched(depth, extracted);
   },
-  explanation: [
-    'RunPodSandbox created the sandbox but the CNI ADD failed, so the runtime tears the sandbox down again and',
-    'kubelet retries with a new sandbox (`FailedCreatePodSandBox` events; a new sandbox ID on every attempt). The text',
-    'after the colon is the plugin\'s own error: its daemon or API is unreachable, its configuration is wrong, or the',
-    'node ran out of a resource (file descriptors, addresses, interfaces).',
-  ].join('\n'),
-  fixCommands(): string[] {
-    return ['ls -l /etc/cni/net.d/ /opt/cni/bin/', 'crictl info', 'journalctl -u containerd -n 200 --no-pager | grep -F "failed to setup network"'];
-  },
-  references: [
-    { title: 'Azure/aks-engine#4435: failed to setup network for sandbox', url: 'https://github.com/Azure/aks-engine/issues/4435' },
-    { title: 'cilium/cilium#10627: networkPlugin cni failed to set up pod network', url: 'https://github.com/cilium/cilium/issues/10627' },
-  ],
 };

@@ -1,4 +1,7 @@
 import type { Extracted, Rule } from '../types';
+import { matched } from './support';
+
+const DISK = /failed to garbage collect required amount of images\. Wanted to free (\d{1,20}) bytes, but freed (\d{1,20}) bytes|Image garbage collection failed(?! once)|[Aa]ttempting to reclaim"?(?: resourceName=)?"? ?(ephemeral-storage|nodefs|imagefs|nodefs\.inodesFree|imagefs\.inodesFree)|no space left on device|(FreeDiskSpaceFailed|ImageGCFailed)|EvictionThresholdMet [^\n]{0,80}?(ephemeral-storage|nodefs|imagefs)|(?:Node|Kubelet)HasDiskPressure|over the high threshold|[Dd]isk quota exceeded|low on resource: (ephemeral-storage|nodefs|imagefs)/;
 
 /** The node is short of disk: image garbage collection cannot free enough, evictions for disk, ENOSPC. */
 export const diskPressureRule: Rule = {
@@ -6,34 +9,19 @@ export const diskPressureRule: Rule = {
   category: 'disk-pressure',
   severity: 'warning',
   title: 'Node disk pressure',
-  literals: ['garbage collect required amount of images', 'Image garbage collection failed', 'attempting to reclaim', 'no space left on device', 'FreeDiskSpaceFailed', 'ImageGCFailed', 'EvictionThresholdMet'],
-  pattern: /failed to garbage collect required amount of images\. Wanted to free (\d{1,20}) bytes, but freed (\d{1,20}) bytes|Image garbage collection failed|(?:eviction manager: attempting to reclaim|Eviction manager: attempting to reclaim" resourceName=)"? ?(ephemeral-storage|nodefs|imagefs|nodefs\.inodesFree|imagefs\.inodesFree)|no space left on device|(FreeDiskSpaceFailed|ImageGCFailed)|EvictionThresholdMet [^\n]{0,80}?(ephemeral-storage|nodefs|imagefs)/,
+  summary: 'Image garbage collection that cannot free enough, evictions to reclaim disk, `no space left on device`; the start-up `Image garbage collection failed once. Stats initialization may not have completed yet` is normal and not claimed.',
+  literals: ['garbage collect required amount of images', 'Image garbage collection failed', 'attempting to reclaim', 'no space left on device', 'FreeDiskSpaceFailed', 'ImageGCFailed', 'EvictionThresholdMet', 'ttempting to reclaim', 'HasDiskPressure', 'high threshold', 'quota exceeded', 'low on resource'],
   keyFields: ['reason'],
-  extract(match, line): Extracted | undefined {
-    if (match[3] !== undefined || match[5] !== undefined) {
-      return { reason: `eviction to reclaim ${match[3] ?? match[5]}` };
-    }
-    if (line.text.includes('no space left on device')) {
-      return { reason: 'no space left on device' };
-    }
+  match(event) {
+    const m = DISK.exec(event.text);
+    if (m === null) return undefined;
+    const resource = m[3] ?? m[5] ?? m[6];
+    if (resource !== undefined) return matched(0, { reason: `eviction to reclaim ${resource}` });
+    if (event.text.includes('no space left on device')) return matched(0, { reason: 'no space left on device' });
+    if (m[0].includes('DiskPressure') || m[0].includes('quota')) return matched(0, { reason: 'node under disk pressure' });
+    if (m[0].includes('high threshold')) return matched(0, { reason: 'image filesystem over the high threshold' });
     const extracted: Extracted = { reason: 'image garbage collection cannot free enough space' };
-    if (match[1] !== undefined) {
-      extracted.size = Number(match[1]);
-    }
-    return extracted;
+    if (m[1] !== undefined) extracted.size = Number(m[1]);
+    return matched(0, extracted);
   },
-  explanation: [
-    'The node is running out of disk on the filesystem that holds images, container layers, logs or `emptyDir`',
-    'volumes. kubelet first deletes unused images; when that cannot free enough it sets the `DiskPressure` condition',
-    'and evicts pods. Writes that fail with `no space left on device` can also leave **empty or truncated state files**',
-    '(CNI result caches, checkpoints) that break later operations.',
-  ].join('\n'),
-  fixCommands(): string[] {
-    return ['df -h /var/lib/containerd /var/lib/kubelet /var/log', 'crictl imagefsinfo', 'crictl rmi --prune', 'du -xsh /var/log/pods /var/lib/containerd 2>/dev/null'];
-  },
-  references: [
-    { title: 'kubernetes/kubernetes#71869: failed to garbage collect required amount of images', url: 'https://github.com/kubernetes/kubernetes/issues/71869' },
-    { title: 'kubernetes/kubernetes#129616: eviction manager and image cleanup with imagefs', url: 'https://github.com/kubernetes/kubernetes/issues/129616' },
-    { title: 'Kubernetes docs: Node-pressure eviction', url: 'https://kubernetes.io/docs/concepts/scheduling-eviction/node-pressure-eviction/' },
-  ],
 };

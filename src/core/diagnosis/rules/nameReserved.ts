@@ -1,7 +1,7 @@
-import { shellWord } from '../extract';
-import type { Extracted, Rule } from '../types';
+import type { Rule } from '../types';
+import { causeDepth, extractedOf, matched } from './support';
 
-const UID_IN_NAME = /_([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|[0-9a-f]{32})_\d{1,6}$/;
+const RESERVED = /is reserved for|name is reserved|failed to reserve (?:sandbox|container) name|error reserving (?:pod|ctr) name|is already in use by container/;
 
 /** A sandbox or container name is still held by an earlier object (leaked, or a create still in progress). */
 export const nameReservedRule: Rule = {
@@ -9,42 +9,27 @@ export const nameReservedRule: Rule = {
   category: 'name-reserved',
   severity: 'warning',
   title: 'Name reserved by another sandbox or container',
-  literals: ['is reserved for', 'name is reserved'],
-  pattern: /failed to reserve (sandbox|container) name "([^"\s]{1,512})": name "[^"\s]{1,512}" is reserved for "([0-9a-f]{64})"|error reserving (pod|ctr) name (\S{1,512}) for id ([0-9a-f]{64}): name is reserved/,
+  summary: 'A sandbox or container create failing because its name is held (`failed to reserve … name … is reserved for`, CRI-O `error reserving … name … for id …`, Docker `Conflict. The container name … is already in use`); journald-truncated lines count.',
+  literals: ['is reserved', 'name is reserved', 'failed to reserve', 'error reserving', 'already in use'],
   keyFields: ['name', 'sandboxId', 'containerId'],
-  extract(match): Extracted | undefined {
-    const kind = match[1] ?? (match[4] === 'pod' ? 'sandbox' : 'container');
-    const name = match[2] ?? match[5];
-    const holder = match[3] ?? match[6];
-    const extracted: Extracted = kind === 'sandbox'
-      ? { name, sandboxId: holder, method: 'RunPodSandbox' }
-      : { name, containerId: holder, method: 'CreateContainer' };
-    const uid = UID_IN_NAME.exec(name);
-    if (uid) {
-      extracted.podUid = uid[1];
+  match(event) {
+    const depth = causeDepth(event, RESERVED);
+    if (depth < 0) return undefined;
+    if (event.text.includes('already in use') && !/container name|k8s_/.test(event.text)) return undefined;
+    const o = event.objects;
+    const extracted = extractedOf(event);
+    const kind = o.nameKind ?? (/sandbox|pod name|k8s_POD_/.test(event.text) ? 'sandbox' : 'container');
+    if (o.name !== undefined) extracted.name = o.name;
+    // The holder is the object to look at; a container's name lives in a sandbox the line may name too.
+    delete extracted.containerId;
+    if (kind === 'sandbox') {
+      delete extracted.sandboxId;
+      if (o.holderId !== undefined) extracted.sandboxId = o.holderId;
+    } else if (o.holderId !== undefined) {
+      extracted.containerId = o.holderId;
     }
-    return extracted;
+    if (o.newId !== undefined) extracted.newId = o.newId;
+    extracted.method = kind === 'sandbox' ? 'RunPodSandbox' : 'CreateContainer';
+    return matched(depth, extracted);
   },
-  explanation: [
-    'The runtime keeps a name index: a sandbox or container name (`<name>_<namespace>_<uid>_<attempt>`) can be held by',
-    'one object at a time. kubelet retried a create whose first attempt is still running (slow disk, a hung mount, an',
-    'image unpack) or whose object leaked after a failure, so every retry fails with the same holder ID.',
-    '',
-    'If it clears within minutes, the first create finished. If it persists, the holder is stuck or leaked: inspect',
-    'it, and remove it so the name is released.',
-  ].join('\n'),
-  fixCommands(f): string[] {
-    if (f.sandboxId !== undefined) {
-      const id = shellWord(f.sandboxId);
-      return [`crictl inspectp ${id}`, `crictl stopp ${id}`, `crictl rmp ${id}`];
-    }
-    const id = shellWord(f.containerId ?? '<container-id>');
-    return [`crictl inspect ${id}`, `crictl rm --force ${id}`];
-  },
-  repair: 'remove-name-holder',
-  references: [
-    { title: 'containerd/containerd#4604: failed to reserve container name', url: 'https://github.com/containerd/containerd/issues/4604' },
-    { title: 'kubernetes/kubernetes#107561: failed to reserve sandbox name', url: 'https://github.com/kubernetes/kubernetes/issues/107561' },
-    { title: 'containerd/containerd#9545: kube-apiserver pod stuck in CreateContainerError', url: 'https://github.com/containerd/containerd/issues/9545' },
-  ],
 };

@@ -1,5 +1,7 @@
-import { hexIdAfter, shellWord } from '../extract';
-import type { Extracted, Rule } from '../types';
+import type { Rule } from '../types';
+import { causeDepth, extractedOf, matched } from './support';
+
+const NO_SANDBOX = /no Pod[sS]and[bB]ox found/;
 
 /** kubelet found a container whose sandbox the runtime no longer lists (the container map at start-up). */
 export const noPodSandboxFoundRule: Rule = {
@@ -7,50 +9,18 @@ export const noPodSandboxFoundRule: Rule = {
   category: 'runtime-object-missing',
   severity: 'error',
   title: 'Container without its sandbox',
-  literals: ['no PodsandBox found', 'no PodSandBox found'],
-  pattern: /no Pod[sS]and[bB]ox found (?:with Id '([0-9a-f]{64})'|for the container)/,
+  summary: 'kubelet finding a container whose sandbox the runtime no longer lists (`no PodsandBox found with Id …`, `no PodSandBox found for the container`).',
+  literals: ['andBox found', 'andbox found'],
   keyFields: ['sandboxId'],
-  extract(match, line): Extracted | undefined {
-    const sandboxId = match[1] ?? hexIdAfter(line.text, 'podSandboxId=');
-    if (sandboxId === undefined) {
-      return undefined;
-    }
-    const extracted: Extracted = { sandboxId };
-    const containerId = hexIdAfter(line.text, 'container with ID') ?? hexIdAfter(line.text, 'containerId=');
-    if (containerId !== undefined) {
-      extracted.containerId = containerId;
-    }
-    return extracted;
+  match(event) {
+    const depth = causeDepth(event, NO_SANDBOX);
+    if (depth < 0) return undefined;
+    const extracted = extractedOf(event);
+    const id = /no Pod[sS]and[bB]ox found with Id '([0-9a-f]{64})'|podSandboxId="?([0-9a-f]{64})/.exec(event.text);
+    if (id) extracted.sandboxId = id[1] ?? id[2];
+    if (extracted.sandboxId === undefined) return undefined;
+    const container = /container with ID "?([0-9a-f]{64})|containerId="?([0-9a-f]{64})/.exec(event.text);
+    if (container) extracted.containerId = container[1] ?? container[2];
+    return matched(depth, extracted);
   },
-  explanation: [
-    'At start-up kubelet builds a map of the containers the runtime lists, keyed by their sandbox. A container whose',
-    '`podSandboxId` is not in `ListPodSandbox` is an orphan: its sandbox was deleted underneath CRI (a manual `ctr` or',
-    '`docker rm`, a lost checkpoint, a runtime restart after the sandbox record vanished).',
-    '',
-    'Before kubelet 1.24 this was fatal: `Failed to start ContainerManager ... no PodsandBox found with Id` and kubelet',
-    'exits, so the node stays `NotReady` until the orphan containers are removed. Newer kubelets only log it.',
-    'Remove the orphan containers (CRI still lists them with the vanished sandbox ID); their sandbox\'s leftover',
-    'network state may need a separate cleanup.',
-  ].join('\n'),
-  fixCommands(f): string[] {
-    const id = shellWord(f.sandboxId ?? '<sandbox-id>');
-    const commands = [`crictl ps -a --pod ${id}`];
-    if (f.containerId !== undefined) {
-      commands.push(`crictl stop ${shellWord(f.containerId)}`, `crictl rm ${shellWord(f.containerId)}`);
-    } else {
-      commands.push(`crictl ps -a -q --pod ${id} | xargs -r crictl rm --force`);
-    }
-    commands.push('systemctl restart kubelet');
-    return commands;
-  },
-  repair: 'remove-orphan-containers',
-  references: [
-    { title: 'kubernetes/kubernetes#108325: do not return err when PodSandbox not exist (kubelet 1.24)', url: 'https://github.com/kubernetes/kubernetes/pull/108325' },
-    { title: 'kubernetes/kubernetes#107115: more detail for no PodSandbox container at kubelet start', url: 'https://github.com/kubernetes/kubernetes/issues/107115' },
-    { title: 'k3s-io/k3s#4356: Failing to start: failed to build map of initial containers', url: 'https://github.com/k3s-io/k3s/issues/4356' },
-  ],
-  versionNotes: [
-    { component: 'kubelet', versions: '>= 1.24', note: 'No longer refuses to start on a container without a sandbox; it logs "no PodSandBox found for the container" and carries on (kubernetes/kubernetes#108325).' },
-    { component: 'kubelet', versions: '< 1.24', note: 'Exits at start-up (Failed to start ContainerManager) until the orphan containers are removed.' },
-  ],
 };

@@ -1,5 +1,7 @@
-import { hexIdAfter } from '../extract';
-import type { Extracted, Rule } from '../types';
+import type { Rule } from '../types';
+import { causeDepth, extractedOf, matched } from './support';
+
+const EXHAUSTED = /no IP addresses available in (?:range set|network)|range is full|failed to allocate for range \d{1,3}: no IP addresses|no available IPs?\b|IP pool (?:is )?exhausted|no more addresses|failed to assign an IP address to container|no free IP|InsufficientFreeAddressesInSubnet|AllocateIP[^\n]{0,40}exhausted|ip pool exhausted|out of IP addresses/i;
 
 /** The IPAM plugin has no free address left for new sandboxes. */
 export const podIpExhaustedRule: Rule = {
@@ -7,33 +9,16 @@ export const podIpExhaustedRule: Rule = {
   category: 'pod-ip-exhausted',
   severity: 'error',
   title: 'Pod IP range exhausted',
-  literals: ['no IP addresses available', 'range is full'],
-  pattern: /no IP addresses available in range set: ([0-9a-fA-F.:/-]{3,100})|postIpamFailure {1,4}range is full/,
+  summary: 'A sandbox setup whose cause is the IPAM plugin having no free address (`no IP addresses available in range set`, `range is full`).',
+  literals: ['no IP addresses', 'range is full', 'o available IP', 'o available ip', 'exhausted', 'no more addresses', 'assign an IP address', 'no free IP', 'InsufficientFreeAddresses', 'out of IP addresses'],
   keyFields: ['ipRange'],
-  extract(match, line): Extracted | undefined {
-    const extracted: Extracted = { ipRange: match[1] ?? 'range is full', method: 'RunPodSandbox' };
-    const sandboxId = hexIdAfter(line.text, 'for sandbox');
-    if (sandboxId !== undefined) {
-      extracted.sandboxId = sandboxId;
-    }
-    return extracted;
+  match(event) {
+    const depth = causeDepth(event, EXHAUSTED);
+    if (depth < 0) return undefined;
+    const extracted = extractedOf(event);
+    const range = /range set: ([0-9a-fA-F.:/-]{3,100})/.exec(event.text);
+    extracted.ipRange = range ? range[1] : 'range is full';
+    extracted.method = 'RunPodSandbox';
+    return matched(depth, extracted);
   },
-  explanation: [
-    'New sandboxes cannot get an IP address: the node\'s pod range is used up. With `host-local` IPAM each allocation',
-    'is a file under `/var/lib/cni/networks/<network>/<ip>` holding the owning sandbox ID; addresses are released only',
-    'when the sandbox\'s network is deleted. Sandboxes whose teardown keeps failing (for example an empty CNI result',
-    'cache) or that were removed without a CNI DEL **leak their address**, until the range is exhausted.',
-    '',
-    'Compare the allocation files with the sandboxes the runtime still has; fix the failing teardowns, or release',
-    'the leaked addresses by running the plugin DEL for them.',
-  ].join('\n'),
-  fixCommands(): string[] {
-    return ['ls /var/lib/cni/networks/*/ | wc -l', 'crictl pods --state notready', 'grep -r -h -o "^[0-9a-f]\\{64\\}" /var/lib/cni/networks/ | sort -u'];
-  },
-  repair: 'release-leaked-ips',
-  references: [
-    { title: 'canonical/microk8s#1147: no IP addresses available in range set', url: 'https://github.com/canonical/microk8s/issues/1147' },
-    { title: 'rancher/rancher#14504: failed to allocate for range 0', url: 'https://github.com/rancher/rancher/issues/14504' },
-    { title: 'kubernetes/test-infra#13039: build cluster failing to start jobs (IP exhaustion)', url: 'https://github.com/kubernetes/test-infra/issues/13039' },
-  ],
 };

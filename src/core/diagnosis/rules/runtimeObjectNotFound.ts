@@ -1,5 +1,8 @@
-import { shellWord } from '../extract';
-import type { Extracted, Rule } from '../types';
+import type { Rule } from '../types';
+import { causeDepth, extractedOf, isOperation, matched } from './support';
+
+const MISSING = /an error occurred when try to find (?:sandbox|container)|(?:container|sandbox|pod sandbox|task|ID|process) "?[0-9a-f]{12,64}"?:? (?:not found|does not exist)|could not find (?:container|sandbox|pod sandbox|pod) "?[0-9a-f]{12,64}|No such container|no such (?:sandbox|container|task|pod sandbox)|ID does not exist|(?:sandbox|container) not found|not found: not found|PodSandbox "?[0-9a-f]{64}"? not found|(?:container|sandbox) (?:with ID|id) "?[0-9a-f]{12,64}"? (?:not found|does not exist)|container is not found|does not exist: not found|task [0-9a-f]{64} not found|: not found$/;
+const NOT_OBJECTS = /image|reference|manifest|snapshot|plugin|executable file|secret|configmap|namespace|volume|mount|node "|\bfile\b|in \$PATH/i;
 
 /** The runtime answered NotFound for a sandbox or container kubelet still refers to. */
 export const runtimeObjectNotFoundRule: Rule = {
@@ -7,36 +10,23 @@ export const runtimeObjectNotFoundRule: Rule = {
   category: 'runtime-object-missing',
   severity: 'warning',
   title: 'Sandbox or container no longer exists',
-  literals: ['an error occurred when try to find', 'does not exist', 'could not find'],
-  pattern: /an error occurred when try to find (sandbox|container)(?: "([0-9a-f]{64})")?: not found|(container|sandbox|pod sandbox|ID) "([0-9a-f]{64})" does not exist|could not find (container|sandbox|pod) "([0-9a-f]{64})"/,
+  summary: 'A runtime call about a sandbox or container that answers NotFound (`an error occurred when try to find sandbox`, `… does not exist`, `No such container`, `code = NotFound`).',
+  literals: ['not found', 'NotFound', 'does not exist', 'No such container', 'no such', 'could not find'],
   keyFields: ['sandboxId', 'containerId'],
-  extract(match): Extracted | undefined {
-    const kind = match[1] ?? match[3] ?? match[5];
-    const id = match[2] ?? match[4] ?? match[6];
-    if (id === undefined) {
-      return kind === 'sandbox' ? { reason: 'sandbox not found (no ID in the message)' } : undefined;
+  match(event) {
+    let depth = causeDepth(event, MISSING);
+    if (depth < 0 && event.code === 'NotFound' && event.operation !== undefined && !isOperation(event, 'image-pull', 'list-images')) {
+      depth = Math.max(0, causeDepth(event, /not found|NotFound/));
     }
-    return kind === 'container' ? { containerId: id } : { sandboxId: id };
-  },
-  explanation: [
-    'kubelet (or a tool) asked the runtime about a sandbox or container that the runtime no longer has. Once in a',
-    'while this is a harmless race (the object was removed between a list and a status call). Repeated for the same',
-    'ID it means kubelet\'s view and the runtime\'s disagree: the object was removed underneath CRI (for example with',
-    '`ctr`), or the runtime lost its record after a restart while containers still point at it.',
-    '',
-    'If containers still reference a vanished sandbox, remove those containers; if kubelet keeps asking about a',
-    'removed sandbox, restarting kubelet rebuilds its view.',
-  ].join('\n'),
-  fixCommands(f): string[] {
-    if (f.containerId !== undefined) {
-      return [`crictl inspect ${shellWord(f.containerId)}`, `crictl rm --force ${shellWord(f.containerId)}`];
+    if (depth < 0) return undefined;
+    const deepest = event.causes[depth - 1] ?? '';
+    if (NOT_OBJECTS.test(deepest) && !/container|sandbox/i.test(deepest)) return undefined;
+    const extracted = extractedOf(event);
+    if (extracted.sandboxId === undefined && extracted.containerId === undefined) {
+      if (/sandbox/i.test(deepest) || isOperation(event, 'sandbox-stop', 'sandbox-remove', 'sandbox-status')) extracted.reason = 'sandbox not found (no ID in the message)';
+      else if (/container/i.test(deepest) || isOperation(event, 'container-stop', 'container-remove', 'container-status', 'container-start', 'exec')) extracted.reason = 'container not found (no ID in the message)';
+      else return undefined;
     }
-    const id = shellWord(f.sandboxId ?? '<sandbox-id>');
-    return [`crictl ps -a --pod ${id}`, `crictl ps -a -q --pod ${id} | xargs -r crictl rm --force`, `crictl rmp ${id}`];
+    return matched(depth, extracted);
   },
-  repair: 'remove-orphan-containers',
-  references: [
-    { title: 'kubernetes/kubernetes#107730: Some pod sandboxes were not cleaned up until next kubelet restart', url: 'https://github.com/kubernetes/kubernetes/issues/107730' },
-    { title: 'kubernetes/kubernetes#108325: kubelet tolerates containers without a sandbox (1.24)', url: 'https://github.com/kubernetes/kubernetes/pull/108325' },
-  ],
 };

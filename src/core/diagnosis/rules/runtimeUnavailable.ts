@@ -1,4 +1,9 @@
 import type { Extracted, Rule } from '../types';
+import { causeDepth, extractedOf, matched } from './support';
+
+const REFUSED = /dial unix ([\w./@-]{1,200}\.sock): connect: (connection refused|no such file or directory|resource temporarily unavailable)|[cC]ontainer runtime is down|container runtime is not running|[Cc]annot connect to the Docker daemon|connect: connection refused"?\)?$|error reading from server: EOF|transport is closing|connection closed before server preface|\.sock: read: connection reset by peer|\.sock: connect: connection refused/;
+/** cAdvisor probing runtimes that are not installed (`Registration of the crio container factory failed`): normal. */
+const BENIGN = /container factory failed|2562047h47m16/;
 
 /** kubelet (or a client) cannot reach the container runtime's socket. */
 export const runtimeUnavailableRule: Rule = {
@@ -6,33 +11,28 @@ export const runtimeUnavailableRule: Rule = {
   category: 'runtime-unavailable',
   severity: 'error',
   title: 'Container runtime unreachable',
-  literals: ['.sock: connect:', 'container runtime is down', 'Container runtime is down'],
-  pattern: /dial unix ([\w./@-]{1,200}\.sock): connect: (connection refused|no such file or directory|resource temporarily unavailable)|[cC]ontainer runtime is down/,
+  summary: 'Nothing answering on the runtime socket (`dial unix …containerd.sock: connect: connection refused`, `no such file or directory`), `container runtime is down`, or a CRI call cut off (`code = Unavailable`, `error reading from server: EOF`).',
+  literals: ['.sock: connect:', '.sock: read:', 'runtime is down', 'runtime is not running', 'Cannot connect to the Docker daemon', 'Unavailable', 'reading from server', 'transport is closing', 'server preface'],
   keyFields: ['path'],
-  extract(match): Extracted | undefined {
-    const path = match[1];
-    if (path === undefined) {
-      return { reason: 'container runtime is down' };
+  match(event) {
+    if (BENIGN.test(event.text)) return undefined;
+    let depth = causeDepth(event, REFUSED);
+    if (depth < 0 && event.code === 'Unavailable' && event.operation !== undefined) depth = 0;
+    if (depth < 0) return undefined;
+    const socket = /dial unix ([\w./@-]{1,200}\.sock): connect: (connection refused|no such file or directory|resource temporarily unavailable)/.exec(event.text);
+    const extracted: Extracted = extractedOf(event);
+    delete extracted.sandboxId;
+    delete extracted.containerId;
+    delete extracted.podUid;
+    if (socket) {
+      if (!/cri|runtime|containerd|crio|docker/.test(socket[1])) return undefined; // a device plugin, a CSI driver
+      extracted.path = socket[1];
+      extracted.reason = socket[2];
+    } else if (/connection refused|dial unix/.test(event.text) && !/\.sock|runtime|CRI|cri/.test(event.text)) {
+      return undefined; // an API server or webhook refusing, not the runtime
+    } else {
+      extracted.reason = /runtime is down/i.test(event.text) ? 'container runtime is down' : 'connection to the runtime lost';
     }
-    const runtime = /containerd/.test(path) ? 'containerd' : /crio/.test(path) ? 'cri-o' : /docker/.test(path) ? 'docker' : undefined;
-    if (runtime === undefined && !/cri|runtime/.test(path)) {
-      return undefined; // some other unix socket (a device plugin, a CSI driver)
-    }
-    return { path, reason: match[2], ...(runtime !== undefined ? { runtime } : {}) };
+    return matched(depth, extracted);
   },
-  explanation: [
-    'Calls to the container runtime fail because nothing answers on its socket: the runtime is not running,',
-    'is restarting, crashed (for example `thread exhaustion` or `too many open files` under a pile of objects), or',
-    'kubelet points at the wrong socket. kubelet reports `container runtime is down`, PLEG turns unhealthy and the',
-    'node goes `NotReady`.',
-  ].join('\n'),
-  fixCommands(f): string[] {
-    const unit = f.runtime === 'cri-o' ? 'crio' : f.runtime === 'docker' ? 'docker' : 'containerd';
-    const endpoint = f.path !== undefined ? ` --runtime-endpoint unix://${f.path}` : '';
-    return [`systemctl status ${unit}`, `journalctl -u ${unit} -n 200 --no-pager`, `systemctl restart ${unit}`, `crictl${endpoint} version`];
-  },
-  references: [
-    { title: 'bottlerocket-os/bottlerocket#2512: kubelet cannot dial containerd.sock (connection refused)', url: 'https://github.com/bottlerocket-os/bottlerocket/issues/2512' },
-    { title: 'canonical/microk8s#525: kubelet can\'t connect to containerd.sock', url: 'https://github.com/canonical/microk8s/issues/525' },
-  ],
 };

@@ -1,5 +1,8 @@
-import { hexIdAfterAny, shellWord, uuidAfter } from '../extract';
-import type { Extracted, Rule } from '../types';
+import type { Rule } from '../types';
+import { causeDepth, extractedOf, isOperation, matched } from './support';
+
+const TIMEOUT = /context deadline exceeded|DeadlineExceeded|ttrpc: closed|timed out|timeout waiting|i\/o timeout|wait sandbox container "?[0-9a-f]{0,64}"?: context|failed to stop sandbox container(?: "?[0-9a-f]{64}"?)? in "?SANDBOX_READY"? state/;
+const SANDBOX_STOP_WORDS = /failed to stop sandbox container|in "?SANDBOX_READY"? state|wait sandbox container/;
 
 /** Stopping or killing a sandbox timed out, or the runtime lost the sandbox's shim. */
 export const sandboxStopTimeoutRule: Rule = {
@@ -7,53 +10,22 @@ export const sandboxStopTimeoutRule: Rule = {
   category: 'sandbox-stop-timeout',
   severity: 'error',
   title: 'Sandbox stop timed out',
-  literals: ['SANDBOX_READY', 'DeadlineExceeded', 'ttrpc: closed'],
-  pattern: /failed to stop sandbox container(?: "[0-9a-f]{64}")? in "?SANDBOX_READY"? state: context deadline exceeded|code = DeadlineExceeded|context deadline exceeded|ttrpc: closed/,
+  summary: 'A sandbox stop/kill/remove (StopPodSandbox, KillPodSandbox, `Failed to stop sandbox`, RemovePodSandbox) whose deepest cause is a deadline (`DeadlineExceeded`, `context deadline exceeded`, `SANDBOX_READY` state) or a lost shim (`ttrpc: closed`).',
+  literals: ['xceeded', 'ttrpc: closed', 'SANDBOX_READY', 'timed out', 'i/o timeout'],
   keyFields: ['sandboxId', 'podUid'],
-  extract(match, line): Extracted | undefined {
-    // A deadline or a lost shim only counts in a sandbox stop/kill/remove, named within 500 characters before it.
-    if (!line.text.includes('failed to stop sandbox container')) {
-      const before = line.text.slice(Math.max(0, match.index - 500), match.index);
-      if (!/StopPodSandbox|KillPodSandbox|RemovePodSandbox|Failed to remove sandbox/.test(before)) {
-        return undefined;
-      }
+  match(event) {
+    const stopWords = SANDBOX_STOP_WORDS.test(event.text);
+    if (!isOperation(event, 'sandbox-stop', 'sandbox-remove') && !(stopWords && (event.operation === undefined || isOperation(event, 'sandbox-setup')))) return undefined;
+    if (isOperation(event, 'sandbox-remove') && !stopWords && !/stop|kill|ttrpc/i.test(event.causes.join(' '))) {
+      // Removal that timed out without a stop in its chain is still a stuck sandbox: claim only deadlines.
+      if (event.code !== 'DeadlineExceeded') return undefined;
     }
-    const extracted: Extracted = { method: line.text.includes('RemovePodSandbox') || line.text.includes('Failed to remove sandbox') ? 'RemovePodSandbox' : 'StopPodSandbox' };
-    const sandboxId = hexIdAfterAny(line.text, ['sandbox container', 'StopPodSandbox', 'RemovePodSandbox', 'remove sandbox', 'sandbox', 'podSandboxID=']);
-    if (sandboxId !== undefined) {
-      extracted.sandboxId = sandboxId;
-    }
-    const podUid = uuidAfter(line.text, 'KillPodSandbox" for');
-    if (podUid !== undefined) {
-      extracted.podUid = podUid;
-    }
-    if (line.text.includes('ttrpc: closed')) {
-      extracted.reason = 'shim connection lost (ttrpc: closed)';
-    } else {
-      extracted.reason = 'context deadline exceeded';
-    }
-    return extracted;
+    const depth = causeDepth(event, TIMEOUT);
+    if (depth < 0) return undefined;
+    const extracted = extractedOf(event);
+    extracted.method = isOperation(event, 'sandbox-remove') ? 'RemovePodSandbox' : 'StopPodSandbox';
+    extracted.reason = event.text.includes('ttrpc: closed') ? 'shim connection lost (ttrpc: closed)' : 'context deadline exceeded';
+    delete extracted.containerId;
+    return matched(depth, extracted);
   },
-  explanation: [
-    'kubelet asked the runtime to stop (or kill) a pod sandbox and the call did not finish in time, or the runtime lost',
-    'its connection to the sandbox\'s shim (`ttrpc: closed`). Common causes: the pause process or a sandboxed runtime',
-    '(gVisor `runsc`, Kata) does not exit on SIGTERM/SIGKILL, a hung network teardown, a shim that crashed, or I/O',
-    'stalls on the node. The pod stays `Terminating` and kubelet retries with `FailedKillPod` events.',
-    '',
-    'Inspect the sandbox and its shim, then stop and force-remove it by hand. If the stop keeps timing out, look at',
-    'the runtime\'s log for the sandbox ID: the step that hangs is usually named there.',
-  ].join('\n'),
-  fixCommands(f): string[] {
-    const id = shellWord(f.sandboxId ?? '<sandbox-id>');
-    return [`crictl inspectp ${id}`, `crictl stopp ${id}`, `crictl rmp --force ${id}`, `journalctl -u containerd --no-pager | grep -F ${id} | tail -n 50`];
-  },
-  repair: 'force-remove-sandbox',
-  references: [
-    { title: 'containerd/containerd#7988: Sandbox containers not deleted leaving pods in NotReady state', url: 'https://github.com/containerd/containerd/issues/7988' },
-    { title: 'kata-containers/tests#2705: Failed to remove sandbox ... ttrpc: closed', url: 'https://github.com/kata-containers/tests/issues/2705' },
-    { title: 'kubernetes/kubernetes#107730: Some pod sandboxes were not cleaned up until next kubelet restart', url: 'https://github.com/kubernetes/kubernetes/issues/107730' },
-  ],
-  versionNotes: [
-    { component: 'containerd + gVisor', versions: 'containerd 2.0 release candidates', note: 'Reports of sandboxes stuck in SANDBOX_READY with runsc recommend containerd >= 2.1 with gVisor >= 20231016.0.' },
-  ],
 };

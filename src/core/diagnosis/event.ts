@@ -1,0 +1,439 @@
+import type { ParsedLogLine } from './parse';
+
+/**
+ * The second half of parsing a line: from its message text to a structured event. What the runtime was asked to do
+ * (the operation, named or implied by the wording), how it failed (the gRPC code and the cause chain that Go's
+ * `: ` error wrapping produces) and the objects the line names, each by its role (a 64-hex ID after "sandbox" is a
+ * sandbox ID, after "is reserved for" it is the holder of a name...). Rules classify events by these fields.
+ *
+ * Every pattern is anchored or bounded and every scan is linear, so a hostile line costs time proportional to its
+ * length.
+ */
+
+/** What the runtime (or kubelet on its behalf) was doing. */
+export type OperationKind =
+  | 'list-sandboxes' | 'list-containers' | 'list-images' | 'stats' | 'runtime-status'
+  | 'sandbox-status' | 'container-status'
+  | 'sandbox-setup' | 'sandbox-stop' | 'sandbox-remove'
+  | 'container-create' | 'container-start' | 'container-stop' | 'container-remove'
+  | 'container-update' | 'exec' | 'image-pull' | 'image-status';
+
+export interface Operation {
+  readonly kind: OperationKind;
+  /** The CRI method, when the operation maps to one. */
+  readonly method?: string;
+  /** The words of the line that named or implied it. */
+  readonly phrase: string;
+}
+
+/** The objects a line names, by role. Only what the line states; IDs are complete (64 hex) or absent. */
+export interface EventObjects {
+  sandboxId?: string;
+  containerId?: string;
+  podUid?: string;
+  podNamespace?: string;
+  podName?: string;
+  /** The sandbox or container that holds a reserved name. */
+  holderId?: string;
+  /** CRI-O's ID of the new object that could not reserve its name (`error reserving pod name … for id …`). */
+  newId?: string;
+  /** A reserved sandbox/container name. */
+  name?: string;
+  /** Whether the reserved name is a sandbox's or a container's. */
+  nameKind?: 'sandbox' | 'container';
+  /** The CNI network name (`network "cbr0"`, dockershim's `from network multus/multus-cni-network` → `multus-cni-network`). */
+  network?: string;
+  /** The CNI plugin type (`plugin type="calico"`, the `multus` of `multus/multus-cni-network`). */
+  pluginType?: string;
+  /** The runtime handler (`runsc`, `kata`, `nvidia`). */
+  handler?: string;
+  /** Message size and limit from `(N vs. M)`. */
+  size?: number;
+  limit?: number;
+  /** A runtime socket path (`/run/containerd/containerd.sock`). */
+  socket?: string;
+}
+
+export interface LogEvent {
+  readonly line: ParsedLogLine;
+  /** The normalised message text. */
+  readonly text: string;
+  readonly operation?: Operation;
+  /** The gRPC code, stated (`code = DeadlineExceeded`) or implied by the cause (`context deadline exceeded`). */
+  readonly code?: string;
+  /** The error chain, outermost first, split on `: ` (and `desc = `); empty when the line carries no error. */
+  readonly causes: readonly string[];
+  readonly objects: EventObjects;
+  /** The runtime that wrote or answered the line (`containerd`, `cri-o`, `docker`, `cri-dockerd`), when the line says. */
+  readonly runtime?: string;
+  /** A runtime version the line announces (`Container runtime initialized … version="v2.0.3"`). */
+  readonly runtimeVersion?: { readonly name: string; readonly version: string };
+}
+
+interface OperationPhrase {
+  readonly source: string;
+  readonly kind: OperationKind;
+  readonly method?: string;
+  /** Weak phrases (`error killing pod`) only count when no other operation is named. */
+  readonly weak?: boolean;
+}
+
+/** Operation words, named (`StopPodSandbox`) or implied (`failed to destroy network for sandbox`). */
+const OPERATION_PHRASES: readonly OperationPhrase[] = [
+  { source: 'ListPodSandbox(?!Stats|Metrics)', kind: 'list-sandboxes', method: 'ListPodSandbox' },
+  { source: '[Ff]ailed to list pod sandboxes|listing pod sandboxes|[Ff]ailed to list sandbox|GenericPLEG: Unable to retrieve pods|[Ff]ailed to get pod sandboxes|[Uu]nable to retrieve pods', kind: 'list-sandboxes', method: 'ListPodSandbox' },
+  { source: 'ListContainers(?!Stats)|ContainerGCFailed|[Cc]ontainer garbage collection failed|listing containers|[Ff]ailed to list (?:all )?containers|[Ff]ailed to get container list|getKubeletContainers|[Ff]ailed to rotate log', kind: 'list-containers', method: 'ListContainers' },
+  { source: 'ListPodSandboxStats|ListPodSandboxMetrics|ListContainerStats|PodSandboxStats|ContainerStats|ListMetricDescriptors', kind: 'stats' },
+  { source: 'ListImages', kind: 'list-images', method: 'ListImages' },
+  { source: '"?Status from runtime service failed|[Cc]ontainer runtime status check|RuntimeStatus|[Vv]ersion from runtime service failed|getting the runtime version|getting status of runtime|[Ff]ailed to get runtime status|[Cc]ontainer runtime not ready', kind: 'runtime-status', method: 'Status' },
+  { source: 'ImageStatus|ImageFsInfo', kind: 'image-status', method: 'ImageStatus' },
+  { source: 'PodSandboxStatus', kind: 'sandbox-status', method: 'PodSandboxStatus' },
+  { source: 'ContainerStatus(?=[ "\':])|[Ff]ailed to get container status', kind: 'container-status', method: 'ContainerStatus' },
+  { source: 'RunPodSandbox|CreatePodSandbox|FailedCreatePodSandBox|[Ff]ailed to create (?:pod )?sandbox|[Ee]rror adding (?:pod )?\\S{1,300} to (?:cni )?network|failed to setup network for sandbox|failed to set up sandbox container|failed to set up pod|SetUpPod|failed to reserve sandbox name|error reserving pod name|failed to start sandbox|SetupNetwork|[Ff]ailed to setup network for pod|[Rr]un pod sandbox|[Ee]rror adding network|failed to get network status for pod sandbox', kind: 'sandbox-setup', method: 'RunPodSandbox' },
+  { source: 'StopPodSandbox|KillPodSandbox|[Ff]ailed to stop sandbox|failed to destroy network for sandbox|failed to teardown pod|[Ee]rror deleting (?:pod )?\\S{1,300} from (?:cni )?network|TearDownPod|[Ff]ailed to kill sandbox|failed to stop sandbox container|[Ss]topping (?:the )?pod sandbox|[Ss]top pod sandbox|failed to destroy network for (?:pod sandbox|container)|[Ee]rror deleting network', kind: 'sandbox-stop', method: 'StopPodSandbox' },
+  { source: 'RemovePodSandbox|[Ff]ailed to remove (?:pod )?sandbox|failed to forcibly stop sandbox|[Ff]ailed to delete sandbox|cleaning up failed sandbox|failed to cleanup sandbox|[Rr]emoving (?:the )?pod sandbox', kind: 'sandbox-remove', method: 'RemovePodSandbox' },
+  { source: 'CreateContainer(?!Error)|CreateContainerError|failed to create containerd container|failed to reserve container name|error reserving ctr name|[Ff]ailed to create container', kind: 'container-create', method: 'CreateContainer' },
+  { source: 'StartContainer|RunContainerError|failed to start containerd task|[Ff]ailed to start container', kind: 'container-start', method: 'StartContainer' },
+  { source: 'StopContainer|KillContainer|termination failed with gracePeriod|[Ff]ailed to kill container|[Ff]ailed to stop container|[Ee]rror killing container|failed to kill|wait container "?[0-9a-f]{12,64}"? is cancelled|[Kk]illContainer', kind: 'container-stop', method: 'StopContainer' },
+  { source: 'RemoveContainer|[Ff]ailed to remove container|[Ee]rror removing container|DeleteContainer', kind: 'container-remove', method: 'RemoveContainer' },
+  { source: 'UpdateContainerResources|\\[cpumanager\\] AddContainer error|[Ff]ailed to update container resources', kind: 'container-update', method: 'UpdateContainerResources' },
+  { source: 'ExecSync|Probe errored|[Ff]ailed to exec in container', kind: 'exec', method: 'ExecSync' },
+  { source: 'PullImage|[Ff]ailed to pull image|ErrImagePull', kind: 'image-pull', method: 'PullImage' },
+  { source: 'FailedKillPod|[Ee]rror killing pod|KillPod(?!Sandbox)|[Ff]ailed to kill pod', kind: 'sandbox-stop', method: 'StopPodSandbox', weak: true },
+];
+
+const OPERATION_RE = new RegExp(OPERATION_PHRASES.map((p) => `(${p.source})`).join('|'), 'g');
+
+/** Literals that imply an operation: the engine's pre-filter includes them. */
+export const OPERATION_LITERALS: readonly string[] = [
+  'ListPodSandbox', 'ListContainers', 'Failed to list pod sandboxes', 'failed to list pod sandboxes', 'Unable to retrieve pods',
+  'ContainerGCFailed', 'ontainer garbage collection failed', 'StopPodSandbox', 'KillPodSandbox', 'RemovePodSandbox', 'RunPodSandbox',
+  'CreatePodSandbox', 'FailedCreatePodSandBox', 'StopContainer', 'KillContainer', 'CreateContainer', 'StartContainer',
+  'RemoveContainer', 'ContainerStatus', 'PodSandboxStatus', 'ExecSync', 'ListImages', 'ImageFsInfo',
+  'from runtime service failed', 'to stop sandbox', 'destroy network for sandbox', 'failed to teardown pod',
+  'from network', 'to network', 'termination failed with gracePeriod', 'failed to kill', 'FailedKillPod', 'error killing pod',
+  'is cancelled', 'failed to setup network', 'failed to set up', 'to remove sandbox', 'to remove container', 'to stop container',
+  'to kill container', 'failed to forcibly stop', 'rror killing container', 'rror deleting', 'rror adding', 'Probe errored',
+];
+
+export function operationOf(text: string): Operation | undefined {
+  OPERATION_RE.lastIndex = 0;
+  let weak: Operation | undefined;
+  let count = 0;
+  for (let m = OPERATION_RE.exec(text); m !== null && count < 64; m = OPERATION_RE.exec(text), count += 1) {
+    let group = 1;
+    while (group < m.length && m[group] === undefined) {
+      group += 1;
+    }
+    const phrase = OPERATION_PHRASES[group - 1];
+    if (phrase === undefined) {
+      break;
+    }
+    const operation: Operation = phrase.method !== undefined ? { kind: phrase.kind, method: phrase.method, phrase: m[0] } : { kind: phrase.kind, phrase: m[0] };
+    if (!phrase.weak) {
+      return operation;
+    }
+    weak ??= operation;
+  }
+  return weak;
+}
+
+/** The methods a line names in so many words, to report `ListContainerStats` rather than a generic `stats`. */
+const EXACT_METHODS = /\b(ListPodSandboxStats|ListPodSandboxMetrics|ListContainerStats|ListMetricDescriptors|PodSandboxStats|ContainerStats|ImageFsInfo|KillPodSandbox|KillContainer)\b/;
+
+const GRPC_CODES = new Set([
+  'Canceled', 'Unknown', 'InvalidArgument', 'DeadlineExceeded', 'NotFound', 'AlreadyExists', 'PermissionDenied',
+  'ResourceExhausted', 'FailedPrecondition', 'Aborted', 'OutOfRange', 'Unimplemented', 'Internal', 'Unavailable',
+  'DataLoss', 'Unauthenticated',
+]);
+const CODE_RE = /\bcode ?[=:] ?"?([A-Z][A-Za-z]{3,30}|\d{1,2})\b/;
+const NUMERIC_CODES = ['OK', 'Canceled', 'Unknown', 'InvalidArgument', 'DeadlineExceeded', 'NotFound', 'AlreadyExists', 'PermissionDenied', 'ResourceExhausted', 'FailedPrecondition', 'Aborted', 'OutOfRange', 'Unimplemented', 'Internal', 'Unavailable', 'DataLoss', 'Unauthenticated'];
+
+/** A gRPC code from its name, its number (old CRI-O prints `code = 2`), or a name glued to the next word (`Unavailabledesc`). */
+function grpcCode(word: string): string | undefined {
+  if (/^\d/.test(word)) {
+    const name = NUMERIC_CODES[Number(word)];
+    return name !== undefined && name !== 'OK' ? name : undefined;
+  }
+  if (GRPC_CODES.has(word)) {
+    return word;
+  }
+  for (const code of GRPC_CODES) {
+    if (word.startsWith(code) && /^desc/.test(word.slice(code.length))) {
+      return code;
+    }
+  }
+  return undefined;
+}
+
+/** Where an error chain starts: the value of `err=`/`error=`, `rpc error:`, `Error: `, or `… failed: `. */
+const ERROR_START = /\b(?:err|error)="|\brpc error: |\b[Ee]rror: |\bfailed: |\bfailed (?=\(|with\b)| failed, |: (?=(?:failed|error|rpc error|unable|cannot|could not|no such)\b)/;
+/** The end of a quoted `err="…"` value inside a structured line: a quote followed by the next ` key=` or the end. */
+const VALUE_END = /"(?= [A-Za-z][\w.]{0,40}=|\s*$)/;
+const SEGMENT_SPLIT = /: | desc = |; /;
+const MAX_CAUSES = 24;
+
+/** Splits an error chain on Go's `: ` wrapping, dropping the `rpc error` / `code = X` framing. Outermost first. */
+export function causeChain(text: string): string[] {
+  const start = ERROR_START.exec(text);
+  if (start === null) {
+    return [];
+  }
+  let body = text.slice(start.index + start[0].length);
+  if (start[0].endsWith('"')) {
+    const end = VALUE_END.exec(body);
+    if (end !== null) {
+      body = body.slice(0, end.index);
+    }
+  } else {
+    // A structured line's trailing fields (`podSandboxID="…"`) are not part of the chain.
+    const fields = / [A-Za-z][\w.]{0,40}="/.exec(body);
+    if (fields !== null && body.charCodeAt(fields.index - 1) === 0x22) {
+      body = body.slice(0, fields.index - 1);
+    }
+  }
+  const head = text.slice(Math.max(0, start.index - 200), start.index).replace(/^.*(?:\] |")/, '');
+  const causes: string[] = [];
+  if (head.length > 0) {
+    causes.push(head);
+  }
+  const parts = body.split(SEGMENT_SPLIT, MAX_CAUSES);
+  for (const raw of parts) {
+    const part = raw.trim().replace(/^[\s"'[(]{1,4}|[\s"'\])]{1,4}$/g, '');
+    if (part.length === 0 || part === 'rpc error' || /^code ?[=:] ?\w{1,20}$/.test(part)) {
+      continue;
+    }
+    causes.push(part.length > 600 ? part.slice(0, 600) : part);
+  }
+  return causes;
+}
+
+// ---- objects by role ----
+
+const HEX64_G = /(?<![0-9a-f])[0-9a-f]{64}(?![0-9a-f])/g;
+const UUID_G = /(?<![0-9a-f-])[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}(?![0-9a-f-])/g;
+const UID_IN_NAME = /_([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|[0-9a-f]{32})_\d{1,6}\b/;
+const POD_REF = /\bpod="([a-z0-9][a-z0-9.-]{0,252})\/([A-Za-z0-9][A-Za-z0-9.-]{0,252})"/;
+const POD_PAREN = /\bpod "?([a-z0-9][a-z0-9.-]{0,252})_([a-z0-9][a-z0-9.-]{0,62})\(([0-9a-f-]{36})\)/;
+const NETWORK_QUOTED = /\b(?:network|cached network|CNI network) "([^"\s]{1,253})"/;
+const NETWORK_DOCKERSHIM = /\b(?:from|to) (?:cni )?network ([\w.-]{1,253})\/([\w.-]{1,253})/;
+const PLUGIN_TYPE = /\bplugin type="([\w.-]{1,64})"(?: name="([^"\s]{1,253})")?/;
+const HANDLER = /\b(?:runtime handler|RuntimeHandler:|runtimeHandler=|no runtime for) ?"?([\w.-]{1,64})"?/;
+const SIZES = /\((\d{1,12}) vs\.? (\d{1,12})\)/;
+const SOCKET = /\b(?:dial unix|unix:\/\/|connect to|endpoint) ?"?(\/[\w./@-]{1,200}\.sock)\b/;
+const RESERVED_SANDBOX_OR_CONTAINER = /\b(?:failed to reserve (sandbox|container) name|error reserving (pod|ctr) name) "?([^"\s]{1,512}?)"?(?=[: ]|$)/;
+const DOCKER_CONFLICT = /Conflict\. The container name "?\/?([^"\s]{1,512}?)"? is already in use by container "?([0-9a-f]{64})/;
+
+/** The role of a 64-hex ID from the words just before it. */
+function roleBefore(context: string): 'sandbox' | 'container' | 'holder' | 'new' | undefined {
+  if (/is reserved for "?$|already in use by container "?$/.test(context)) {
+    return 'holder';
+  }
+  if (/ for id "?$/.test(context)) {
+    return 'new';
+  }
+  const lower = context.toLowerCase();
+  const sandboxAt = Math.max(lower.lastIndexOf('sandbox'), lower.lastIndexOf('podsandboxid'), lower.lastIndexOf('rmp '), lower.lastIndexOf('stopp '), lower.lastIndexOf('pod_sandbox'));
+  let containerAt = Math.max(lower.lastIndexOf('container'), lower.lastIndexOf('ctr '), lower.lastIndexOf('containerid'), lower.lastIndexOf('task '), lower.lastIndexOf('docker://'), lower.lastIndexOf('containerd://'), lower.lastIndexOf('cri-o://'), lower.lastIndexOf('exec '));
+  if (containerAt >= 0 && lower.startsWith('sandbox ', containerAt - 8)) {
+    containerAt = -1; // "sandbox container" is the sandbox
+  }
+  if (sandboxAt < 0 && containerAt < 0) {
+    return undefined;
+  }
+  return sandboxAt > containerAt ? 'sandbox' : 'container';
+}
+
+function objectsOf(text: string, operation: Operation | undefined): EventObjects {
+  const objects: EventObjects = {};
+  HEX64_G.lastIndex = 0;
+  let previousEnd = 0;
+  let unknown: string | undefined;
+  let found = 0;
+  for (let m = HEX64_G.exec(text); m !== null && found < 32; m = HEX64_G.exec(text), found += 1) {
+    let from = Math.max(previousEnd, m.index - 48);
+    if (text.charCodeAt(m.index - 1) === 0x28 /* ( */) {
+      // CRI-O's `name(id)`: the words before the name tell the role.
+      const nameStart = text.lastIndexOf(' ', m.index - 1);
+      from = Math.max(previousEnd, (nameStart < 0 ? 0 : nameStart) - 48);
+    }
+    const role = roleBefore(text.slice(from, m.index));
+    previousEnd = m.index + 64;
+    if (role === 'holder') {
+      objects.holderId ??= m[0];
+    } else if (role === 'new') {
+      objects.newId ??= m[0];
+    } else if (role === 'sandbox') {
+      objects.sandboxId ??= m[0];
+    } else if (role === 'container') {
+      objects.containerId ??= m[0];
+    } else {
+      unknown ??= m[0];
+    }
+  }
+  if (unknown !== undefined && operation !== undefined) {
+    // An ID the words do not place belongs to the object of the operation (`StopPodSandbox "<id>"` is placed anyway).
+    if (operation.kind.startsWith('sandbox-') && objects.sandboxId === undefined) {
+      objects.sandboxId = unknown;
+    } else if ((operation.kind.startsWith('container-') || operation.kind === 'exec') && objects.containerId === undefined) {
+      objects.containerId = unknown;
+    }
+  }
+  const pod = POD_REF.exec(text);
+  if (pod) {
+    objects.podNamespace = pod[1];
+    objects.podName = pod[2];
+  }
+  const paren = POD_PAREN.exec(text);
+  if (paren) {
+    objects.podName ??= paren[1];
+    objects.podNamespace ??= paren[2];
+    objects.podUid = paren[3];
+  }
+  if (objects.podUid === undefined) {
+    UUID_G.lastIndex = 0;
+    const uid = UUID_G.exec(text);
+    if (uid) {
+      objects.podUid = uid[0];
+    }
+  }
+  const reserved = RESERVED_SANDBOX_OR_CONTAINER.exec(text);
+  if (reserved) {
+    const kind = reserved[1] ?? (reserved[2] === 'pod' ? 'sandbox' : 'container');
+    objects.nameKind = kind === 'sandbox' ? 'sandbox' : 'container';
+    objects.name = reserved[3];
+  } else {
+    const conflict = DOCKER_CONFLICT.exec(text);
+    if (conflict) {
+      objects.name = conflict[1];
+      objects.nameKind = conflict[1].startsWith('k8s_POD_') ? 'sandbox' : 'container';
+      objects.holderId ??= conflict[2];
+    }
+  }
+  if (objects.name !== undefined && objects.podUid === undefined) {
+    const uid = UID_IN_NAME.exec(objects.name);
+    if (uid) {
+      objects.podUid = uid[1];
+    }
+  }
+  const dockershim = NETWORK_DOCKERSHIM.exec(text);
+  const plugin = PLUGIN_TYPE.exec(text);
+  if (dockershim) {
+    objects.pluginType = dockershim[1];
+    objects.network = dockershim[2];
+  } else if (plugin && plugin[2] !== undefined) {
+    objects.network = plugin[2];
+  } else {
+    const network = NETWORK_QUOTED.exec(text);
+    if (network) {
+      objects.network = network[1];
+    }
+  }
+  if (plugin) {
+    objects.pluginType ??= plugin[1];
+  } else if (text.includes('Multus')) {
+    objects.pluginType ??= 'multus';
+  }
+  const handler = HANDLER.exec(text);
+  if (handler) {
+    objects.handler = handler[1];
+  }
+  const sizes = SIZES.exec(text);
+  if (sizes) {
+    objects.size = Number(sizes[1]);
+    objects.limit = Number(sizes[2]);
+  }
+  const socket = SOCKET.exec(text);
+  if (socket) {
+    objects.socket = socket[1];
+  }
+  return objects;
+}
+
+function runtimeFrom(text: string, source: string | undefined, socket: string | undefined): string | undefined {
+  const s = source?.toLowerCase();
+  if (s !== undefined) {
+    if (s.startsWith('containerd')) return 'containerd';
+    if (s === 'crio' || s === 'cri-o') return 'cri-o';
+    if (s === 'dockerd' || s === 'docker') return 'docker';
+    if (s.startsWith('cri-dockerd')) return 'cri-dockerd';
+  }
+  const probe = socket ?? text;
+  if (/containerd\.sock|cri-containerd|containerd:\/\//.test(probe)) return 'containerd';
+  if (/crio\.sock|cri-o:\/\//.test(probe)) return 'cri-o';
+  if (/cri-dockerd\.sock/.test(probe)) return 'cri-dockerd';
+  if (/dockershim\.sock|docker\.sock|docker:\/\//.test(probe)) return 'docker';
+  return undefined;
+}
+
+const RUNTIME_VERSION = /Container runtime initialized"? containerRuntime="?(\w[\w-]{0,31})"? version="?v?(\d{1,4}\.\d{1,4}(?:\.\d{1,6})?)|starting containerd"? revision=\S{1,80} version="?v?(\d{1,4}\.\d{1,4}(?:\.\d{1,6})?)|Starting CRI-O, version: v?(\d{1,4}\.\d{1,4}(?:\.\d{1,6})?)|containerd(?: github\.com\/containerd\/containerd(?:\/v2)?)? v?(\d\.\d{1,3}\.\d{1,4})\b/;
+
+/** Literals of the lines that announce the runtime version. */
+export const VERSION_LITERALS: readonly string[] = ['Container runtime initialized', 'starting containerd', 'Starting CRI-O'];
+
+function runtimeVersionOf(text: string): { name: string; version: string } | undefined {
+  const m = RUNTIME_VERSION.exec(text);
+  if (m === null) {
+    return undefined;
+  }
+  if (m[1] !== undefined) {
+    const name = m[1] === 'cri-o' || m[1] === 'crio' ? 'cri-o' : m[1];
+    return { name, version: m[2] };
+  }
+  if (m[3] !== undefined) return { name: 'containerd', version: m[3] };
+  if (m[4] !== undefined) return { name: 'cri-o', version: m[4] };
+  return { name: 'containerd', version: m[5] };
+}
+
+/** Builds the event of a parsed line. */
+export function eventOf(line: ParsedLogLine): LogEvent {
+  const text = line.text;
+  let operation = operationOf(text);
+  const exact = operation !== undefined ? EXACT_METHODS.exec(text) : null;
+  if (operation !== undefined && exact !== null) {
+    const method = exact[1] === 'KillPodSandbox' ? 'StopPodSandbox' : exact[1] === 'KillContainer' ? 'StopContainer' : exact[1];
+    if (operation.kind === 'stats' || method === operation.method) {
+      operation = { ...operation, method };
+    }
+  }
+  const causes = causeChain(text);
+  const stated = CODE_RE.exec(text);
+  let code = stated !== null ? grpcCode(stated[1]) : undefined;
+  if (code === undefined && causes.length > 0) {
+    const deepest = causes[causes.length - 1];
+    if (/context deadline exceeded|DeadlineExceeded/.test(deepest)) code = 'DeadlineExceeded';
+    else if (/context canceled/.test(deepest)) code = 'Canceled';
+  }
+  const objects = objectsOf(text, operation);
+  const runtime = runtimeFrom(text, line.source, objects.socket);
+  const event: { -readonly [K in keyof LogEvent]: LogEvent[K] } = { line, text, causes, objects };
+  if (operation !== undefined) event.operation = operation;
+  if (code !== undefined) event.code = code;
+  if (runtime !== undefined) event.runtime = runtime;
+  if (text.includes('version')) {
+    const version = runtimeVersionOf(text);
+    if (version !== undefined) event.runtimeVersion = version;
+  }
+  return event;
+}
+
+/** The index of the deepest cause matching `pattern`, or -1. */
+export function deepestCause(event: LogEvent, pattern: RegExp): number {
+  for (let i = event.causes.length - 1; i >= 0; i -= 1) {
+    if (pattern.test(event.causes[i])) {
+      return i;
+    }
+  }
+  return -1;
+}
+
+/** Replaces IDs, numbers and paths so that the same failure on different objects groups together. */
+export function shortReason(text: string, max = 120): string {
+  const clipped = text.slice(0, max * 3);
+  const reason = clipped
+    .replace(/[0-9a-f]{12,64}/g, '<id>')
+    .replace(/\b\d+\b/g, 'N')
+    .replace(/\s+/g, ' ')
+    .trim();
+  return reason.length > max ? `${reason.slice(0, max - 1)}…` : reason;
+}

@@ -1,0 +1,23 @@
+import type { Rule } from '../types';
+import { causeDepth, extractedOf, isOperation, matched } from './support';
+
+const FAILURE = /context deadline exceeded|DeadlineExceeded|timed out|timeout|failed to kill|is cancelled|termination failed with gracePeriod|unable to signal init|ttrpc: closed|did not stop|waiting for container [^\n]{1,120} to be killed/i;
+
+/** Stopping or killing a container did not finish in time, or the process could not be killed. */
+export const containerStopTimeoutRule: Rule = {
+  id: 'container-stop-timeout',
+  category: 'container-stop-timeout',
+  severity: 'error',
+  title: 'Container stop timed out',
+  summary: 'A container stop/kill (StopContainer, KillContainer, `termination failed with gracePeriod`, `wait container … is cancelled`) whose cause is a deadline or a kill that failed.',
+  literals: ['StopContainer', 'KillContainer', 'to kill', 'is cancelled', 'gracePeriod', 'to stop container', 'rror killing container'],
+  keyFields: ['containerId'],
+  match(event) {
+    if (!isOperation(event, 'container-stop')) return undefined;
+    const depth = causeDepth(event, FAILURE);
+    if (depth < 0) return undefined;
+    const extracted = extractedOf(event);
+    extracted.method = 'StopContainer';
+    return matched(depth, extracted);
+  },
+};

@@ -1,0 +1,19 @@
+/**
+ * The repairs the planner knows, shared by log findings (through their category's article) and node findings.
+ * A finding names at most one; `core/repair/planner` turns it into steps.
+ */
+export const REPAIR_IDS = [
+  'remove-cache-file-and-sandbox',
+  'release-leaked-ips',
+  'remove-orphan-containers',
+  'prune-dead-objects',
+  'force-remove-sandbox',
+  'retry-sandbox-stop',
+  'remove-name-holder',
+] as const;
+
+export type RepairId = (typeof REPAIR_IDS)[number];
+
+export function isRepairId(value: string): value is RepairId {
+  return (REPAIR_IDS as readonly string[]).includes(value);
+}
