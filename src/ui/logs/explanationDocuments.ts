@@ -36,15 +36,19 @@ export class ExplanationDocuments implements vscode.TextDocumentContentProvider,
   constructor(private readonly analysis: LogAnalysisService) {
     this.subscriptions = [
       vscode.workspace.registerTextDocumentContentProvider(EXPLANATION_SCHEME, this),
-      // An open explanation of a log finding follows the log's edits.
-      analysis.onDidChange((uri) => {
-        for (const document of vscode.workspace.textDocuments) {
-          if (document.uri.scheme !== EXPLANATION_SCHEME) continue;
-          const source = new URLSearchParams(document.uri.query).get('log');
-          if (source !== null && (uri === undefined || source === uri.toString())) this.changed.fire(document.uri);
-        }
-      }),
+      // An open explanation of a log finding follows the log's edits, and a new log that reuses a closed one's name
+      // (untitled documents do) does not show the closed one's explanation.
+      analysis.onDidChange((uri) => this.refresh(uri)),
+      vscode.workspace.onDidOpenTextDocument((document) => this.refresh(document.uri)),
     ];
+  }
+
+  private refresh(log: vscode.Uri | undefined): void {
+    for (const document of vscode.workspace.textDocuments) {
+      if (document.uri.scheme !== EXPLANATION_SCHEME) continue;
+      const source = new URLSearchParams(document.uri.query).get('log');
+      if (source !== null && (log === undefined || source === log.toString())) this.changed.fire(document.uri);
+    }
   }
 
   /** The stable address of a finding of the log `log`: its rule's explanation, filled in with the finding's values. */

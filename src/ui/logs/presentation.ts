@@ -13,29 +13,23 @@ export function findingSummary(finding: LogFinding): string {
   return [finding.title, object, lineCount(finding.count)].filter((part) => part.length > 0).join(' · ');
 }
 
-const SHORT_OBJECT_MAX = 40;
-
-function clip(text: string): string {
-  return text.length > SHORT_OBJECT_MAX ? `${text.slice(0, SHORT_OBJECT_MAX - 1)}…` : text;
-}
+const SHORT_OBJECT_MAX = 48;
 
 /**
- * The one object a lens names, as briefly as it can be named: the sandbox or container short ID, else the reserved
- * name, the pod, the CRI method, the network, the IP range, the path or the reason; undefined when the finding is about
- * the node as a whole.
+ * The one object a lens names, as briefly as it can be named: the sandbox or container short ID, else the first thing
+ * the full sentence names (reserved name, pod, network, CRI method, path, cause or reason), clipped; undefined when
+ * the finding is about the node as a whole.
  */
 export function shortObject(finding: LogFinding): string | undefined {
   if (finding.sandboxId !== undefined) return shortId(finding.sandboxId);
   if (finding.containerId !== undefined) return shortId(finding.containerId);
-  if (finding.name !== undefined) return clip(finding.name);
-  if (finding.podName !== undefined) return clip(finding.podNamespace !== undefined ? `${finding.podNamespace}/${finding.podName}` : finding.podName);
-  if (finding.podUid !== undefined) return finding.podUid.slice(0, 8);
-  if (finding.method !== undefined) return finding.method;
-  if (finding.network !== undefined) return clip(finding.network);
-  if (finding.ipRange !== undefined) return clip(finding.ipRange);
-  if (finding.path !== undefined) return clip(finding.path);
-  if (finding.reason !== undefined) return clip(finding.reason);
-  return undefined;
+  if (finding.name === undefined && finding.podUid !== undefined) {
+    return finding.podUid.slice(0, 8);
+  }
+  const object = describeObject(finding);
+  if (object === 'this node') return undefined;
+  const first = (object.split(' · ')[0] ?? object).replace(/^(name|network|range) /, '');
+  return first.length > SHORT_OBJECT_MAX ? `${first.slice(0, SHORT_OBJECT_MAX - 1)}…` : first;
 }
 
 /** The lens text: the category's short name, the object and the count, e.g. `Empty or corrupt CNI cache file · 055b221e44a2 · 238 lines`. */
