@@ -56,7 +56,8 @@ describe('Kube Node Doctor in VS Code, installed from the .vsix', function () {
     await pick.waitFor({ state: 'visible', timeout: 15_000 });
     const rows = pick.locator('.monaco-list-row');
     await rows.filter({ hasText: 'Repair on Node…' }).first().waitFor({ timeout: 10_000 });
-    assert.deepEqual((await rows.locator('.label-name').allInnerTexts()).map((t) => t.trim()), ['Explain', 'Copy Fix Commands', 'Find on Node…', 'Repair on Node…']);
+    // Each row: the label, then its detail line.
+    assert.deepEqual((await rows.allInnerTexts()).map((t) => t.trim().split('\n')[0].trim()), ['Explain', 'Copy Fix Commands', 'Find on Node…', 'Repair on Node…']);
     await wb.screenshot('03b-finding-actions');
     await rows.filter({ hasText: 'Explain' }).first().click();
     // A read-only document (rendered as a Markdown preview where the workbench has the preview command).
