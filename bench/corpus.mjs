@@ -102,7 +102,8 @@ export function judgeLine(entry, findings) {
 
 /**
  * Matches an excerpt's findings with the expected ones: each expected finding is matched by one reported finding of its
- * category whose fields agree; unmatched expected ones are misses, unmatched reported ones are extras.
+ * category whose fields agree; unmatched expected ones are misses; unmatched reported ones are `split` (an expected
+ * category reported for more objects than expected) or `extra` (a category not expected at all: a false positive).
  */
 export function judgeExcerpt(expected, findings) {
   const unused = [...findings];
@@ -123,8 +124,12 @@ export function judgeExcerpt(expected, findings) {
       missed.push(want);
     }
   }
-  const extra = unused.map((f) => ({ category: f.category, rule: f.rule, sandboxId: f.sandboxId, containerId: f.containerId }));
-  return { expected: expected.length, matched, missed, wrongIds, extra };
+  // Further findings of an expected category split one object in two (counted apart); any other category is extra.
+  const expectedCategories = new Set(expected.map((e) => e.category));
+  const describe = (f) => ({ category: f.category, rule: f.rule, sandboxId: f.sandboxId, containerId: f.containerId });
+  const split = unused.filter((f) => expectedCategories.has(f.category)).map(describe);
+  const extra = unused.filter((f) => !expectedCategories.has(f.category)).map(describe);
+  return { expected: expected.length, matched, missed, wrongIds, split, extra };
 }
 
 /** Runs the corpus through `LogDiagnoser` (a fresh one per line, one per excerpt) and returns the figures. */
@@ -192,6 +197,7 @@ export function evaluateCorpus(LogDiagnoser, corpus) {
       excerptFindingsExpected: excerpts.reduce((n, e) => n + e.expected, 0),
       excerptFindingsMatched: excerpts.reduce((n, e) => n + e.matched, 0),
       excerptExtraFindings: excerpts.reduce((n, e) => n + e.extra.length, 0),
+      excerptSplitFindings: excerpts.reduce((n, e) => n + e.split.length, 0),
     },
     categories,
     excerpts,
@@ -220,11 +226,12 @@ export function formatReport(result, { misses = false } = {}) {
   out.push(`recall (expected category found): ${t.found}/${t.positives} = ${pct(t.recall)}; with every expected ID right: ${t.foundWithIds}/${t.positives} = ${pct(t.positives === 0 ? 0 : t.foundWithIds / t.positives)}`);
   out.push(`wrong category: ${t.wrongCategory}; missed (no finding): ${t.missed}; wrong-ID extractions: ${t.wrongIds}`);
   out.push(`false positives on negatives: ${t.falsePositives}/${t.negatives} = ${pct(t.falsePositiveRate)}`);
-  out.push(`excerpts: ${t.excerptFindingsMatched}/${t.excerptFindingsExpected} expected findings matched, ${t.excerptExtraFindings} extra findings`);
+  out.push(`excerpts: ${t.excerptFindingsMatched}/${t.excerptFindingsExpected} expected findings matched, ${t.excerptExtraFindings} extra (unexpected category), ${t.excerptSplitFindings} split (expected category, more findings)`);
   for (const e of result.excerpts) {
     const parts = [`${e.matched}/${e.expected} matched`];
     if (e.missed.length > 0) parts.push(`missed ${e.missed.map((m) => m.category).join(', ')}`);
     if (e.wrongIds.length > 0) parts.push(`wrong IDs ${e.wrongIds.map((w) => `${w.expected.category}: ${w.mismatches.map((m) => m.field).join('/')}`).join(', ')}`);
+    if (e.split.length > 0) parts.push(`split ${e.split.map((x) => x.category).join(', ')}`);
     if (e.extra.length > 0) parts.push(`extra ${e.extra.map((x) => x.category).join(', ')}`);
     out.push(`  ${e.name}: ${parts.join('; ')}`);
   }

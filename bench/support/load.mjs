@@ -30,7 +30,9 @@ export function loadDiagnosis() {
   return loadFromRepo([
     ['diagnoseText, LogDiagnoser', 'src/core/diagnosis/engine'],
     ['parseLogLine', 'src/core/diagnosis/parse'],
+    ['eventOf', 'src/core/diagnosis/event'],
     ['RULES, catalogLiterals', 'src/core/diagnosis/catalog'],
+    ['explainMarkdown, fixCommandsFor', 'src/core/diagnosis/explain'],
   ]);
 }
 

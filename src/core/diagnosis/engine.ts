@@ -110,6 +110,24 @@ function countNewlines(buf: Buffer, from: number, to: number): number {
   return count;
 }
 
+interface Prefilter {
+  readonly scanner: MultiLiteralScanner;
+  readonly one: RegExp;
+}
+
+/** The pre-filter of a catalog, built once per catalog (an editor diagnoses a document on every change). */
+const PREFILTERS = new WeakMap<readonly Rule[], Prefilter>();
+
+function prefilterFor(rules: readonly Rule[]): Prefilter {
+  let prefilter = PREFILTERS.get(rules);
+  if (prefilter === undefined) {
+    const literals = catalogLiterals(rules);
+    prefilter = { scanner: new MultiLiteralScanner(literals), one: new RegExp(literals.map(escapeRegExp).join('|')) };
+    PREFILTERS.set(rules, prefilter);
+  }
+  return prefilter;
+}
+
 export class LogDiagnoser {
   private readonly rules: readonly Rule[];
   private readonly maxEvidenceLines: number;
@@ -149,9 +167,9 @@ export class LogDiagnoser {
     this.maxFindings = Math.max(1, options.maxFindings ?? 10_000);
     this.maxEvidenceTotal = Math.max(0, options.maxEvidenceTotal ?? 200_000);
     this.parseOptions = options.year !== undefined ? { year: options.year } : { now: Date.now() };
-    const literals = catalogLiterals(this.rules);
-    this.scanner = new MultiLiteralScanner(literals);
-    this.prefilterOne = new RegExp(literals.map(escapeRegExp).join('|'));
+    const prefilter = prefilterFor(this.rules);
+    this.scanner = prefilter.scanner;
+    this.prefilterOne = prefilter.one;
   }
 
   /**

@@ -84,17 +84,20 @@ const OPERATION_PHRASES: readonly OperationPhrase[] = [
   { source: '[Ff]ailed to list pod sandboxes|listing pod sandboxes|[Ff]ailed to list sandbox|GenericPLEG: Unable to retrieve pods|[Ff]ailed to get pod sandboxes|[Uu]nable to retrieve pods', kind: 'list-sandboxes', method: 'ListPodSandbox' },
   { source: 'ListContainers(?!Stats)|ContainerGCFailed|[Cc]ontainer garbage collection failed|listing containers|[Ff]ailed to list (?:all )?containers|[Ff]ailed to get container list|getKubeletContainers|[Ff]ailed to rotate log', kind: 'list-containers', method: 'ListContainers' },
   { source: 'ListPodSandboxStats|ListPodSandboxMetrics|ListContainerStats|PodSandboxStats|ContainerStats|ListMetricDescriptors', kind: 'stats' },
-  { source: 'ListImages', kind: 'list-images', method: 'ListImages' },
-  { source: '"?Status from runtime service failed|[Cc]ontainer runtime status check|RuntimeStatus|[Vv]ersion from runtime service failed|getting the runtime version|getting status of runtime|[Ff]ailed to get runtime status|[Cc]ontainer runtime not ready', kind: 'runtime-status', method: 'Status' },
-  { source: 'ImageStatus|ImageFsInfo', kind: 'image-status', method: 'ImageStatus' },
+  { source: 'ImageFsInfo|imageFs stats|[Ii]mage[Ff]s ?[Ii]nfo', kind: 'stats', method: 'ImageFsInfo' },
+  { source: 'Image garbage collection failed', kind: 'stats' },
+  { source: '"?Status from runtime service failed|[Cc]ontainer runtime status check|RuntimeStatus|[Vv]ersion from runtime service failed|getting the runtime version|getting status of runtime|[Ff]ailed to get runtime status|[Cc]ontainer runtime not ready|validate service connection', kind: 'runtime-status', method: 'Status' },
+  { source: 'ImageStatus', kind: 'image-status', method: 'ImageStatus' },
+  { source: 'ListImages|[Ff]ailed to update image list|[Ff]ailed to (?:get|list) images', kind: 'list-images', method: 'ListImages' },
+  { source: '[Ee]rror determining status|[Ff]ailed cleaning pods', kind: 'sandbox-status' },
   { source: 'PodSandboxStatus', kind: 'sandbox-status', method: 'PodSandboxStatus' },
   { source: 'ContainerStatus(?=[ "\':])|[Ff]ailed to get container status', kind: 'container-status', method: 'ContainerStatus' },
-  { source: 'RunPodSandbox|CreatePodSandbox|FailedCreatePodSandBox|[Ff]ailed to create (?:pod )?sandbox|[Ee]rror adding (?:pod )?\\S{1,300} to (?:cni )?network|failed to setup network for sandbox|failed to set up sandbox container|failed to set up pod|SetUpPod|failed to reserve sandbox name|error reserving pod name|failed to start sandbox|SetupNetwork|[Ff]ailed to setup network for pod|[Rr]un pod sandbox|[Ee]rror adding network|failed to get network status for pod sandbox', kind: 'sandbox-setup', method: 'RunPodSandbox' },
+  { source: 'RunPodSandbox|CreatePodSandbox|FailedCreatePodSandBox|[Ff]ailed to create (?:pod )?sandbox|[Ee]rror adding (?:pod )?\\S{1,300} to (?:cni )?network|failed to setup network for sandbox|failed to set up sandbox container|failed to set up pod|SetUpPod|failed to reserve sandbox name|error reserving pod name|failed to start sandbox|SetupNetwork|[Ff]ailed to setup network for pod|[Rr]un pod sandbox|[Ee]rror adding network|[Ee]rror while adding to cni network|failed to get network status for pod sandbox|[Uu]nable to create pod sandbox', kind: 'sandbox-setup', method: 'RunPodSandbox' },
   { source: 'StopPodSandbox|KillPodSandbox|[Ff]ailed to stop sandbox|failed to destroy network for sandbox|failed to teardown pod|[Ee]rror deleting (?:pod )?\\S{1,300} from (?:cni )?network|TearDownPod|[Ff]ailed to kill sandbox|failed to stop sandbox container|[Ss]topping (?:the )?pod sandbox|[Ss]top pod sandbox|failed to destroy network for (?:pod sandbox|container)|[Ee]rror deleting network', kind: 'sandbox-stop', method: 'StopPodSandbox' },
   { source: 'RemovePodSandbox|[Ff]ailed to remove (?:pod )?sandbox|failed to forcibly stop sandbox|[Ff]ailed to delete sandbox|cleaning up failed sandbox|failed to cleanup sandbox|[Rr]emoving (?:the )?pod sandbox', kind: 'sandbox-remove', method: 'RemovePodSandbox' },
   { source: 'CreateContainer(?!Error)|CreateContainerError|failed to create containerd container|failed to reserve container name|error reserving ctr name|[Ff]ailed to create container', kind: 'container-create', method: 'CreateContainer' },
   { source: 'StartContainer|RunContainerError|failed to start containerd task|[Ff]ailed to start container', kind: 'container-start', method: 'StartContainer' },
-  { source: 'StopContainer|KillContainer|termination failed with gracePeriod|[Ff]ailed to kill container|[Ff]ailed to stop container|[Ee]rror killing container|failed to kill|wait container "?[0-9a-f]{12,64}"? is cancelled|[Kk]illContainer', kind: 'container-stop', method: 'StopContainer' },
+  { source: 'StopContainer|KillContainer|termination failed with gracePeriod|[Ff]ailed to kill container|[Ff]ailed to stop container|[Ee]rror killing container|failed to kill|wait container "?[0-9a-f]{12,64}"? is cancelled|[Kk]illContainer|termination failed after|waiting for container [^\\n]{1,120} to be killed|[Kk]ill container|[Ss]topping container|[Ss]top container', kind: 'container-stop', method: 'StopContainer' },
   { source: 'RemoveContainer|[Ff]ailed to remove container|[Ee]rror removing container|DeleteContainer', kind: 'container-remove', method: 'RemoveContainer' },
   { source: 'UpdateContainerResources|\\[cpumanager\\] AddContainer error|[Ff]ailed to update container resources', kind: 'container-update', method: 'UpdateContainerResources' },
   { source: 'ExecSync|Probe errored|[Ff]ailed to exec in container', kind: 'exec', method: 'ExecSync' },
@@ -116,7 +119,25 @@ export const OPERATION_LITERALS: readonly string[] = [
   'to kill container', 'failed to forcibly stop', 'rror killing container', 'rror deleting', 'rror adding', 'Probe errored',
 ];
 
+/** kubelet's `failed to "StartContainer" for "x" with ErrImagePull: …`: the error kind names the call that failed. */
+const WITH_ERROR = /\bwith (ErrImagePull|ImagePullBackOff|RunContainerError|CreateContainerError|KillPodSandboxError|CreatePodSandboxError|KillContainerError)\b/;
+const WITH_ERROR_OPERATION: Readonly<Record<string, Operation>> = {
+  ErrImagePull: { kind: 'image-pull', method: 'PullImage', phrase: 'ErrImagePull' },
+  ImagePullBackOff: { kind: 'image-pull', method: 'PullImage', phrase: 'ImagePullBackOff' },
+  RunContainerError: { kind: 'container-start', method: 'StartContainer', phrase: 'RunContainerError' },
+  CreateContainerError: { kind: 'container-create', method: 'CreateContainer', phrase: 'CreateContainerError' },
+  KillPodSandboxError: { kind: 'sandbox-stop', method: 'StopPodSandbox', phrase: 'KillPodSandboxError' },
+  CreatePodSandboxError: { kind: 'sandbox-setup', method: 'RunPodSandbox', phrase: 'CreatePodSandboxError' },
+  KillContainerError: { kind: 'container-stop', method: 'StopContainer', phrase: 'KillContainerError' },
+};
+
 export function operationOf(text: string): Operation | undefined {
+  if (text.includes('with ')) {
+    const named = WITH_ERROR.exec(text);
+    if (named !== null) {
+      return WITH_ERROR_OPERATION[named[1]];
+    }
+  }
   OPERATION_RE.lastIndex = 0;
   let weak: Operation | undefined;
   let count = 0;
@@ -167,7 +188,7 @@ function grpcCode(word: string): string | undefined {
 }
 
 /** Where an error chain starts: the value of `err=`/`error=`, `rpc error:`, `Error: `, or `… failed: `. */
-const ERROR_START = /\b(?:err|error)="|\brpc error: |\b[Ee]rror: |\bfailed: |\bfailed (?=\(|with\b)| failed, |: (?=(?:failed|error|rpc error|unable|cannot|could not|no such)\b)/;
+const ERROR_START = /\b(?:err|error)="|\brpc error: |\b[Ee]rror: |\bfailed: |\bfailed (?=\(|with\b)| failed, |: (?=(?:[Ff]ailed|[Ee]rror|rpc error|[Uu]nable|[Cc]annot|[Cc]ould not|[Nn]o such)\b)/;
 /** The end of a quoted `err="…"` value inside a structured line: a quote followed by the next ` key=` or the end. */
 const VALUE_END = /"(?= [A-Za-z][\w.]{0,40}=|\s*$)/;
 const SEGMENT_SPLIT = /: | desc = |; /;
@@ -198,7 +219,8 @@ export function causeChain(text: string): string[] {
     causes.push(head);
   }
   const parts = body.split(SEGMENT_SPLIT, MAX_CAUSES);
-  for (const raw of parts) {
+  for (const whole of parts) {
+    const raw = whole.length > 640 ? whole.slice(0, 640) : whole;
     const part = raw.trim().replace(/^[\s"'[(]{1,4}|[\s"'\])]{1,4}$/g, '');
     if (part.length === 0 || part === 'rpc error' || /^code ?[=:] ?\w{1,20}$/.test(part)) {
       continue;
@@ -211,22 +233,43 @@ export function causeChain(text: string): string[] {
 // ---- objects by role ----
 
 const HEX64_G = /(?<![0-9a-f])[0-9a-f]{64}(?![0-9a-f])/g;
-const UUID_G = /(?<![0-9a-f-])[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}(?![0-9a-f-])/g;
+/** The tail of a UUID: a literal `-` to anchor on (a leading character class with a look-behind is slow on long lines). */
+const UUID_TAIL_G = /-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/g;
 const UID_IN_NAME = /_([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|[0-9a-f]{32})_\d{1,6}\b/;
-const POD_REF = /\bpod="([a-z0-9][a-z0-9.-]{0,252})\/([A-Za-z0-9][A-Za-z0-9.-]{0,252})"/;
+const POD_REF = /pod="([a-z0-9][a-z0-9.-]{0,252})\/([A-Za-z0-9][A-Za-z0-9.-]{0,252})"/;
 const POD_PAREN = /\bpod "?([a-z0-9][a-z0-9.-]{0,252})_([a-z0-9][a-z0-9.-]{0,62})\(([0-9a-f-]{36})\)/;
 const NETWORK_QUOTED = /\b(?:network|cached network|CNI network) "([^"\s]{1,253})"/;
-const NETWORK_DOCKERSHIM = /\b(?:from|to) (?:cni )?network ([\w.-]{1,253})\/([\w.-]{1,253})/;
-const PLUGIN_TYPE = /\bplugin type="([\w.-]{1,64})"(?: name="([^"\s]{1,253})")?/;
+const NETWORK_DOCKERSHIM = /(?:from|to) (?:cni )?network ([\w.-]{1,253})\/([\w.-]{1,253})/;
+const PLUGIN_TYPE = /plugin type="([\w.-]{1,64})"(?: name="([^"\s]{1,253})")?/;
 const HANDLER = /\b(?:runtime handler|RuntimeHandler:|runtimeHandler=|no runtime for) ?"?([\w.-]{1,64})"?/;
 const SIZES = /\((\d{1,12}) vs\.? (\d{1,12})\)/;
 const SOCKET = /\b(?:dial unix|unix:\/\/|connect to|endpoint) ?"?(\/[\w./@-]{1,200}\.sock)\b/;
 const RESERVED_SANDBOX_OR_CONTAINER = /\b(?:failed to reserve (sandbox|container) name|error reserving (pod|ctr) name) "?([^"\s]{1,512}?)"?(?=[: ]|$)/;
-const DOCKER_CONFLICT = /Conflict\. The container name "?\/?([^"\s]{1,512}?)"? is already in use by container "?([0-9a-f]{64})/;
+const DOCKER_CONFLICT = /Conflict\. The (?:container )?name "?\/?([^"\s]{1,512}?)"? is already in use by (?:container|sandbox) "?([0-9a-f]{64})|name "([^"\s]{1,512})" already reserved for (?:ctr|pod) "?([0-9a-f]{64})?|with name "([^"\s]{1,512})" already exists/;
+
+const isHex = (c: number): boolean => (c >= 0x30 && c <= 0x39) || (c >= 0x61 && c <= 0x66);
+
+/** The first UUID (lower-case, not part of a longer hex/dash run). */
+function firstUuid(text: string): string | undefined {
+  UUID_TAIL_G.lastIndex = 0;
+  for (let m = UUID_TAIL_G.exec(text), n = 0; m !== null && n < 64; m = UUID_TAIL_G.exec(text), n += 1) {
+    const start = m.index - 8;
+    const end = m.index + m[0].length;
+    if (start < 0) continue;
+    let ok = true;
+    for (let i = start; i < m.index && ok; i += 1) ok = isHex(text.charCodeAt(i));
+    const before = text.charCodeAt(start - 1);
+    const after = text.charCodeAt(end);
+    if (ok && !(isHex(before) || before === 0x2d) && !(isHex(after) || after === 0x2d)) {
+      return text.slice(start, end);
+    }
+  }
+  return undefined;
+}
 
 /** The role of a 64-hex ID from the words just before it. */
 function roleBefore(context: string): 'sandbox' | 'container' | 'holder' | 'new' | undefined {
-  if (/is reserved for "?$|already in use by container "?$/.test(context)) {
+  if (/(?:is|already) reserved for (?:ctr |pod )?"?$|already in use by (?:container|sandbox) "?$/.test(context)) {
     return 'holder';
   }
   if (/ for id "?$/.test(context)) {
@@ -290,13 +333,7 @@ function objectsOf(text: string, operation: Operation | undefined): EventObjects
     objects.podNamespace ??= paren[2];
     objects.podUid = paren[3];
   }
-  if (objects.podUid === undefined) {
-    UUID_G.lastIndex = 0;
-    const uid = UUID_G.exec(text);
-    if (uid) {
-      objects.podUid = uid[0];
-    }
-  }
+  objects.podUid ??= firstUuid(text);
   const reserved = RESERVED_SANDBOX_OR_CONTAINER.exec(text);
   if (reserved) {
     const kind = reserved[1] ?? (reserved[2] === 'pod' ? 'sandbox' : 'container');
@@ -305,9 +342,11 @@ function objectsOf(text: string, operation: Operation | undefined): EventObjects
   } else {
     const conflict = DOCKER_CONFLICT.exec(text);
     if (conflict) {
-      objects.name = conflict[1];
-      objects.nameKind = conflict[1].startsWith('k8s_POD_') ? 'sandbox' : 'container';
-      objects.holderId ??= conflict[2];
+      const name = conflict[1] ?? conflict[3] ?? conflict[5];
+      objects.name = name;
+      objects.nameKind = conflict[3] !== undefined ? (/reserved for pod/.test(conflict[0]) ? 'sandbox' : 'container') : name.startsWith('k8s_POD_') || conflict[5] !== undefined ? 'sandbox' : 'container';
+      const holder = conflict[2] ?? conflict[4];
+      if (holder !== undefined) objects.holderId ??= holder;
     }
   }
   if (objects.name !== undefined && objects.podUid === undefined) {
@@ -385,9 +424,15 @@ function runtimeVersionOf(text: string): { name: string; version: string } | und
   return { name: 'containerd', version: m[5] };
 }
 
-/** Builds the event of a parsed line. */
+/**
+ * How much of a message is analysed: failures state their operation, code, causes and objects well within it, and the
+ * cost per line stays bounded (a 64 KiB line of noise costs what 16 KiB do).
+ */
+export const MAX_EVENT_CHARS = 16 * 1024;
+
+/** Builds the event of a parsed line (its first `MAX_EVENT_CHARS` characters). */
 export function eventOf(line: ParsedLogLine): LogEvent {
-  const text = line.text;
+  const text = line.text.length > MAX_EVENT_CHARS ? line.text.slice(0, MAX_EVENT_CHARS) : line.text;
   let operation = operationOf(text);
   const exact = operation !== undefined ? EXACT_METHODS.exec(text) : null;
   if (operation !== undefined && exact !== null) {
@@ -401,7 +446,7 @@ export function eventOf(line: ParsedLogLine): LogEvent {
   let code = stated !== null ? grpcCode(stated[1]) : undefined;
   if (code === undefined && causes.length > 0) {
     const deepest = causes[causes.length - 1];
-    if (/context deadline exceeded|DeadlineExceeded/.test(deepest)) code = 'DeadlineExceeded';
+    if (/context deadline exceeded|DeadlineExceeded|operation timeout/.test(deepest)) code = 'DeadlineExceeded';
     else if (/context canceled/.test(deepest)) code = 'Canceled';
   }
   const objects = objectsOf(text, operation);

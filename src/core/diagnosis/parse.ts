@@ -135,7 +135,7 @@ function levelOf(value: string | undefined): LogLevel | undefined {
     return undefined;
   }
   const v = value.toLowerCase();
-  if (v.startsWith('fatal') || v === 'panic' || v === 'crit' || v === 'critical') {
+  if (v.startsWith('fata') || v.startsWith('pani') || v === 'crit' || v === 'critical') {
     return 'fatal';
   }
   if (v.startsWith('err')) {
@@ -147,7 +147,7 @@ function levelOf(value: string | undefined): LogLevel | undefined {
   if (v.startsWith('info') || v === 'notice') {
     return 'info';
   }
-  if (v === 'debug' || v === 'trace') {
+  if (v.startsWith('debu') || v.startsWith('trac')) {
     return 'debug';
   }
   return undefined;
@@ -484,7 +484,7 @@ export function parseLogLine(raw: string, lineNumber: number, options: ParseOpti
   const last = text.charCodeAt(text.length - 1);
   if (last === 0x3e /* > */ || last === 0x2026 /* … */) {
     // journald/less mark a cut line with `>`; other viewers with `…`. Keep the text, drop the marker.
-    if (last === 0x2026 || /[0-9A-Za-z_"]>$/.test(text.slice(-2))) {
+    if (last === 0x2026 || (/[^-=<>]>$/.test(text.slice(-2)) && !/<[^<>\s]{0,40}>$/.test(text.slice(-48)))) {
       text = text.slice(0, -1);
       truncated = true;
     }

@@ -133,7 +133,7 @@ describe('kube-node-doctor diagnose (the bundled CLI)', function () {
       const run = cli(args, text);
       assert.equal(run.status, 0, run.stderr);
       const doc = JSON.parse(run.stdout) as { findings: { rule: string; count: number }[]; linesScanned: number };
-      assert.deepEqual(doc.findings.map((f) => [f.rule, f.count]), [['pleg-unhealthy', 3]]);
+      assert.deepEqual(doc.findings.map((f) => [f.rule, f.count]), [['pleg-unhealthy', 3], ['runtime-unresponsive', 1]]);
       assert.equal(doc.linesScanned, 6);
     }
   });

@@ -156,3 +156,67 @@ describe('LogDiagnoser streaming', () => {
     assert.throws(() => diagnoser.pushLine('x'));
   });
 });
+
+describe('LogDiagnoser on hostile input (issue 11 §5)', () => {
+  it('strips a long run of carriage returns in linear time and reads lone CRs as line ends', () => {
+    const run = '\r'.repeat(200_000);
+    const started = performance.now();
+    const report = diagnoseText(`${seedLine(SANDBOXES[0], 1)}${run}x\n`);
+    const ms = performance.now() - started;
+    assert.equal(report.findings.length, 1);
+    assert.equal(report.linesScanned, 200_001);
+    assert.ok(ms < 2000, `${ms.toFixed(0)} ms`); // the quadratic strip took seconds at this size
+  });
+
+  it('splits a log with CR-only line endings into its lines (20 findings, not 1)', () => {
+    const text = Array.from({ length: 20 }, (_, i) => seedLine(`${'0'.repeat(62)}${String(i).padStart(2, '0')}`, i)).join('\r');
+    const report = diagnoseText(text);
+    assert.equal(report.linesScanned, 20);
+    assert.equal(report.findings.length, 20);
+    const lineByLine = new LogDiagnoser();
+    lineByLine.pushLine(text);
+    assert.equal(lineByLine.finish().findings.length, 20);
+  });
+
+  it('treats a CRLF split across chunks as one line end', () => {
+    const diagnoser = new LogDiagnoser();
+    diagnoser.pushChunk(Buffer.from(`${seedLine(SANDBOXES[0], 1)}\r`));
+    diagnoser.pushChunk(Buffer.from(`\n${seedLine(SANDBOXES[1], 2)}\r\n`));
+    const report = diagnoser.finish();
+    assert.equal(report.linesScanned, 2);
+    assert.deepEqual(report.findings.map((f) => f.lines), [[1], [2]]);
+  });
+
+  it('survives a deeply nested JSON line and keeps the findings before and after it', () => {
+    const depth = 100_000;
+    const nested = `{"msg":"x","level":"error","a":${'['.repeat(depth)}${']'.repeat(depth)}}`;
+    const objects = `{"msg":"y","err":${'{"a":'.repeat(20_000)}1${'}'.repeat(20_000)}}`;
+    const report = diagnoseText([seedLine(SANDBOXES[0], 1), nested, objects, seedLine(SANDBOXES[1], 2)].join('\n'));
+    assert.deepEqual(report.findings.map((f) => f.sandboxId), [SANDBOXES[0], SANDBOXES[1]]);
+    assert.equal(report.linesScanned, 4);
+  });
+
+  it('keeps no slice of a long line in a finding, and caps evidence over all findings', () => {
+    const pad = ' x'.repeat(20_000);
+    const diagnoser = new LogDiagnoser({ maxEvidenceTotal: 5 });
+    for (let i = 0; i < 10; i += 1) {
+      diagnoser.pushLine(`${seedLine(`${'0'.repeat(62)}${String(i).padStart(2, '0')}`, i)}${pad}`);
+    }
+    const report = diagnoser.finish();
+    assert.equal(report.findings.length, 10);
+    assert.equal(report.findings.reduce((n, f) => n + f.lines.length, 0), 5);
+    assert.equal(report.findings.reduce((n, f) => n + f.count, 0), 10);
+    assert.equal(diagnoser.stats().droppedEvidence, 5);
+    for (const f of report.findings) {
+      for (const value of Object.values(f)) {
+        assert.ok(typeof value !== 'string' || value.length <= 1024, 'a finding field longer than the cap');
+      }
+    }
+  });
+
+  it('diagnoses each of two log lines merged into one', () => {
+    const merged = `${seedLine(SANDBOXES[0], 1)} ${seedLine(SANDBOXES[1], 2).replace(/^.*?kubelet\[1873\]: /, '')}`;
+    const report = diagnoseText(merged);
+    assert.deepEqual(report.findings.map((f) => [f.sandboxId, f.lines]), [[SANDBOXES[0], [1]], [SANDBOXES[1], [1]]]);
+  });
+});

@@ -116,3 +116,57 @@ describe('parseLogfmt', () => {
     assert.equal(parseLogfmt('msg="abc').get('msg'), 'abc');
   });
 });
+
+describe('parseLogLine envelopes (issue 11 §1)', () => {
+  it('reads journald/syslog dates with localised month names', () => {
+    // https://github.com/kubernetes/kubernetes/issues/68885 (French), German and Spanish journald output
+    const fr = parseLogLine('sept. 20 16:41:05 erebos kubelet[8665]: E0920 16:41:05.744437    8665 helpers.go:289] x', 1, { year: 2018 });
+    assert.deepEqual([fr.timestamp, fr.source, fr.text, fr.format], ['2018-09-20T16:41:05.744437', 'kubelet', 'x', 'klog']);
+    assert.equal(parseLogLine('Dez 06 10:00:00 node1 containerd[1]: y', 1, { year: 2024 }).timestamp, '2024-12-06T10:00:00');
+    assert.equal(parseLogLine('ene 06 10:00:00 node1 containerd[1]: y', 1, { year: 2024 }).timestamp, '2024-01-06T10:00:00');
+    assert.equal(parseLogLine('12月 06 10:00:00 node1 containerd[1]: y', 1, { year: 2024 }).timestamp, '2024-12-06T10:00:00');
+  });
+
+  it('reads logrus and crictl/ctr level prefixes (ERRO[…], FATA[…])', () => {
+    const fata = parseLogLine('FATA[0000] run pod sandbox: rpc error: code = Unknown desc = x', 1);
+    assert.deepEqual([fata.level, fata.format, fata.text], ['fatal', 'logrus', 'run pod sandbox: rpc error: code = Unknown desc = x']);
+    assert.equal(parseLogLine('ERRO[2018-06-15 06:57:18.160883152] Error deleting network: y', 1).level, 'error');
+  });
+
+  it('reads the host prefix Talos puts before a JSON line', () => {
+    const line = parseLogLine('172.20.0.2: {"level":"error","msg":"StopPodSandbox failed","error":"boom"}', 1);
+    assert.deepEqual([line.format, line.level, line.text], ['json', 'error', 'StopPodSandbox failed error="boom"']);
+    assert.equal(parseLogLine('talos-cp-1: {"level":"warn","msg":"m"}', 1).format, 'json');
+  });
+
+  it('drops "(combined from similar events)" and the source column of a describe row', () => {
+    const line = parseLogLine('  Warning  FailedCreatePodSandBox  3m50s (x125917 over 39h)  kubelet, node2  (combined from similar events): Failed to create pod sandbox: x', 1);
+    assert.deepEqual([line.repeat, line.source, line.text, line.format], [125917, 'kubelet', 'FailedCreatePodSandBox: Failed to create pod sandbox: x', 'event-describe']);
+  });
+
+  it('reads kubectl get events rows', () => {
+    const line = parseLogLine('5m          Warning   FailedKillPod    pod/web-0    error killing pod: x', 1);
+    assert.deepEqual([line.level, line.format], ['warning', 'event-get']);
+    assert.match(line.text, /^FailedKillPod: .*error killing pod: x$/);
+  });
+
+  it('keeps containerd logfmt whose inner quotes journald printed unescaped, with its level', () => {
+    // https://github.com/bottlerocket-os/bottlerocket/issues/359
+    const raw = 'time="2019-10-02T23:27:34.439359450Z" level=error msg="StopPodSandbox for "cae59246074a27247c54d43ffd3f68be61121bcc741133b940e7188002e34f60" failed" error="x"';
+    const line = parseLogLine(raw, 1);
+    assert.equal(line.level, 'error');
+    assert.match(line.text, /cae59246074a27247c54d43ffd3f68be61121bcc741133b940e7188002e34f60/);
+  });
+
+  it('marks a line journald or a pager cut with ">" and drops the marker', () => {
+    const line = parseLogLine('E1029 09:58:07.693205    5738 remote_runtime.go:193] "RunPodSandbox from runtime service failed" err="rpc error: failed to reserve sandbox name \\"a_b_c_0\\": >', 1);
+    assert.equal(line.truncated, true);
+    assert.ok(!line.text.endsWith('>'));
+    assert.equal(parseLogLine('a -> b', 1).truncated, undefined);
+  });
+
+  it('reads the OpenShift kubenswrapper journald prefix with fractional seconds', () => {
+    const line = parseLogLine('Feb 01 05:37:45.731611 ci-op-master-0 kubenswrapper[2213]: E0201 05:37:45.730879 2213 pod_workers.go:965] "Error syncing pod, skipping"', 1, { year: 2023 });
+    assert.deepEqual([line.source, line.format, line.level, line.text], ['kubenswrapper', 'klog', 'error', '"Error syncing pod, skipping"']);
+  });
+});

@@ -132,9 +132,22 @@ describe('rule sandbox-stop-timeout', () => {
     assert.equal(f.reason, 'context deadline exceeded');
   });
 
-  it('flags a lost shim (ttrpc: closed) on sandbox removal, one finding per sandbox', () => {
-    const lost = result.filter((x) => x.reason?.startsWith('shim connection lost'));
-    assert.deepEqual(lost.map((x) => x.sandboxId), ['c39500ca65a785f4926d278c35df6de79345cef0a2d1ce49b2b37cd5c2f2b179', '1e49c7890ad6166ececed931513b069890b1927c1ec967d4b54ef8d300157489']);
+  it('leaves a lost shim (ttrpc: closed) during a removal, not a stop, to sandbox-remove-failed, one finding per sandbox', () => {
+    // The corpus labels kata-containers/tests#2705 this way: the removal failed, nothing was being stopped.
+    const lost = result.filter((x) => x.lines.includes(3) || x.lines.includes(4));
+    assert.deepEqual(lost.map((x) => [x.rule, x.sandboxId]), [
+      ['sandbox-remove-failed', 'c39500ca65a785f4926d278c35df6de79345cef0a2d1ce49b2b37cd5c2f2b179'],
+      ['sandbox-remove-failed', '1e49c7890ad6166ececed931513b069890b1927c1ec967d4b54ef8d300157489'],
+    ]);
+    assert.match(lost[0].reason ?? '', /ttrpc: closed/);
+  });
+
+  it('flags a lost shim while stopping (KillPodSandbox … ttrpc: closed)', () => {
+    const [f] = findings(`E0101 00:00:00.000000 1 pod_workers.go:1294] "Error syncing pod, skipping" err="failed to \\"KillPodSandbox\\" for \\"a7ea2280-7361-4329-8566-89975485b20e\\" with KillPodSandboxError: \\"rpc error: code = Unknown desc = failed to stop sandbox \\\\\\"${SEED}\\\\\\": ttrpc: closed\\""`);
+    assert.equal(f?.rule, 'sandbox-stop-timeout');
+    assert.equal(f?.sandboxId, SEED);
+    assert.equal(f?.podUid, 'a7ea2280-7361-4329-8566-89975485b20e');
+    assert.equal(f?.reason, 'shim connection lost (ttrpc: closed)');
   });
 
   it('does not treat a slow ListPodSandbox as a sandbox stop: it is an unresponsive runtime', () => {

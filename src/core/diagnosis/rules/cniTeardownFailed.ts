@@ -1,7 +1,7 @@
 import type { Rule } from '../types';
 import { causeDepth, deepestReason, extractedOf, isOperation, matched } from './support';
 
-const TEARDOWN = /failed to destroy network for (?:pod )?(?:sandbox|container)|failed to teardown pod|[Ee]rror deleting (?:pod )?\S{1,300} from (?:cni )?network|[Ee]rror deleting network|NetworkPlugin cni failed to teardown|plugin type="[\w.-]{1,64}"(?: name="[^"]{1,253}")? failed \(delete\)|failed to (?:delete|remove) (?:pod )?network|CNI network "[^"]{1,253}" ?\(type=[\w.-]{1,64}\) DEL failed|TearDownPod/;
+const TEARDOWN = /failed to destroy network for (?:pod )?(?:sandbox|container)|failed to teardown pod|[Ee]rror deleting (?:pod )?\S{1,300} from (?:cni )?network|[Ee]rror deleting network|[Ff]ailed to delete endpoint|cannot properly delete|NetworkPlugin cni failed to teardown|plugin type="[\w.-]{1,64}"(?: name="[^"]{1,253}")? failed \(delete\)|failed to (?:delete|remove) (?:pod )?network|CNI network "[^"]{1,253}" ?\(type=[\w.-]{1,64}\) DEL failed|TearDownPod/;
 
 const NETWORK_CAUSE = /\bCNI\b|\bcni\b|network plugin|NetworkPlugin|plugin type=|netns|network namespace/;
 

@@ -1,7 +1,7 @@
 import type { Rule } from '../types';
 import { causeDepth, extractedOf, isOperation, matched } from './support';
 
-const FAILURE = /context deadline exceeded|DeadlineExceeded|timed out|timeout|failed to kill|is cancelled|termination failed with gracePeriod|unable to signal init|ttrpc: closed|did not stop|waiting for container [^\n]{1,120} to be killed/i;
+const FAILURE = /context deadline exceeded|DeadlineExceeded|timed out|operation timeout|timeout waiting|failed to kill|termination failed after|is cancelled|termination failed with gracePeriod|unable to signal init|ttrpc: closed|did not stop|waiting for container [^\n]{1,120} to be killed/i;
 
 /** Stopping or killing a container did not finish in time, or the process could not be killed. */
 export const containerStopTimeoutRule: Rule = {
@@ -14,6 +14,8 @@ export const containerStopTimeoutRule: Rule = {
   keyFields: ['containerId'],
   match(event) {
     if (!isOperation(event, 'container-stop')) return undefined;
+    // `Stopping container … (timeout: 30s)`, `StopContainer … with timeout 3600 (s)`: the grace period asked for, not a failure.
+    if ((event.line.level === 'info' || event.line.level === 'debug') && event.code === undefined) return undefined;
     const depth = causeDepth(event, FAILURE);
     if (depth < 0) return undefined;
     const extracted = extractedOf(event);

@@ -21,7 +21,9 @@ export const criMessageTooLargeRule: Rule = {
     const { size, limit } = event.objects;
     if (size !== undefined && limit !== undefined && !(size > limit)) return undefined;
     const cri = event.operation !== undefined && !isOperation(event, 'image-pull');
-    if ((!cri && !CRI_CONTEXT.test(event.text)) || OTHER_SERVICE.test(event.text)) return undefined;
+    // A bare `grpc: received message larger than max (…): unknown` is what containerd's own clients print.
+    const bare = /^(?:\w{1,10}: )?(?:rpc error: code = ResourceExhausted desc = )?grpc: (?:received|trying to send) message larger than max/.test(event.text);
+    if ((!cri && !bare && !CRI_CONTEXT.test(event.text)) || OTHER_SERVICE.test(event.text)) return undefined;
     const extracted = extractedOf(event);
     if (size !== undefined) extracted.size = size;
     if (limit !== undefined) extracted.limit = limit;

@@ -1,5 +1,5 @@
 import type { Extracted, Rule } from '../types';
-import { matched } from './support';
+import { causeDepth, matched } from './support';
 
 const DISK = /failed to garbage collect required amount of images\. Wanted to free (\d{1,20}) bytes, but freed (\d{1,20}) bytes|Image garbage collection failed(?! once)|[Aa]ttempting to reclaim"?(?: resourceName=)?"? ?(ephemeral-storage|nodefs|imagefs|nodefs\.inodesFree|imagefs\.inodesFree)|no space left on device|(FreeDiskSpaceFailed|ImageGCFailed)|EvictionThresholdMet [^\n]{0,80}?(ephemeral-storage|nodefs|imagefs)|(?:Node|Kubelet)HasDiskPressure|over the high threshold|[Dd]isk quota exceeded|low on resource: (ephemeral-storage|nodefs|imagefs)/;
 
@@ -15,13 +15,18 @@ export const diskPressureRule: Rule = {
   match(event) {
     const m = DISK.exec(event.text);
     if (m === null) return undefined;
+    // Image GC failing on a runtime error (`rpc error: … not implemented`) is a runtime call failure, not disk.
+    if (m[0].startsWith('Image garbage collection failed') && event.text.includes('rpc error')) return undefined;
+    // Deep in a chain (`OCI runtime create failed: … no space left on device`) the disk is the deepest cause.
+    const depth = Math.max(0, causeDepth(event, /no space left on device|[Dd]isk quota exceeded/));
+    const at = (extracted: Extracted): ReturnType<typeof matched> => matched(depth, extracted);
     const resource = m[3] ?? m[5] ?? m[6];
-    if (resource !== undefined) return matched(0, { reason: `eviction to reclaim ${resource}` });
-    if (event.text.includes('no space left on device')) return matched(0, { reason: 'no space left on device' });
-    if (m[0].includes('DiskPressure') || m[0].includes('quota')) return matched(0, { reason: 'node under disk pressure' });
-    if (m[0].includes('high threshold')) return matched(0, { reason: 'image filesystem over the high threshold' });
+    if (resource !== undefined) return at({ reason: `eviction to reclaim ${resource}` });
+    if (event.text.includes('no space left on device')) return at({ reason: 'no space left on device' });
+    if (m[0].includes('DiskPressure') || m[0].includes('quota')) return at({ reason: 'node under disk pressure' });
+    if (m[0].includes('high threshold')) return at({ reason: 'image filesystem over the high threshold' });
     const extracted: Extracted = { reason: 'image garbage collection cannot free enough space' };
     if (m[1] !== undefined) extracted.size = Number(m[1]);
-    return matched(0, extracted);
+    return at(extracted);
   },
 };

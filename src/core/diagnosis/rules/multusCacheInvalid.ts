@@ -18,7 +18,8 @@ export const multusCacheInvalidRule: Rule = {
     if (!event.text.includes('ultus') && !event.text.includes('cached delegates')) return undefined;
     const depth = causeDepth(event, MULTUS);
     if (depth < 0 || (!isOperation(event, 'sandbox-stop', 'sandbox-remove') && !ON_DELETE.test(event.text))) return undefined;
-    if (event.text.includes('failed to load netconf') && !DECODE.test(event.text)) return undefined;
+    // An unreadable cache (empty, truncated); a missing one is an ordinary teardown failure.
+    if (!DECODE.test(event.text)) return undefined;
     const extracted = extractedOf(event);
     extracted.pluginType = 'multus';
     extracted.network ??= 'multus';

@@ -1,7 +1,7 @@
 import type { Rule } from '../types';
 import { causeDepth, extractedOf, matched } from './support';
 
-const EXHAUSTED = /no IP addresses available in (?:range set|network)|range is full|failed to allocate for range \d{1,3}: no IP addresses|no available IPs?\b|IP pool (?:is )?exhausted|no more addresses|failed to assign an IP address to container|no free IP|InsufficientFreeAddressesInSubnet|AllocateIP[^\n]{0,40}exhausted|ip pool exhausted|out of IP addresses/i;
+const EXHAUSTED = /no IP addresses available in (?:range set|network)|range is full|failed to allocate for range \d{1,3}: no IP addresses|no available (?:IPs?|IPv4|IPv6)\b|No available address(?:es| pools)|IP pool (?:is )?exhausted|no more addresses|failed to assign an IP address to container|no free IP|InsufficientFreeAddressesInSubnet|AllocateIP[^\n]{0,40}exhausted|ip pool exhausted|out of IP addresses/i;
 
 /** The IPAM plugin has no free address left for new sandboxes. */
 export const podIpExhaustedRule: Rule = {

@@ -1,10 +1,13 @@
 import type { Rule } from '../types';
 import { deepestReason, extractedOf, isOperation } from './support';
 
+/** A probe racing a container that just exited (`NotFound … container is not created or running`). */
+const PROBE_RACE = /not created or running|container process not found|container not running/;
+
 /** Benign start-up transients and successes that look like failures. */
-const BENIGN = /may not have completed yet|has yet to be successful|failed once\. Stats initialization|returns successfully|succeeded|CrashLoopBackOff|[Bb]ack-off \d|ImagePullBackOff|ErrImagePull|container factory failed/;
+const BENIGN = /may not have completed yet|has yet to be successful|failed once\. Stats initialization|returns successfully|succeeded|CrashLoopBackOff|[Bb]ack-off \d|[Bb]ack-off pulling|container factory failed/;
 /** A runtime's own error chain (not an API server's, not an exporter's): gRPC framing or runtime words. */
-const RUNTIME_CHAIN = /rpc error|\bcode ?= ?\w|runtime service|OCI runtime|\bshim\b|containerd|cri-o|crio|runc|dockershim|docker/;
+const RUNTIME_CHAIN = /rpc error|\bcode ?= ?\w|runtime service|OCI runtime|\bshim\b|containerd|cri-o|crio|runc|dockershim|docker|with \w{1,40}Error: /;
 const RUNTIME_OBJECT = /\bcontainer\b|\bsandbox\b|\btask\b/;
 const ERROR_WORDS = /rpc error|\bcode ?= ?[A-Z]|\berr(?:or)?="|\b[Ee]rror\b|\bfailed\b|\bFailed\b/;
 
@@ -21,7 +24,7 @@ export const runtimeCallFailedRule: Rule = {
   literals: ['rpc error', 'error', 'Error', 'failed', 'Failed'],
   keyFields: ['method', 'code', 'cause'],
   match(event) {
-    if (isOperation(event, 'image-pull')) return undefined;
+    if (isOperation(event, 'exec') && (event.code === 'NotFound' || PROBE_RACE.test(event.text))) return undefined;
     if (event.operation === undefined && !(event.text.includes('rpc error') && RUNTIME_OBJECT.test(event.text))) return undefined;
     if (!RUNTIME_CHAIN.test(event.text) && event.runtime === undefined) return undefined;
     if (event.line.level === 'info' || event.line.level === 'debug') {

@@ -16,6 +16,8 @@ export const runtimeUnavailableRule: Rule = {
   keyFields: ['path'],
   match(event) {
     if (BENIGN.test(event.text)) return undefined;
+    // `skipping pod synchronization - [container runtime is down]` at info level: kubelet starting before its runtime.
+    if (event.line.level === 'info' && /skipping pod synchronization/.test(event.text) && !/PLEG is not healthy: pleg was last seen/.test(event.text)) return undefined;
     let depth = causeDepth(event, REFUSED);
     if (depth < 0 && event.code === 'Unavailable' && event.operation !== undefined) depth = 0;
     if (depth < 0) return undefined;

@@ -16,12 +16,16 @@ export const sandboxStopTimeoutRule: Rule = {
   match(event) {
     const stopWords = SANDBOX_STOP_WORDS.test(event.text);
     if (!isOperation(event, 'sandbox-stop', 'sandbox-remove') && !(stopWords && (event.operation === undefined || isOperation(event, 'sandbox-setup')))) return undefined;
-    if (isOperation(event, 'sandbox-remove') && !stopWords && !/stop|kill|ttrpc/i.test(event.causes.join(' '))) {
+    if (isOperation(event, 'sandbox-remove') && !stopWords && !/stop|kill/i.test(event.causes.join(' '))) {
       // Removal that timed out without a stop in its chain is still a stuck sandbox: claim only deadlines.
       if (event.code !== 'DeadlineExceeded') return undefined;
     }
     const depth = causeDepth(event, TIMEOUT);
     if (depth < 0) return undefined;
+    // A timeout inside a CNI plugin's own call (`networkPlugin cni failed to teardown pod …: dial tcp …: i/o timeout`)
+    // is a teardown failure, unless the runtime call itself ran out of time.
+    const network = causeDepth(event, /failed to destroy network|failed to teardown pod|[Ee]rror deleting|plugin type=|CNI|cni/);
+    if (network > 0 && network < depth && event.code !== 'DeadlineExceeded' && !stopWords) return undefined;
     const extracted = extractedOf(event);
     extracted.method = isOperation(event, 'sandbox-remove') ? 'RemovePodSandbox' : 'StopPodSandbox';
     extracted.reason = event.text.includes('ttrpc: closed') ? 'shim connection lost (ttrpc: closed)' : 'context deadline exceeded';

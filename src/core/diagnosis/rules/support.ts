@@ -29,8 +29,14 @@ export function isOperation(event: LogEvent, ...kinds: OperationKind[]): boolean
 
 /** The deepest cause, ID-free, or undefined when the line has no error chain. */
 export function deepestReason(event: LogEvent): string | undefined {
-  const deepest = event.causes[event.causes.length - 1];
-  return deepest !== undefined ? shortReason(deepest) : undefined;
+  const n = event.causes.length;
+  const deepest = event.causes[n - 1];
+  if (deepest === undefined) {
+    return undefined;
+  }
+  // A terse last word (`closed` of `ttrpc: closed`, an ID) reads better with the cause that wraps it.
+  const wrapper = n >= 2 ? event.causes[n - 2] : undefined;
+  return shortReason(deepest.length < 24 && wrapper !== undefined && wrapper.length < 60 ? `${wrapper}: ${deepest}` : deepest);
 }
 
 /** Everything the event says about its objects, as finding fields. */
