@@ -1,5 +1,6 @@
 // Prints how fast the command line starts and how much memory it takes (not a test: nothing here asserts).
-//   node bench/cliStart.mjs [--runs N]   (default 11 runs per command; build first: node esbuild.mjs)
+//   node bench/cliStart.mjs [--runs N] [--cli PATH]   (default 11 runs per command, dist/cli.js; build first: node esbuild.mjs)
+//   --cli measures another build of the CLI, e.g. an older commit's, for a before/after comparison.
 // For each of `node -e ''`, `rules`, `diagnose small.log` and `inspect --help` it runs the command N times and prints
 // the median wall time and the median and maximum peak RSS (from /usr/bin/time -f %M when present, else from polling
 // /proc/PID/status VmHWM, which misses a process that ends between two polls: then RSS shows as "?").
@@ -12,9 +13,10 @@ import { repoRoot } from './support/load.mjs';
 
 const runsArg = process.argv.indexOf('--runs');
 const RUNS = runsArg > 0 ? Math.max(1, Number(process.argv[runsArg + 1]) || 11) : 11;
-const CLI = path.join(repoRoot, 'dist', 'cli.js');
+const cliArg = process.argv.indexOf('--cli');
+const CLI = cliArg > 0 ? path.resolve(process.argv[cliArg + 1] ?? '') : path.join(repoRoot, 'dist', 'cli.js');
 if (!fs.existsSync(CLI)) {
-  console.error('dist/cli.js is missing: run `node esbuild.mjs` first');
+  console.error(`${CLI} is missing: run \`node esbuild.mjs\` first`);
   process.exit(2);
 }
 const TIME = fs.existsSync('/usr/bin/time') ? '/usr/bin/time' : undefined;
@@ -69,7 +71,7 @@ const median = (xs) => {
 };
 
 try {
-  console.log(`node ${process.version}, ${RUNS} runs each, peak RSS via ${TIME ? '/usr/bin/time -f %M' : '/proc polling'}`);
+  console.log(`${CLI.startsWith(`${repoRoot}${path.sep}`) ? path.relative(repoRoot, CLI) : path.basename(CLI)} on node ${process.version}, ${RUNS} runs each, peak RSS via ${TIME ? '/usr/bin/time -f %M' : '/proc polling'}`);
   console.log(`${'command'.padEnd(22)} ${'median ms'.padStart(10)} ${'x node'.padStart(7)} ${'RSS MB med'.padStart(11)} ${'RSS MB max'.padStart(11)}`);
   let baseline;
   for (const c of CASES) {
