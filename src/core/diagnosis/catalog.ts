@@ -1,4 +1,4 @@
-import { OPERATION_LITERALS, VERSION_LITERALS } from './event';
+import { VERSION_LITERALS } from './event';
 import { cniCacheResultInvalidRule } from './rules/cniCacheResultInvalid';
 import { cniNotReadyRule } from './rules/cniNotReady';
 import { cniSetupFailedRule } from './rules/cniSetupFailed';
@@ -54,15 +54,18 @@ export function ruleById(id: string): Rule | undefined {
 }
 
 /** Error markers: a line without one of these (or a rule's own words) cannot hold a failure worth a finding. */
-export const ERROR_MARKERS: readonly string[] = ['rpc error', 'error', 'Error', 'ERROR', 'failed', 'Failed', 'FAILED', 'ERRO[', 'FATA[', 'xceeded'];
+export const ERROR_MARKERS: readonly string[] = ['rpc error:', 'level=error', 'level=fatal', '"level":"error"', 'failed to ', 'Failed to ', ' failed: rpc', 'Error response', 'error: failed', 'deadline exceeded', 'DeadlineExceeded', 'not found: ', 'i/o timeout', 'timed out waiting', 'operation timeout', 'No such container', 'Error deleting', 'Error adding', 'Error while', 'error killing', 'Error syncing', 'FailedKillPod', 'FailedCreatePodSandBox', 'FailedSync', 'ContainerGCFailed'];
 
 /**
  * Every distinct literal the engine pre-filters on: each rule's words, the error markers, and the lines that
  * announce the runtime version. Operation words alone (`StopPodSandbox … returns successfully`) do not pass.
  */
 export function catalogLiterals(rules: readonly Rule[] = RULES): string[] {
-  return [...new Set([...rules.flatMap((rule) => rule.literals), ...ERROR_MARKERS, ...VERSION_LITERALS])];
+  const all = [...new Set([...rules.flatMap((rule) => rule.literals), ...ERROR_MARKERS, ...VERSION_LITERALS])];
+  // The byte scanner skips ahead by up to its shortest literal: words shorter than MIN_SCANNER_LITERAL stay rule
+  // gates only, and the error markers (all at least that long) let their lines through.
+  return all.filter((literal) => literal.length >= MIN_SCANNER_LITERAL);
 }
 
-/** Operation words the event parser knows (for the catalog's documentation). */
-export const KNOWN_OPERATION_WORDS: readonly string[] = OPERATION_LITERALS;
+/** The shortest literal the byte pre-filter scans for (its window). */
+export const MIN_SCANNER_LITERAL = 10;

@@ -1,5 +1,6 @@
 import { catalogLiterals, RULES } from './catalog';
 import { eventOf } from './event';
+import type { LogEvent } from './event';
 import { MultiLiteralScanner } from './literalScanner';
 import { parseLogLine } from './parse';
 import type { ParseOptions } from './parse';
@@ -92,6 +93,13 @@ function crToNewline(buf: Buffer, nextStartsWithNewline: boolean): Buffer {
   return out ?? buf;
 }
 
+/** What a distinct message text was classified as (null: no finding). */
+type Decision = { readonly rule: Rule; readonly extracted: Extracted } | null;
+
+/** Lines up to this long have their classification remembered (so the cache pins at most MAX_DECISIONS × this). */
+const MAX_CACHED_LINE = 4096;
+const MAX_DECISIONS = 512;
+
 interface Group {
   readonly finding: LogFinding;
 }
@@ -113,6 +121,7 @@ function countNewlines(buf: Buffer, from: number, to: number): number {
 interface Prefilter {
   readonly scanner: MultiLiteralScanner;
   readonly one: RegExp;
+  readonly gates: readonly RegExp[];
 }
 
 /** The pre-filter of a catalog, built once per catalog (an editor diagnoses a document on every change). */
@@ -122,7 +131,8 @@ function prefilterFor(rules: readonly Rule[]): Prefilter {
   let prefilter = PREFILTERS.get(rules);
   if (prefilter === undefined) {
     const literals = catalogLiterals(rules);
-    prefilter = { scanner: new MultiLiteralScanner(literals), one: new RegExp(literals.map(escapeRegExp).join('|')) };
+    const gates = rules.map((rule) => new RegExp((rule.gate ?? rule.literals).map(escapeRegExp).join('|')));
+    prefilter = { scanner: new MultiLiteralScanner(literals), one: new RegExp(literals.map(escapeRegExp).join('|')), gates };
     PREFILTERS.set(rules, prefilter);
   }
   return prefilter;
@@ -140,6 +150,10 @@ export class LogDiagnoser {
   /** A regex over every literal, for single lines. */
   private readonly prefilterOne: RegExp;
   private readonly groups = new Map<string, Group>();
+  /** Recent message texts and their classification. */
+  private readonly decisions = new Map<string, Decision>();
+  /** Per rule, a regex over its gate words: a rule runs only on events whose text holds one. */
+  private readonly gates: readonly RegExp[];
 
   private linesScanned = 0;
   private bytesScanned = 0;
@@ -168,6 +182,7 @@ export class LogDiagnoser {
     this.maxEvidenceTotal = Math.max(0, options.maxEvidenceTotal ?? 200_000);
     this.parseOptions = options.year !== undefined ? { year: options.year } : { now: Date.now() };
     const prefilter = prefilterFor(this.rules);
+    this.gates = prefilter.gates;
     this.scanner = prefilter.scanner;
     this.prefilterOne = prefilter.one;
   }
@@ -418,19 +433,26 @@ export class LogDiagnoser {
   }
 
   private diagnoseSegment(raw: string, lineNumber: number): void {
-    let best: { rule: Rule; match: RuleMatch } | undefined;
+    let decision: Decision | undefined;
     let line: LogLine;
     try {
       const parsed = parseLogLine(raw, lineNumber, this.parseOptions);
       line = parsed;
-      const event = eventOf(parsed);
-      if (event.runtimeVersion !== undefined && this.runtime === undefined) {
-        this.runtime = { name: detach(event.runtimeVersion.name), version: detach(event.runtimeVersion.version) };
-      }
-      for (const rule of this.rules) {
-        const match = rule.match(event);
-        if (match !== undefined && (best === undefined || match.depth > best.match.depth)) {
-          best = { rule, match };
+      // The same message repeats (the same failure every few seconds): classify each distinct text once.
+      // Level and source take part in the classification (an info line asking for a timeout is not a failure).
+      const key = raw.length <= MAX_CACHED_LINE ? `${parsed.level ?? ''}\u0000${parsed.source ?? ''}\u0000${parsed.text}` : undefined;
+      decision = key !== undefined ? this.decisions.get(key) : undefined;
+      if (decision === undefined) {
+        const event = eventOf(parsed);
+        if (event.runtimeVersion !== undefined && this.runtime === undefined) {
+          this.runtime = { name: detach(event.runtimeVersion.name), version: detach(event.runtimeVersion.version) };
+        }
+        decision = this.classify(event);
+        if (key !== undefined && event.runtimeVersion === undefined) {
+          if (this.decisions.size >= MAX_DECISIONS) {
+            this.decisions.clear();
+          }
+          this.decisions.set(key, decision);
         }
       }
     } catch {
@@ -438,9 +460,26 @@ export class LogDiagnoser {
       this.unparsedLines += 1;
       return;
     }
-    if (best !== undefined) {
-      this.record(best.rule, best.match.extracted, line);
+    if (decision !== null) {
+      this.record(decision.rule, decision.extracted, line);
     }
+  }
+
+  /** The rule whose match lies deepest in the event's cause chain (catalog order breaks ties), or null. */
+  private classify(event: LogEvent): Decision {
+    let best: { rule: Rule; match: RuleMatch } | undefined;
+    const text = event.text;
+    for (let i = 0; i < this.rules.length; i += 1) {
+      const rule = this.rules[i];
+      if (!this.gates[i].test(text)) {
+        continue;
+      }
+      const match = rule.match(event);
+      if (match !== undefined && (best === undefined || match.depth > best.match.depth)) {
+        best = { rule, match };
+      }
+    }
+    return best === undefined ? null : { rule: best.rule, extracted: best.match.extracted };
   }
 
   private record(rule: Rule, extracted: Extracted, line: LogLine): void {

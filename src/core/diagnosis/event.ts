@@ -107,18 +107,6 @@ const OPERATION_PHRASES: readonly OperationPhrase[] = [
 
 const OPERATION_RE = new RegExp(OPERATION_PHRASES.map((p) => `(${p.source})`).join('|'), 'g');
 
-/** Literals that imply an operation: the engine's pre-filter includes them. */
-export const OPERATION_LITERALS: readonly string[] = [
-  'ListPodSandbox', 'ListContainers', 'Failed to list pod sandboxes', 'failed to list pod sandboxes', 'Unable to retrieve pods',
-  'ContainerGCFailed', 'ontainer garbage collection failed', 'StopPodSandbox', 'KillPodSandbox', 'RemovePodSandbox', 'RunPodSandbox',
-  'CreatePodSandbox', 'FailedCreatePodSandBox', 'StopContainer', 'KillContainer', 'CreateContainer', 'StartContainer',
-  'RemoveContainer', 'ContainerStatus', 'PodSandboxStatus', 'ExecSync', 'ListImages', 'ImageFsInfo',
-  'from runtime service failed', 'to stop sandbox', 'destroy network for sandbox', 'failed to teardown pod',
-  'from network', 'to network', 'termination failed with gracePeriod', 'failed to kill', 'FailedKillPod', 'error killing pod',
-  'is cancelled', 'failed to setup network', 'failed to set up', 'to remove sandbox', 'to remove container', 'to stop container',
-  'to kill container', 'failed to forcibly stop', 'rror killing container', 'rror deleting', 'rror adding', 'Probe errored',
-];
-
 /** kubelet's `failed to "StartContainer" for "x" with ErrImagePull: …`: the error kind names the call that failed. */
 const WITH_ERROR = /\bwith (ErrImagePull|ImagePullBackOff|RunContainerError|CreateContainerError|KillPodSandboxError|CreatePodSandboxError|KillContainerError)\b/;
 const WITH_ERROR_OPERATION: Readonly<Record<string, Operation>> = {

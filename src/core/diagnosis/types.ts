@@ -100,6 +100,11 @@ export interface Rule {
   readonly summary: string;
   /** Words a line must hold for the rule to match (any of them, case-sensitive): part of the engine's pre-filter. */
   readonly literals: readonly string[];
+  /**
+   * Words one of which an event's text must hold before `match` runs (a cheap gate; default `literals`). Rules whose
+   * context comes from short words (`cni`, `CNI`) list them here rather than in the byte pre-filter.
+   */
+  readonly gate?: readonly string[];
   /** Classifies an event; undefined when the rule does not claim it. */
   match(event: LogEvent): RuleMatch | undefined;
   /**

@@ -14,7 +14,7 @@ export const cniCacheResultInvalidRule: Rule = {
   severity: 'error',
   title: 'Empty or invalid CNI result cache',
   summary: 'A sandbox teardown (StopPodSandbox, KillPodSandbox, RemovePodSandbox, CNI DEL) whose cause is libcni failing to read a network\'s cached result.',
-  literals: ['cached result', 'cached network'],
+  literals: ['cached result', 'cached network', 'unexpected end of JSON', 'invalid character'],
   keyFields: ['sandboxId', 'network'],
   match(event) {
     let depth = event.text.includes('cached') ? causeDepth(event, CACHE) : -1;

@@ -14,7 +14,8 @@ export const cniSetupFailedRule: Rule = {
   severity: 'error',
   title: 'CNI network setup failed',
   summary: 'A sandbox setup (RunPodSandbox, `FailedCreatePodSandBox`, dockershim `Error adding … to network`) whose cause is the CNI ADD failing.',
-  literals: ['setup network', 'set up', 'rror adding', 'failed (add)', 'pod network'],
+  literals: ['setup network', 'to set up', 'rror adding', 'adding to cni', 'failed (add)', 'pod network', 'to open netns'],
+  gate: ['setup network', 'set up', 'rror adding', 'adding to cni', 'failed (add)', 'pod network', 'open netns', 'cni', 'CNI', 'etwork plugin', 'etworkPlugin', 'IPAM', 'ipam', 'SetupNetwork', 'network status', 'network is not ready'],
   keyFields: ['reason'],
   match(event) {
     let depth = causeDepth(event, SETUP);

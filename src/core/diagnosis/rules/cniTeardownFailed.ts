@@ -13,6 +13,7 @@ export const cniTeardownFailedRule: Rule = {
   title: 'CNI network teardown failed',
   summary: 'A sandbox teardown whose cause is the CNI DEL failing (`failed to destroy network for sandbox`, `failed to teardown pod … network`, dockershim `Error deleting … from network`, `plugin type=… failed (delete)`), where no deeper cause is claimed by another rule.',
   literals: ['destroy network', 'teardown', 'rror deleting', 'failed (delete)', 'TearDownPod'],
+  gate: ['destroy network', 'teardown', 'rror deleting', 'failed (delete)', 'TearDownPod', 'to delete endpoint', 'properly delete', 'cni', 'CNI', 'etwork plugin', 'etworkPlugin', 'plugin type=', 'netns', 'network namespace'],
   keyFields: ['sandboxId', 'reason'],
   match(event) {
     let depth = causeDepth(event, TEARDOWN);

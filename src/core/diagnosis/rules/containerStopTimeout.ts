@@ -1,7 +1,7 @@
 import type { Rule } from '../types';
 import { causeDepth, extractedOf, isOperation, matched } from './support';
 
-const FAILURE = /context deadline exceeded|DeadlineExceeded|timed out|operation timeout|timeout waiting|failed to kill|termination failed after|is cancelled|termination failed with gracePeriod|unable to signal init|ttrpc: closed|did not stop|waiting for container [^\n]{1,120} to be killed/i;
+const FAILURE = /context deadline exceeded|DeadlineExceeded|timed out|operation timeout|timeout waiting|timeout reached|timeout while waiting|failed to kill|termination failed after|is cancelled|termination failed with gracePeriod|unable to signal init|ttrpc: closed|did not stop|waiting for container [^\n]{1,120} to be killed/i;
 
 /** Stopping or killing a container did not finish in time, or the process could not be killed. */
 export const containerStopTimeoutRule: Rule = {
@@ -10,7 +10,7 @@ export const containerStopTimeoutRule: Rule = {
   severity: 'error',
   title: 'Container stop timed out',
   summary: 'A container stop/kill (StopContainer, KillContainer, `termination failed with gracePeriod`, `wait container … is cancelled`) whose cause is a deadline or a kill that failed.',
-  literals: ['StopContainer', 'KillContainer', 'to kill', 'is cancelled', 'gracePeriod', 'to stop container', 'rror killing container'],
+  literals: ['eadline exceeded', 'DeadlineExceeded', 'timed out', 'operation timeout', 'timeout waiting', 'timeout reached', 'timeout while waiting', 'failed to kill', 'is cancelled', 'gracePeriod', 'termination failed', 'unable to signal', 'ttrpc: closed', 'did not stop', 'to be killed', 'Failed to kill', 'Did not stop', 'Timed out'],
   keyFields: ['containerId'],
   match(event) {
     if (!isOperation(event, 'container-stop')) return undefined;

@@ -12,7 +12,7 @@ export const multusCacheInvalidRule: Rule = {
   severity: 'error',
   title: 'Empty or invalid Multus delegate cache',
   summary: 'A sandbox teardown whose cause is Multus failing to load its own per-sandbox cache (`Multus: failed to load netconf: unexpected end of JSON input`); on ADD the same words mean a broken configuration and are not claimed.',
-  literals: ['Multus', 'cached delegates'],
+  literals: ['Multus: ', 'cached delegates'],
   keyFields: ['sandboxId'],
   match(event) {
     if (!event.text.includes('ultus') && !event.text.includes('cached delegates')) return undefined;

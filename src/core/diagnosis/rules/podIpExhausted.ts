@@ -10,7 +10,7 @@ export const podIpExhaustedRule: Rule = {
   severity: 'error',
   title: 'Pod IP range exhausted',
   summary: 'A sandbox setup whose cause is the IPAM plugin having no free address (`no IP addresses available in range set`, `range is full`).',
-  literals: ['no IP addresses', 'range is full', 'o available IP', 'o available ip', 'exhausted', 'no more addresses', 'assign an IP address', 'no free IP', 'InsufficientFreeAddresses', 'out of IP addresses'],
+  literals: ['no IP addresses', 'range is full', 'o available IP', 'o available ip', 'o available address', 'exhausted', 'pool exhausted', 'no more addresses', 'assign an IP address', 'no free IP', 'InsufficientFreeAddresses', 'out of IP addresses'],
   keyFields: ['ipRange'],
   match(event) {
     const depth = causeDepth(event, EXHAUSTED);

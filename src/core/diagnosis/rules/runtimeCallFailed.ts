@@ -21,7 +21,8 @@ export const runtimeCallFailedRule: Rule = {
   severity: 'warning',
   title: 'Container runtime call failed',
   summary: 'Any other CRI or runtime call (a named or implied operation) that failed with an error chain: the finding names the operation, the gRPC code and the deepest cause. Claimed last; image pulls are left out.',
-  literals: ['rpc error', 'error', 'Error', 'failed', 'Failed'],
+  literals: ['rpc error', 'level=error', 'level=fatal', 'failed to ', 'Failed to ', ' failed: '],
+  gate: ['rpc error', 'code =', 'rror', 'ailed', 'err='],
   keyFields: ['method', 'code', 'cause'],
   match(event) {
     if (isOperation(event, 'exec') && (event.code === 'NotFound' || PROBE_RACE.test(event.text))) return undefined;

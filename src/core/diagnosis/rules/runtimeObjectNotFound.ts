@@ -12,7 +12,7 @@ export const runtimeObjectNotFoundRule: Rule = {
   severity: 'warning',
   title: 'Sandbox or container no longer exists',
   summary: 'A runtime call about a sandbox or container that answers NotFound (`an error occurred when try to find sandbox`, `… does not exist`, `No such container`, `code = NotFound`).',
-  literals: ['not found', 'NotFound', 'does not exist', 'No such container', 'no such', 'could not find'],
+  literals: ['not found', 'NotFound', 'does not exist', 'No such container', 'no such ', 'could not find', 'code = 5 desc'],
   keyFields: ['sandboxId', 'containerId'],
   match(event) {
     // A probe racing a container that just exited, or docker's own network sandboxes (libnetwork): not CRI objects.

@@ -12,7 +12,7 @@ export const runtimeUnavailableRule: Rule = {
   severity: 'error',
   title: 'Container runtime unreachable',
   summary: 'Nothing answering on the runtime socket (`dial unix …containerd.sock: connect: connection refused`, `no such file or directory`), `container runtime is down`, or a CRI call cut off (`code = Unavailable`, `error reading from server: EOF`).',
-  literals: ['.sock: connect:', '.sock: read:', 'runtime is down', 'runtime is not running', 'Cannot connect to the Docker daemon', 'Unavailable', 'reading from server', 'transport is closing', 'server preface'],
+  literals: ['.sock: connect:', '.sock: read:', 'runtime is down', 'runtime is not running', 'Cannot connect to the Docker daemon', 'Unavailable', 'reading from server', 'transport is closing', 'server preface', 'connection refused', 'connection reset', 'code = 14 desc'],
   keyFields: ['path'],
   match(event) {
     if (BENIGN.test(event.text)) return undefined;

@@ -11,7 +11,7 @@ export const runtimeUnresponsiveRule: Rule = {
   severity: 'error',
   title: 'Container runtime too slow to answer',
   summary: 'A list or status call (ListPodSandbox, ListContainers, a PLEG relist, Status, stats, ContainerStatus) that fails with `DeadlineExceeded`/`context deadline exceeded`, or a runtime socket dial that times out.',
-  literals: ['xceeded', 'timed out', 'timeout'],
+  literals: ['deadline exceeded', 'DeadlineExceeded', 'timed out', 'timeout', 'code = 4 desc', 'Code:4'],
   keyFields: ['method'],
   match(event) {
     if (isOperation(event, 'list-sandboxes', 'list-containers', 'list-images', 'stats', 'runtime-status', 'sandbox-status', 'container-status', 'image-status')) {

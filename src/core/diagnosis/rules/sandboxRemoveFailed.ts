@@ -8,7 +8,7 @@ export const sandboxRemoveFailedRule: Rule = {
   severity: 'warning',
   title: 'Sandbox removal failed',
   summary: 'A sandbox removal (RemovePodSandbox, `Failed to remove sandbox`, `failed to forcibly stop sandbox`) that failed for a cause no more specific rule claims.',
-  literals: ['RemovePodSandbox', 'to remove sandbox', 'to remove pod sandbox', 'failed to forcibly stop', 'to delete sandbox'],
+  literals: ['RemovePodSandbox', 'to remove sandbox', 'to remove pod sandbox', 'failed to forcibly stop', 'to delete sandbox', 'cleaning up failed sandbox', 'failed to cleanup sandbox', 'emoving pod sandbox', 'emoving the pod sandbox'],
   keyFields: ['sandboxId', 'reason'],
   match(event) {
     if (!isOperation(event, 'sandbox-remove') || event.objects.sandboxId === undefined) return undefined;

@@ -11,7 +11,7 @@ export const sandboxStopTimeoutRule: Rule = {
   severity: 'error',
   title: 'Sandbox stop timed out',
   summary: 'A sandbox stop/kill/remove (StopPodSandbox, KillPodSandbox, `Failed to stop sandbox`, RemovePodSandbox) whose deepest cause is a deadline (`DeadlineExceeded`, `context deadline exceeded`, `SANDBOX_READY` state) or a lost shim (`ttrpc: closed`).',
-  literals: ['xceeded', 'ttrpc: closed', 'SANDBOX_READY', 'timed out', 'i/o timeout'],
+  literals: ['deadline exceeded', 'DeadlineExceeded', 'ttrpc: closed', 'SANDBOX_READY', 'timed out', 'i/o timeout', 'timeout waiting'],
   keyFields: ['sandboxId', 'podUid'],
   match(event) {
     const stopWords = SANDBOX_STOP_WORDS.test(event.text);
