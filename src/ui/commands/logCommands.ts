@@ -1,6 +1,7 @@
 import * as vscode from 'vscode';
 import { fixCommandsFor } from '../../core/diagnosis/explain';
 import type { LogFinding } from '../../core/diagnosis/types';
+import { shellWord } from '../../core/model/shell';
 import type { ErrorReporter } from '../errors';
 import type { LogAnalysisService } from '../logs/logAnalysis';
 import type { ExplanationDocuments } from '../logs/explanationDocuments';
@@ -105,7 +106,7 @@ async function copyFixCommands(finding: unknown): Promise<void> {
 
 async function copyCliCommand(uri: unknown): Promise<void> {
   const file = uri instanceof vscode.Uri && uri.scheme === 'file' ? uri.fsPath : 'kubelet.log';
-  await vscode.env.clipboard.writeText(`kube-node-doctor diagnose ${JSON.stringify(file)}\n`);
+  await vscode.env.clipboard.writeText(`kube-node-doctor diagnose ${shellWord(file)}\n`);
   vscode.window.setStatusBarMessage('$(clippy) Copied the kube-node-doctor diagnose command', 5000);
 }
 

@@ -18,6 +18,9 @@ export class HiddenLensNotice implements vscode.Disposable {
   constructor(private readonly analysis: LogAnalysisService, private readonly log: vscode.LogOutputChannel) {
     this.subscriptions = [
       vscode.window.onDidChangeActiveTextEditor((editor) => this.check(editor?.document)),
+      vscode.workspace.onDidChangeConfiguration((event) => {
+        if (event.affectsConfiguration('editor.codeLens') || event.affectsConfiguration('editor.largeFileOptimizations')) this.check(vscode.window.activeTextEditor?.document);
+      }),
       analysis.onDidChange((uri) => {
         const document = vscode.window.activeTextEditor?.document;
         if (document && (uri === undefined || uri.toString() === document.uri.toString())) this.check(document);
