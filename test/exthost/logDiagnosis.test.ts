@@ -93,9 +93,9 @@ describe('log diagnosis in a real VS Code', () => {
       ],
       'describe-pod-terminating.log': [
         'Sandbox stop timed out · context deadline exceeded · 1 line',
-        'Container runtime too slow to answer · ListPodSandbox · 1 line',
         'Sandbox removal failed · c39500ca65a7 · 1 line',
         'Sandbox removal failed · 1e49c7890ad6 · 1 line',
+        'Container runtime too slow to answer · ListPodSandbox · 1 line',
       ],
     };
     for (const [name, summaries] of Object.entries(expected)) {

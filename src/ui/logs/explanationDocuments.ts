@@ -29,6 +29,8 @@ function articleMarkdown(category: string): string | undefined {
 export class ExplanationDocuments implements vscode.TextDocumentContentProvider, vscode.Disposable {
   private readonly contents = new Map<string, string>();
   private counter = 0;
+  private readonly instances = new WeakMap<vscode.TextDocument, number>();
+  private instanceCounter = 0;
   private readonly changed = new vscode.EventEmitter<vscode.Uri>();
   readonly onDidChange = this.changed.event;
   private readonly subscriptions: vscode.Disposable[];
@@ -36,10 +38,8 @@ export class ExplanationDocuments implements vscode.TextDocumentContentProvider,
   constructor(private readonly analysis: LogAnalysisService) {
     this.subscriptions = [
       vscode.workspace.registerTextDocumentContentProvider(EXPLANATION_SCHEME, this),
-      // An open explanation of a log finding follows the log's edits, and a new log that reuses a closed one's name
-      // (untitled documents do) does not show the closed one's explanation.
+      // An open explanation of a log finding follows the log's edits.
       analysis.onDidChange((uri) => this.refresh(uri)),
-      vscode.workspace.onDidOpenTextDocument((document) => this.refresh(document.uri)),
     ];
   }
 
@@ -51,9 +51,18 @@ export class ExplanationDocuments implements vscode.TextDocumentContentProvider,
     }
   }
 
-  /** The stable address of a finding of the log `log`: its rule's explanation, filled in with the finding's values. */
-  uriFor(finding: LogFinding, log: vscode.Uri): vscode.Uri {
-    const query = new URLSearchParams({ log: log.toString(), rule: finding.rule, line: String(finding.lines[0]), category: finding.category });
+  /**
+   * The stable address of a finding of the log `log`: its rule's explanation, filled in with the finding's values. It
+   * names the log's open instance too, so a new log that reuses a closed one's name (untitled documents do) never
+   * shows an explanation VS Code still holds for the closed one.
+   */
+  uriFor(finding: LogFinding, log: vscode.TextDocument): vscode.Uri {
+    let instance = this.instances.get(log);
+    if (instance === undefined) {
+      instance = ++this.instanceCounter;
+      this.instances.set(log, instance);
+    }
+    const query = new URLSearchParams({ log: log.uri.toString(), open: String(instance), rule: finding.rule, line: String(finding.lines[0]), category: finding.category });
     return vscode.Uri.from({ scheme: EXPLANATION_SCHEME, path: this.fileName(finding), query: query.toString() });
   }
 
@@ -75,8 +84,9 @@ export class ExplanationDocuments implements vscode.TextDocumentContentProvider,
   /** Opens the explanation of `finding` (at its stable address when the log it came from is known). */
   async show(finding: LogFinding, log?: vscode.Uri): Promise<vscode.Uri> {
     let uri: vscode.Uri;
-    if (log !== undefined) {
-      uri = this.uriFor(finding, log);
+    const document = log === undefined ? undefined : vscode.workspace.textDocuments.find((d) => d.uri.toString() === log.toString());
+    if (document !== undefined) {
+      uri = this.uriFor(finding, document);
     } else {
       const key = `n=${++this.counter}`;
       this.contents.set(key, explainMarkdown(finding));

@@ -53,7 +53,7 @@ export class LogProblems implements vscode.Disposable {
     this.collection.set(document.uri, result.report.findings.map((finding) => {
       const diagnostic = new vscode.Diagnostic(lineRange(finding.lines[0]), findingSummary(finding), SEVERITY[finding.severity]);
       diagnostic.source = DIAGNOSTIC_SOURCE;
-      diagnostic.code = { value: finding.rule, target: this.explanations.uriFor(finding, document.uri) };
+      diagnostic.code = { value: finding.rule, target: this.explanations.uriFor(finding, document) };
       diagnostic.relatedInformation = relatedLines(finding, RELATED_LINES).map(({ line, message }) =>
         new vscode.DiagnosticRelatedInformation(new vscode.Location(document.uri, lineRange(line)), message));
       return diagnostic;
