@@ -169,7 +169,8 @@ describe('log diagnosis in a real VS Code', () => {
     const explain = ours[0].command;
     assert.ok(explain);
     await vscode.commands.executeCommand(explain.command, ...(explain.arguments ?? []));
-    const opened = await until(() => vscode.workspace.textDocuments.find((d) => d.uri.scheme === 'kube-node-doctor-explain' && d.uri.query.includes('rule=cni-cache-result-invalid')), 'the explanation at its stable address');
+    const target = (diagnostic.code as { target: vscode.Uri }).target.toString();
+    const opened = await until(() => vscode.workspace.textDocuments.find((d) => d.uri.toString() === target), 'the explanation at the address the Problems entry links to');
     assert.match(opened.getText(), /crictl rmp 055b221e44a2/);
     // On a later evidence line (no diagnostic there), the light bulb offers the same finding's actions.
     const later = SEED_LOG.split('\n').map((l, i) => (l.includes(SANDBOX_A) ? i : -1)).filter((i) => i >= 0)[5];
