@@ -3,6 +3,7 @@ import { registerLogCommands } from './ui/commands/logCommands';
 import { registerNodeCommands } from './ui/commands/nodeCommands';
 import { registerPreventionCommands } from './ui/commands/preventionCommands';
 import { registerRepairCommands } from './ui/commands/repairCommands';
+import { registerStuckSandboxCommands } from './ui/commands/stuckSandboxCommands';
 import { onSettingsChanged } from './ui/config';
 import { EngineHost } from './ui/engine';
 import { ErrorReporter } from './ui/errors';
@@ -48,6 +49,7 @@ export function activate(context: vscode.ExtensionContext): void {
     reports,
     registerNodeCommands({ engine, tree, reports, errors, log }),
     registerRepairCommands({ engine, tree, reports, errors, log }),
+    registerStuckSandboxCommands({ engine, tree, reports, errors, log }),
     onSettingsChanged(() => { analysis.refreshAll(); tree.refreshAll(); }),
   );
   log.info(`Kube Node Doctor ${String(context.extension.packageJSON.version)} activated`);

@@ -3,6 +3,7 @@ import { DEFAULT_RUNTIME_ENDPOINT } from '../core/node/nodePaths';
 import { openLocalTarget, withDefaults } from '../core/session/nodeTarget';
 import type { NodeTarget } from '../core/session/nodeTarget';
 import { openBridgeNodeAccess } from '../core/bridge/openBridge';
+import { listPodsOnNode } from '../core/cluster/podsOnNode';
 import type { BridgeProfile } from '../core/bridge/podSpec';
 
 /** Flags shared by `inspect` and `repair` that say which node and runtime to talk to. */
@@ -61,12 +62,16 @@ async function resolveBridgeTarget(flags: NodeFlags, signal?: AbortSignal): Prom
     throw new NodeDoctorError('bad-input', `unknown --bridge-profile "${flags.bridgeProfile}" (least-privilege or host-pid)`);
   }
   const { cniCacheDir, cniConfDir, cniBinDir } = withDefaults(flags);
-  const { access } = await openBridgeNodeAccess({
+  const { access, manager } = await openBridgeNodeAccess({
     explicitPath: flags.kubeconfig, context: flags.context, node: flags.node, namespace: flags.bridgeNamespace, image: flags.bridgeImage,
     profile: flags.bridgeProfile as BridgeProfile | undefined, runtimeEndpoint: flags.runtimeEndpoint, cniCacheDir, cniConfDir,
     quarantineDir: flags.quarantineDir, client: 'cli', signal,
   });
-  return { access, endpoint: flags.runtimeEndpoint ?? DEFAULT_RUNTIME_ENDPOINT, cniCacheDir, cniConfDir, cniBinDir };
+  const node = flags.node;
+  return {
+    access, endpoint: flags.runtimeEndpoint ?? DEFAULT_RUNTIME_ENDPOINT, cniCacheDir, cniConfDir, cniBinDir,
+    podsOnNode: (podSignal) => listPodsOnNode(manager.api, node, { signal: podSignal }),
+  };
 }
 
 /** Local access (this process runs on the node, or in a pod mounting it at --host-root), or the bridge with --context/--node. */
