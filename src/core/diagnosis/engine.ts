@@ -62,6 +62,10 @@ const MAX_FIELD_CHARS = 1024;
 /** A klog or syslog header inside a line: two log lines merged into one (a lost newline, a paste). */
 const EMBEDDED_HEADER = /\s(?=[IWEF]\d{4} \d{2}:\d{2}:\d{2}\.\d{6} {1,20}\d{1,10} [\w.-]{1,100}:\d{1,7}\] |[A-Z][a-z]{2} [ \d]\d \d{2}:\d{2}:\d{2} [\w.-]{1,64} [\w.-]{1,64}\[\d{1,10}\]: )/g;
 const MAX_SEGMENTS = 8;
+/** The first half of a wrapped message: an operation's error announced, its chain on the next line. */
+const WRAPPED_HEAD = /(?:Error|[Ee]rror|failed|rpc error):\s*$/;
+/** A continuation: no envelope of its own, and the error chain itself. */
+const CONTINUATION = /^\s*"?(?:rpc error|code = |[a-z][\w -]{0,60}: )/;
 
 /** Drops trailing carriage returns in linear time (a regex `/\r+$/` is quadratic on a long inner run). */
 function stripTrailingCr(text: string): string {
@@ -150,6 +154,8 @@ export class LogDiagnoser {
   /** A regex over every literal, for single lines. */
   private readonly prefilterOne: RegExp;
   private readonly groups = new Map<string, Group>();
+  /** A line that ended like the first half of a wrapped message, waiting for its continuation on the next line. */
+  private wrapped: { readonly raw: string; readonly lineNumber: number } | undefined;
   /** Recent message texts and their classification. */
   private readonly decisions = new Map<string, Decision>();
   /** Per rule, a regex over its gate words: a rule runs only on events whose text holds one. */
@@ -419,20 +425,28 @@ export class LogDiagnoser {
       first = EMBEDDED_HEADER.exec(raw);
     }
     if (first === null) {
-      this.diagnoseSegment(raw, lineNumber);
+      const wrapped = this.wrapped;
+      this.wrapped = undefined;
+      if (wrapped !== undefined && wrapped.lineNumber === lineNumber - 1 && CONTINUATION.test(raw)) {
+        // The second half of a message a terminal or an issue wrapped after its `…Error:` (no envelope of its own).
+        this.diagnoseSegment(`${wrapped.raw} ${raw.trimStart()}`, wrapped.lineNumber, false);
+        return;
+      }
+      this.diagnoseSegment(raw, lineNumber, true);
       return;
     }
+    this.wrapped = undefined;
     // Merged lines: diagnose each log line on its own (same line number).
     let start = 0;
     let segments = 0;
     for (let m: RegExpExecArray | null = first; m !== null && segments < MAX_SEGMENTS - 1; m = EMBEDDED_HEADER.exec(raw), segments += 1) {
-      this.diagnoseSegment(raw.slice(start, m.index), lineNumber);
+      this.diagnoseSegment(raw.slice(start, m.index), lineNumber, false);
       start = m.index + 1;
     }
-    this.diagnoseSegment(raw.slice(start), lineNumber);
+    this.diagnoseSegment(raw.slice(start), lineNumber, false);
   }
 
-  private diagnoseSegment(raw: string, lineNumber: number): void {
+  private diagnoseSegment(raw: string, lineNumber: number, mayWrap: boolean): void {
     let decision: Decision | undefined;
     let line: LogLine;
     try {
@@ -462,6 +476,8 @@ export class LogDiagnoser {
     }
     if (decision !== null) {
       this.record(decision.rule, decision.extracted, line);
+    } else if (mayWrap && WRAPPED_HEAD.test(line.text) && raw.length <= MAX_CACHED_LINE) {
+      this.wrapped = { raw, lineNumber };
     }
   }
 

@@ -125,11 +125,13 @@ describe('rule cri-message-too-large', () => {
 describe('rule sandbox-stop-timeout', () => {
   const result = findings(readLogFixture('sandbox-stop-timeout.log'));
 
-  it('flags the SANDBOX_READY deadline from the seed\'s describe output', () => {
-    const f = result.find((x) => x.lines.includes(2));
+  it('flags the SANDBOX_READY deadline from the seed\'s describe output, wrapped over two lines, once at its first line', () => {
+    const f = result.find((x) => x.lines.includes(1));
     assert.ok(f);
     assert.equal(f.rule, 'sandbox-stop-timeout');
     assert.equal(f.reason, 'context deadline exceeded');
+    assert.equal(f.count, 1);
+    assert.ok(result.every((x) => !x.lines.includes(2)));
   });
 
   it('leaves a lost shim (ttrpc: closed) during a removal, not a stop, to sandbox-remove-failed, one finding per sandbox', () => {

@@ -1,7 +1,7 @@
 import type { Extracted, Rule } from '../types';
 import { causeDepth, matched } from './support';
 
-const DISK = /failed to garbage collect required amount of images\. Wanted to free (\d{1,20}) bytes, but freed (\d{1,20}) bytes|Image garbage collection failed(?! once)|[Aa]ttempting to reclaim"?(?: resourceName=)?"? ?(ephemeral-storage|nodefs|imagefs|nodefs\.inodesFree|imagefs\.inodesFree)|no space left on device|(FreeDiskSpaceFailed|ImageGCFailed)|EvictionThresholdMet [^\n]{0,80}?(ephemeral-storage|nodefs|imagefs)|(?:Node|Kubelet)HasDiskPressure|over the high threshold|[Dd]isk quota exceeded|low on resource: (ephemeral-storage|nodefs|imagefs)/;
+const DISK = /failed to garbage collect required amount of images\. Wanted to free (\d{1,20}) bytes, but freed (\d{1,20}) bytes|Image garbage collection failed(?! once)|[Aa]ttempting to reclaim"?(?: resourceName=)?"? ?(ephemeral-storage|nodefs|imagefs|nodefs\.inodesFree|imagefs\.inodesFree)|no space left on device|(FreeDiskSpaceFailed|ImageGCFailed)|EvictionThresholdMet [^\n]{0,80}?(ephemeral-storage|nodefs|imagefs)|(?:Node|Kubelet)HasDiskPressure|had condition: \[DiskPressure\]|over the high threshold|[Dd]isk quota exceeded|low on resource: (ephemeral-storage|nodefs|imagefs)/;
 
 /** The node is short of disk: image garbage collection cannot free enough, evictions for disk, ENOSPC. */
 export const diskPressureRule: Rule = {
@@ -10,7 +10,7 @@ export const diskPressureRule: Rule = {
   severity: 'warning',
   title: 'Node disk pressure',
   summary: 'Image garbage collection that cannot free enough, evictions to reclaim disk, `no space left on device`; the start-up `Image garbage collection failed once. Stats initialization may not have completed yet` is normal and not claimed.',
-  literals: ['garbage collect required amount of images', 'Image garbage collection failed', 'attempting to reclaim', 'no space left on device', 'FreeDiskSpaceFailed', 'ImageGCFailed', 'EvictionThresholdMet', 'ttempting to reclaim', 'HasDiskPressure', 'high threshold', 'quota exceeded', 'low on resource'],
+  literals: ['garbage collect required amount of images', 'Image garbage collection failed', 'attempting to reclaim', 'no space left on device', 'FreeDiskSpaceFailed', 'ImageGCFailed', 'EvictionThresholdMet', 'ttempting to reclaim', 'HasDiskPressure', 'DiskPressure]', 'high threshold', 'quota exceeded', 'low on resource'],
   keyFields: ['reason'],
   match(event) {
     const m = DISK.exec(event.text);

@@ -2,7 +2,7 @@ import { shortReason } from '../event';
 import type { Rule } from '../types';
 import { causeDepth, extractedOf, matched } from './support';
 
-const OCI = /OCI runtime (?:create|start|exec|state|delete) failed|oci runtime error|runc create failed|runc run failed|failed to create shim task|failed to create shim|container_linux\.go:\d{1,5}: starting container process caused|starting container process caused|unable to start container process|exec format error/;
+const OCI = /OCI runtime (?:create|start|exec|state|delete) failed|oci runtime error|OCI runtime attempted to invoke|OCI (?:permission denied|not found)|runc create failed|runc run failed|failed to create shim task|failed to create shim|container_linux\.go:\d{1,5}: starting container process caused|starting container process caused|unable to start container process|exec format error/;
 
 /** runc (or another OCI runtime) failed to create/start a container or sandbox. */
 export const ociRuntimeFailedRule: Rule = {

@@ -1,5 +1,5 @@
 import type { Rule } from '../types';
-import { deepestReason, extractedOf, isOperation } from './support';
+import { deepestReason, extractedOf, isOperation, isOtherGrpcService } from './support';
 
 /** A probe racing a container that just exited (`NotFound … container is not created or running`). */
 const PROBE_RACE = /not created or running|container process not found|container not running/;
@@ -26,12 +26,16 @@ export const runtimeCallFailedRule: Rule = {
   keyFields: ['method', 'code', 'cause'],
   match(event) {
     if (isOperation(event, 'exec') && (event.code === 'NotFound' || PROBE_RACE.test(event.text))) return undefined;
+    // A call the caller cancelled (a pod deleted during its image pull) is not a runtime failure; nor another service's.
+    if (event.code === 'Canceled' || isOtherGrpcService(event)) return undefined;
     if (event.operation === undefined && !(event.text.includes('rpc error') && RUNTIME_OBJECT.test(event.text))) return undefined;
     if (!RUNTIME_CHAIN.test(event.text) && event.runtime === undefined) return undefined;
     if (event.line.level === 'info' || event.line.level === 'debug') {
       if (event.code === undefined) return undefined;
     }
     if (!ERROR_WORDS.test(event.text) || BENIGN.test(event.text)) return undefined;
+    // A chain cut after its `…Error:` (the rest wrapped onto the next line) states no cause yet.
+    if (/:\s*$/.test(event.text)) return undefined;
     if (event.causes.length < 2 && event.code === undefined) return undefined;
     const extracted = extractedOf(event);
     const cause = deepestReason(event);

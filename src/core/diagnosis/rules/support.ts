@@ -23,6 +23,13 @@ export function causeDepth(event: LogEvent, pattern: RegExp): number {
   return 0;
 }
 
+/** gRPC services that are not the container runtime: their errors are not runtime findings. */
+const OTHER_GRPC = /device plugin|device-plugins|deviceplugin|listAndWatch|kubernetes\.io\/csi|csi\.sock|csi_attacher|\bCSI\b|etcd|otlp|[Ee]xporting failed/;
+
+export function isOtherGrpcService(event: LogEvent): boolean {
+  return OTHER_GRPC.test(event.text);
+}
+
 export function isOperation(event: LogEvent, ...kinds: OperationKind[]): boolean {
   return event.operation !== undefined && kinds.includes(event.operation.kind);
 }
