@@ -21,7 +21,9 @@ const builds = [
   // The extension stays small for a fast activation; the engine (client-node, gRPC) is a second bundle it requires lazily.
   { ...nodeTarget, entryPoints: { extension: 'src/extension.ts' }, outdir: 'dist', external: ['vscode', './engine.js'] },
   { ...nodeTarget, entryPoints: { engine: 'src/engine.ts' }, outdir: 'dist' },
-  { ...nodeTarget, entryPoints: { cli: 'src/cli/main.ts' }, outdir: 'dist', banner: { js: '#!/usr/bin/env node' } },
+  // The CLI likewise: `rules` and `diagnose` run from dist/cli.js alone; the node commands are in dist/cliNode.js, required on demand.
+  { ...nodeTarget, entryPoints: { cli: 'src/cli/main.ts' }, outdir: 'dist', banner: { js: '#!/usr/bin/env node' }, external: ['./cliNode.js'] },
+  { ...nodeTarget, entryPoints: { cliNode: 'src/cli/cliNode.ts' }, outdir: 'dist' },
 ];
 if (fs.existsSync('webview/main.ts')) {
   builds.push({ ...common, platform: 'browser', target: 'es2022', format: 'iife', entryPoints: { report: 'webview/main.ts' }, outdir: 'dist/webview' });

@@ -8,7 +8,9 @@ import { onSettingsChanged } from './ui/config';
 import { EngineHost } from './ui/engine';
 import { ErrorReporter } from './ui/errors';
 import { ExplanationDocuments } from './ui/logs/explanationDocuments';
+import { HiddenLensNotice } from './ui/logs/hiddenLensNotice';
 import { LogAnalysisService } from './ui/logs/logAnalysis';
+import { LogCodeActions } from './ui/logs/logCodeActions';
 import { LogHoverProvider } from './ui/logs/logHoverProvider';
 import { LogLensProvider } from './ui/logs/logLensProvider';
 import { LogProblems } from './ui/logs/logProblems';
@@ -22,10 +24,10 @@ export function activate(context: vscode.ExtensionContext): void {
   const log = vscode.window.createOutputChannel('Kube Node Doctor', { log: true });
   const errors = new ErrorReporter(log);
 
-  // Log diagnosis: one cached analysis per document version, read by lenses, hovers and the Problems panel.
+  // Log diagnosis: one cached analysis per document version, read by lenses, hovers, Quick Fixes and the Problems panel.
   const analysis = new LogAnalysisService(log);
   const documents: vscode.DocumentSelector = [{ scheme: 'file' }, { scheme: 'untitled' }];
-  const explanations = new ExplanationDocuments();
+  const explanations = new ExplanationDocuments(analysis);
 
   // Nodes: the engine (client-node, gRPC) loads on first use; the tree, the repairs and the report share it.
   engine = new EngineHost(context, log);
@@ -38,7 +40,9 @@ export function activate(context: vscode.ExtensionContext): void {
     explanations,
     vscode.languages.registerCodeLensProvider(documents, new LogLensProvider(analysis)),
     vscode.languages.registerHoverProvider(documents, new LogHoverProvider(analysis)),
-    new LogProblems(analysis),
+    vscode.languages.registerCodeActionsProvider(documents, new LogCodeActions(analysis), LogCodeActions.metadata),
+    new LogProblems(analysis, explanations),
+    new HiddenLensNotice(analysis, log),
     registerLogCommands({ analysis, errors, log, explanations }),
     registerPreventionCommands(errors),
     tree,

@@ -14,9 +14,10 @@ into one finding per object. Reads stdin when FILE is "-" or omitted.
 
   --json   print one JSON document: {"findings":[...],"linesScanned":N,"bytesScanned":N}
 
-Exit status: 0 when the log was scanned (with or without findings), 2 on bad usage or
-unreadable input. Binary data does not stop the scan: NUL bytes are ignored and a note
-is printed on stderr.
+Exit status: 0 when the log was scanned (with or without findings), 2 on bad usage,
+unreadable input (a directory, a missing file) or unwritable output (a full disk), 130
+when interrupted (Ctrl-C). Binary data does not stop the scan: NUL bytes are ignored and
+a note is printed on stderr. A reader that goes away (| head) ends the output quietly.
 `;
 
 interface DiagnoseArgs {
@@ -53,13 +54,47 @@ function ioReason(error: unknown, file: string): NodeDoctorError {
   return new NodeDoctorError(code === 'EACCES' || code === 'EPERM' ? 'forbidden' : 'bad-input', `cannot read ${file}: ${why}`, { cause: error });
 }
 
+/** What is on stdin: a readable stream, or the reason it cannot be read (a directory, a terminal). */
+function stdinInput(): Readable {
+  if (process.stdin.isTTY) {
+    throw new NodeDoctorError('bad-input', 'no input: pass a log FILE, or pipe a log into stdin', { hint: 'kube-node-doctor diagnose kubelet.log' });
+  }
+  let stat: fs.Stats;
+  try {
+    stat = fs.fstatSync(0);
+  } catch (error) {
+    throw ioReason(error, 'stdin');
+  }
+  // Node reads a directory on stdin as an empty stream: say what it is instead of reporting "0 lines".
+  if (stat.isDirectory()) {
+    throw new NodeDoctorError('bad-input', 'cannot read stdin: is a directory');
+  }
+  return process.stdin;
+}
+
+/**
+ * Frees the thread-pool thread that waits on a FIFO: its open() waits for a writer and its read() for data, and Node
+ * cannot exit (it joins those threads) until they return. Opening the write end without blocking completes a pending
+ * open; one newline completes a pending read. Nothing is read after that: the stream is already destroyed.
+ */
+function releaseFifo(file: string): void {
+  try {
+    const fd = fs.openSync(file, fs.constants.O_WRONLY | fs.constants.O_NONBLOCK);
+    try {
+      fs.writeSync(fd, '\n');
+    } finally {
+      fs.closeSync(fd);
+    }
+  } catch {
+    // ENXIO: no reader waits on it (our open already failed or ended); nothing to release.
+  }
+}
+
 async function scan(input: string, diagnoser: LogDiagnoser, signal: AbortSignal): Promise<void> {
   let stream: Readable;
+  let fifo = false;
   if (input === '-') {
-    if (process.stdin.isTTY) {
-      throw new NodeDoctorError('bad-input', 'no input: pass a log FILE, or pipe a log into stdin', { hint: 'kube-node-doctor diagnose kubelet.log' });
-    }
-    stream = process.stdin;
+    stream = stdinInput();
   } else {
     let stat: fs.Stats;
     try {
@@ -70,22 +105,40 @@ async function scan(input: string, diagnoser: LogDiagnoser, signal: AbortSignal)
     if (stat.isDirectory()) {
       throw new NodeDoctorError('bad-input', `cannot read ${input}: is a directory`);
     }
-    stream = fs.createReadStream(input, { highWaterMark: 1024 * 1024, signal });
+    fifo = stat.isFIFO();
+    stream = fs.createReadStream(input, { highWaterMark: 1024 * 1024 });
   }
-  // Ctrl-C ends the scan (stdin takes no signal of its own, so destroy the stream).
-  const onAbort = (): void => {
-    stream.destroy(new Error('cancelled'));
+  // Ctrl-C ends the scan at once. Destroying the stream is not enough on its own: a FIFO with no writer keeps its open()
+  // pending in libuv's thread pool, and a stream that never opened never reports its end. So the scan races the abort,
+  // and a FIFO's pending call is released.
+  let onAbort = (): void => undefined;
+  const aborted = new Promise<never>((_resolve, reject) => {
+    onAbort = (): void => {
+      stream.destroy();
+      if (fifo) {
+        releaseFifo(input);
+      }
+      reject(new NodeDoctorError('cancelled', 'cancelled (interrupted)'));
+    };
+  });
+  aborted.catch(() => undefined);
+  const read = async (): Promise<void> => {
+    try {
+      for await (const chunk of stream) {
+        diagnoser.pushChunk(typeof chunk === 'string' ? Buffer.from(chunk) : (chunk as Buffer));
+      }
+    } catch (error) {
+      if (!signal.aborted) {
+        throw ioReason(error, input === '-' ? 'stdin' : input);
+      }
+    }
   };
+  if (signal.aborted) {
+    onAbort();
+  }
   signal.addEventListener('abort', onAbort, { once: true });
   try {
-    for await (const chunk of stream) {
-      diagnoser.pushChunk(typeof chunk === 'string' ? Buffer.from(chunk) : (chunk as Buffer));
-    }
-  } catch (error) {
-    if (signal.aborted) {
-      throw new NodeDoctorError('cancelled', 'cancelled');
-    }
-    throw ioReason(error, input === '-' ? 'stdin' : input);
+    await Promise.race([read(), aborted]);
   } finally {
     signal.removeEventListener('abort', onAbort);
   }
@@ -113,8 +166,9 @@ function formatBytes(bytes: number): string {
   return unit === 0 ? `${bytes} B` : `${value.toFixed(1)} ${units[unit]}`;
 }
 
+/** `1,234,567`: digit grouping without Intl, whose first use costs ~10 ms of ICU start-up on every run. */
 function n(value: number): string {
-  return value.toLocaleString('en-US');
+  return String(value).replace(/\B(?=(\d{3})+(?!\d))/g, ',');
 }
 
 function formatLines(f: LogFinding): string {

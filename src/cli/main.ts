@@ -1,7 +1,6 @@
-import { bridgeCleanupCommand } from './bridgeCleanupCommand';
+import * as path from 'node:path';
+import type * as CliNodeModule from './cliNode';
 import { diagnoseCommand } from './diagnoseCommand';
-import { inspectCommand } from './inspectCommand';
-import { repairCommand } from './repairCommand';
 import { rulesCommand } from './rulesCommand';
 
 /**
@@ -12,12 +11,21 @@ import { rulesCommand } from './rulesCommand';
 /** A command receives the arguments after its name and resolves to the process exit code (0 ok, 2 bad usage/input). */
 export type Command = (args: readonly string[]) => Promise<number>;
 
+/**
+ * The node commands (client-node, gRPC) live in a second bundle, dist/cliNode.js, required on first use: `rules` and
+ * `diagnose` never load it. From the tsc output the same name is the compiled src/cli/cliNode.ts beside this file.
+ */
+function nodeCommands(): typeof CliNodeModule {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- a second bundle, required lazily on purpose
+  return require(path.join(__dirname, 'cliNode.js')) as typeof CliNodeModule;
+}
+
 export const COMMANDS: Readonly<Record<string, Command>> = {
   diagnose: diagnoseCommand,
   rules: rulesCommand,
-  inspect: inspectCommand,
-  repair: repairCommand,
-  'bridge-cleanup': bridgeCleanupCommand,
+  inspect: (args) => nodeCommands().inspectCommand(args),
+  repair: (args) => nodeCommands().repairCommand(args),
+  'bridge-cleanup': (args) => nodeCommands().bridgeCleanupCommand(args),
 };
 
 const SUMMARIES: Readonly<Record<string, string>> = {
@@ -53,8 +61,32 @@ export async function main(argv: readonly string[]): Promise<number> {
   }
 }
 
+/**
+ * What happens when stdout cannot take the output. The reader went away (`| head -1`, EPIPE): stop quietly, as a Unix
+ * tool killed by SIGPIPE would (exit 141). Any other failure (`> /dev/full`, ENOSPC; EIO): one line on stderr, exit 2.
+ * Exits at once either way, so no further write, and no stack trace, follows.
+ */
+export function onOutputError(error: NodeJS.ErrnoException, exit: (code: number) => never = process.exit): never {
+  if (error.code === 'EPIPE') {
+    return exit(141);
+  }
+  const why = error.code === 'ENOSPC' ? 'no space left on device' : error.code === 'EDQUOT' ? 'disk quota exceeded' : error.message;
+  try {
+    process.stderr.write(`kube-node-doctor: cannot write the output: ${why}${error.code !== undefined && !why.includes(error.code) ? ` (${error.code})` : ''}\n`);
+  } catch {
+    // stderr is gone too: the exit code still says it.
+  }
+  return exit(2);
+}
+
 if (require.main === module) {
+  process.stdout.on('error', (error: NodeJS.ErrnoException) => onOutputError(error));
+  process.stderr.on('error', () => undefined);
   void main(process.argv.slice(2)).then((code) => {
+    if (code === 130) {
+      // Interrupted: leave now, even when a read is still pending in the thread pool (a FIFO nobody opened for writing).
+      process.exit(code);
+    }
     process.exitCode = code;
   });
 }

@@ -20,13 +20,14 @@ export class ErrorReporter {
     if (choice === 'Show Log') this.log.show(true);
   }
 
-  /** Wraps a command handler so a failure ends in one message instead of an unhandled rejection. */
-  command<A extends unknown[]>(action: string, handler: (...args: A) => unknown): (...args: A) => Promise<void> {
+  /** Wraps a command handler so a failure ends in one message instead of an unhandled rejection; resolves to the handler's value (undefined after a failure). */
+  command<A extends unknown[], R>(action: string, handler: (...args: A) => R | Promise<R>): (...args: A) => Promise<R | undefined> {
     return async (...args: A) => {
       try {
-        await handler(...args);
+        return await handler(...args);
       } catch (error) {
         await this.report(action, error);
+        return undefined;
       }
     };
   }

@@ -31,13 +31,12 @@ describe('Kube Node Doctor in VS Code, installed from the .vsix', function () {
     await wb.screenshot('01-welcome-view');
   });
 
-  it('annotates a pasted kubelet log with one lens per sandbox and its line count', async () => {
+  it('annotates a pasted kubelet log with one short lens per sandbox: category, sandbox, line count', async () => {
     await wb.setClipboard(SEED_LOG);
     await wb.runCommand('Node Doctor: Paste Log for Diagnosis');
     const lens = wb.page.locator('.codelens-decoration');
-    await lens.filter({ hasText: 'Empty or invalid CNI result cache · sandbox 055b221e44a2 · network cbr0 · 120 lines' }).first().waitFor({ timeout: 30_000 });
-    assert.ok(await lens.filter({ hasText: 'Explain' }).count() >= 1);
-    assert.ok(await lens.filter({ hasText: 'Copy Fix Commands' }).count() >= 1);
+    await lens.filter({ hasText: 'Empty or corrupt CNI cache file · 055b221e44a2 · 120 lines' }).first().waitFor({ timeout: 30_000 });
+    assert.equal(await lens.filter({ hasText: 'Explain' }).count(), 0, 'the actions are in the quick pick, not in the lens');
     await wb.screenshot('02-code-lenses');
   });
 
@@ -51,8 +50,16 @@ describe('Kube Node Doctor in VS Code, installed from the .vsix', function () {
     await wb.page.keyboard.press('Escape');
   });
 
-  it('opens the explanation with the exact manual fix when Explain is clicked', async () => {
-    await wb.page.locator('.codelens-decoration a', { hasText: /^Explain$/ }).first().click();
+  it('opens the finding\'s actions from the lens, and the explanation with the exact manual fix from Explain', async () => {
+    await wb.page.locator('.codelens-decoration a', { hasText: '055b221e44a2 · 120 lines' }).first().click();
+    const pick = wb.page.locator('.quick-input-widget');
+    await pick.waitFor({ state: 'visible', timeout: 15_000 });
+    const rows = pick.locator('.monaco-list-row');
+    await rows.filter({ hasText: 'Repair on Node…' }).first().waitFor({ timeout: 10_000 });
+    // Each row: the label, then its detail line.
+    assert.deepEqual((await rows.allInnerTexts()).map((t) => t.trim().split('\n')[0].trim()), ['Explain', 'Copy Fix Commands', 'Find on Node…', 'Repair on Node…']);
+    await wb.screenshot('03b-finding-actions');
+    await rows.filter({ hasText: 'Explain' }).first().click();
     // A read-only document (rendered as a Markdown preview where the workbench has the preview command).
     const tab = wb.page.locator('.tabs-container .tab', { hasText: 'cni-cache-result-invalid-055b221e44a2.md' });
     await tab.first().waitFor({ timeout: 30_000 });

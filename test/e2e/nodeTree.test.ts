@@ -99,9 +99,11 @@ describe('the node tree, repairs and report in VS Code, on a real containerd nod
       await wb.page.keyboard.type(short(demo.summary.seedBug.sandboxId));
       await wb.page.keyboard.press('Enter');
       await wb.page.keyboard.press('Escape');
-      const lens = wb.page.locator('.codelens-decoration', { hasText: `sandbox ${short(demo.summary.seedBug.sandboxId)}` }).filter({ visible: true }).first();
+      const lens = wb.page.locator('.codelens-decoration', { hasText: ` · ${short(demo.summary.seedBug.sandboxId)} · ` }).filter({ visible: true }).first();
       await lens.waitFor({ timeout: 30_000 });
-      await lens.locator('a', { hasText: 'Find on node…' }).click();
+      // The lens's one action opens the finding's actions; Find on Node… is one of them.
+      await lens.locator('a').first().click();
+      await wb.page.locator('.quick-input-widget .monaco-list-row', { hasText: 'Find on Node…' }).first().click();
       const selected = wb.page.locator('.part.sidebar .monaco-list-row.selected');
       await until('the seed sandbox is selected in the tree', async () => (await selected.count()) > 0 && (await selected.first().innerText()).includes(short(demo.summary.seedBug.sandboxId)), 30_000);
       assert.match(await selected.first().innerText(), new RegExp(demo.summary.seedBug.pod.split('/')[1]));

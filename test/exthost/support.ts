@@ -41,3 +41,21 @@ export async function closeAll(): Promise<void> {
   await vscode.commands.executeCommand('workbench.action.revertAndCloseActiveEditor');
   await vscode.commands.executeCommand('workbench.action.closeAllEditors');
 }
+
+/**
+ * Picks entry `index` of the quick pick that `run` (a command) opens, through the workbench's own quick-input commands
+ * (as the keyboard would: first, next…, accept), and resolves to what the command resolved to.
+ */
+export async function choose<T>(run: Thenable<T>, index: number): Promise<T> {
+  let settled = false;
+  const done = Promise.resolve(run).finally(() => { settled = true; });
+  // Let the quick pick open before moving in it.
+  await new Promise((r) => setTimeout(r, 800));
+  for (let attempt = 0; attempt < 40 && !settled; attempt += 1) {
+    await vscode.commands.executeCommand('quickInput.first');
+    for (let i = 0; i < index; i += 1) await vscode.commands.executeCommand('quickInput.next');
+    await vscode.commands.executeCommand('workbench.action.acceptSelectedQuickOpenItem');
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  return done;
+}

@@ -8,6 +8,7 @@ export const REPAIR_IDS = [
   'remove-orphan-containers',
   'prune-dead-objects',
   'force-remove-sandbox',
+  'force-stop-stuck-sandbox',
   'retry-sandbox-stop',
   'remove-name-holder',
   'force-stop-stuck-sandbox',

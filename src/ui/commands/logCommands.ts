@@ -1,16 +1,31 @@
 import * as vscode from 'vscode';
 import { fixCommandsFor } from '../../core/diagnosis/explain';
 import type { LogFinding } from '../../core/diagnosis/types';
+import { shellWord } from '../../core/model/shell';
 import type { ErrorReporter } from '../errors';
 import type { LogAnalysisService } from '../logs/logAnalysis';
 import type { ExplanationDocuments } from '../logs/explanationDocuments';
-import { lineCount } from '../logs/presentation';
+import { findingActions, findingSummary, lineCount } from '../logs/presentation';
+import type { FindingAction, FindingActionId } from '../logs/presentation';
 
 export interface LogCommandDeps {
   readonly analysis: LogAnalysisService;
   readonly errors: ErrorReporter;
   readonly log: vscode.LogOutputChannel;
   readonly explanations: ExplanationDocuments;
+}
+
+/** The log a finding came from, as the lens (a Uri) or a hover link (its string) passes it. */
+function logUri(value: unknown): vscode.Uri | undefined {
+  if (value instanceof vscode.Uri) return value;
+  if (typeof value === 'string' && value.length > 0) {
+    try {
+      return vscode.Uri.parse(value, true);
+    } catch {
+      return undefined;
+    }
+  }
+  return undefined;
 }
 
 function isFinding(value: unknown): value is LogFinding {
@@ -52,12 +67,34 @@ async function diagnoseActiveEditor(deps: LogCommandDeps): Promise<void> {
   }
 }
 
-async function explainFinding(deps: LogCommandDeps, finding: unknown): Promise<void> {
+async function explainFinding(deps: LogCommandDeps, finding: unknown, log: unknown): Promise<void> {
   if (!isFinding(finding)) {
-    void vscode.window.showInformationMessage('Explain Finding runs from a code lens or hover on a diagnosed log.');
+    void vscode.window.showInformationMessage('Explain Finding runs from a code lens, a hover or a Quick Fix on a diagnosed log.');
     return;
   }
-  await deps.explanations.show(finding);
+  await deps.explanations.show(finding, logUri(log));
+}
+
+interface ActionItem extends vscode.QuickPickItem {
+  readonly action: FindingAction;
+}
+
+/**
+ * The lens's one action: a quick pick of what applies to the finding (Explain, Copy Fix Commands, Find on Node…,
+ * Repair on Node…), titled with the finding's full sentence; runs the choice and resolves to its id (undefined when
+ * dismissed).
+ */
+async function findingActionsPick(finding: unknown, log: unknown): Promise<FindingActionId | undefined> {
+  if (!isFinding(finding)) {
+    void vscode.window.showInformationMessage('Finding Actions runs from the code lens of a diagnosed log.');
+    return undefined;
+  }
+  const items: ActionItem[] = findingActions(finding, logUri(log))
+    .map((action) => ({ label: action.label, detail: action.detail, action }));
+  const picked = await vscode.window.showQuickPick(items, { title: findingSummary(finding), placeHolder: 'What to do with this finding', matchOnDetail: true });
+  if (!picked) return undefined;
+  await vscode.commands.executeCommand(picked.action.command, ...picked.action.arguments);
+  return picked.action.id;
 }
 
 async function copyFixCommands(finding: unknown): Promise<void> {
@@ -69,17 +106,18 @@ async function copyFixCommands(finding: unknown): Promise<void> {
 
 async function copyCliCommand(uri: unknown): Promise<void> {
   const file = uri instanceof vscode.Uri && uri.scheme === 'file' ? uri.fsPath : 'kubelet.log';
-  await vscode.env.clipboard.writeText(`kube-node-doctor diagnose ${JSON.stringify(file)}\n`);
+  await vscode.env.clipboard.writeText(`kube-node-doctor diagnose ${shellWord(file)}\n`);
   vscode.window.setStatusBarMessage('$(clippy) Copied the kube-node-doctor diagnose command', 5000);
 }
 
-/** Paste Log for Diagnosis, Diagnose Active Editor, Explain, Copy Fix Commands, Copy CLI Command, Show Log. */
+/** Paste Log for Diagnosis, Diagnose Active Editor, Finding Actions (the lens), Explain, Copy Fix Commands, Copy CLI Command, Show Log. */
 export function registerLogCommands(deps: LogCommandDeps): vscode.Disposable {
   const { errors } = deps;
   return vscode.Disposable.from(
     vscode.commands.registerCommand('kubeNodeDoctor.pasteLog', errors.command('Paste Log for Diagnosis', pasteLog)),
     vscode.commands.registerCommand('kubeNodeDoctor.diagnoseActiveEditor', errors.command('Diagnose Active Editor', () => diagnoseActiveEditor(deps))),
-    vscode.commands.registerCommand('kubeNodeDoctor.explainFinding', errors.command('Explain Finding', (finding: unknown) => explainFinding(deps, finding))),
+    vscode.commands.registerCommand('kubeNodeDoctor.explainFinding', errors.command('Explain Finding', (finding: unknown, log: unknown) => explainFinding(deps, finding, log))),
+    vscode.commands.registerCommand('kubeNodeDoctor.findingActions', errors.command('Finding Actions', findingActionsPick)),
     vscode.commands.registerCommand('kubeNodeDoctor.copyFixCommands', errors.command('Copy Fix Commands', copyFixCommands)),
     vscode.commands.registerCommand('kubeNodeDoctor.copyCliCommand', errors.command('Copy CLI Command', copyCliCommand)),
     vscode.commands.registerCommand('kubeNodeDoctor.showLog', () => deps.log.show()),

@@ -1,5 +1,6 @@
 import * as vscode from 'vscode';
 import { articleOf, fixCommandsFor } from '../../core/diagnosis/explain';
+import { markdownCode, markdownText } from '../../core/model/markdown';
 import type { LogAnalysisService } from './logAnalysis';
 import { findingSummary } from './presentation';
 
@@ -7,7 +8,11 @@ function firstParagraph(markdown: string): string {
   return markdown.trim().split(/\n\s*\n/)[0] ?? '';
 }
 
-/** On every evidence line: the diagnosis, a summary of the explanation and the fix commands. */
+function commandLink(command: string, args: readonly unknown[]): string {
+  return `command:${command}?${encodeURIComponent(JSON.stringify(args))}`;
+}
+
+/** On every evidence line: the finding's full sentence, a summary of its article, the fix commands, Explain and Actions…. */
 export class LogHoverProvider implements vscode.HoverProvider {
   constructor(private readonly analysis: LogAnalysisService) {}
 
@@ -19,19 +24,16 @@ export class LogHoverProvider implements vscode.HoverProvider {
     if (!findings || findings.length === 0) return undefined;
     const contents = findings.map((finding) => {
       const md = new vscode.MarkdownString(undefined, true);
-      md.isTrusted = { enabledCommands: ['kubeNodeDoctor.explainFinding'] };
-      md.appendMarkdown(`**${escape(findingSummary(finding))}**  \n`);
-      md.appendMarkdown(`\`${finding.category}\` · rule \`${finding.rule}\`${finding.firstSeen ? ` · first seen ${finding.firstSeen}` : ''}${finding.lastSeen && finding.lastSeen !== finding.firstSeen ? ` · last seen ${finding.lastSeen}` : ''}\n\n`);
+      md.isTrusted = { enabledCommands: ['kubeNodeDoctor.explainFinding', 'kubeNodeDoctor.findingActions'] };
+      md.appendMarkdown(`**${markdownText(findingSummary(finding))}**  \n`);
+      md.appendMarkdown(`${markdownCode(finding.category)} · rule ${markdownCode(finding.rule)}${finding.firstSeen ? ` · first seen ${markdownText(finding.firstSeen)}` : ''}${finding.lastSeen && finding.lastSeen !== finding.firstSeen ? ` · last seen ${markdownText(finding.lastSeen)}` : ''}\n\n`);
       md.appendMarkdown(`${firstParagraph(articleOf(finding).explanation)}\n\n`);
       const commands = fixCommandsFor(finding);
       if (commands.length > 0) md.appendCodeblock(commands.join('\n'), 'sh');
-      md.appendMarkdown(`\n[Explain](command:kubeNodeDoctor.explainFinding?${encodeURIComponent(JSON.stringify([finding]))})`);
+      const args = [finding, document.uri.toString()];
+      md.appendMarkdown(`\n[Explain](${commandLink('kubeNodeDoctor.explainFinding', args)}) · [Actions…](${commandLink('kubeNodeDoctor.findingActions', args)})`);
       return md;
     });
     return new vscode.Hover(contents, document.lineAt(position.line).range);
   }
-}
-
-function escape(text: string): string {
-  return text.replace(/[\\`*_{}[\]()#+\-.!|]/g, '\\$&');
 }

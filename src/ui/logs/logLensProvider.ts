@@ -1,11 +1,14 @@
 import * as vscode from 'vscode';
 import { readLogDiagnosisSettings } from '../config';
 import type { LogAnalysisService } from './logAnalysis';
-import { findingSummary, lineCount, sandboxOnNode } from './presentation';
+import { findingSummary, lensTitle, lineCount } from './presentation';
+
+const ICON = { error: '$(error)', warning: '$(warning)', info: '$(info)' } as const;
 
 /**
- * A lens above the first evidence line of each finding: what it is, the object, how many lines; Explain; Copy Fix Commands;
- * and for a finding that names a sandbox, Find on Node… and Repair on Node… (they look for it in the nodes' inventories).
+ * One short lens above the first evidence line of each finding — the category's short name, the object, the count —
+ * whose one action opens the finding's actions (Explain, Copy Fix Commands, Find on Node…, Repair on Node…). The full
+ * sentence is in its tooltip and in the hover.
  */
 export class LogLensProvider implements vscode.CodeLensProvider {
   readonly onDidChangeCodeLenses: vscode.Event<void>;
@@ -32,19 +35,12 @@ export class LogLensProvider implements vscode.CodeLensProvider {
     }
     for (const finding of result.report.findings) {
       const line = Math.min(Math.max(finding.lines[0] - 1, 0), document.lineCount - 1);
-      const range = new vscode.Range(line, 0, line, 0);
-      lenses.push(
-        new vscode.CodeLens(range, { title: `$(${finding.severity === 'error' ? 'error' : finding.severity === 'warning' ? 'warning' : 'info'}) ${findingSummary(finding)}`, command: '' }),
-        new vscode.CodeLens(range, { title: 'Explain', command: 'kubeNodeDoctor.explainFinding', arguments: [finding], tooltip: 'What it means and how to fix it' }),
-        new vscode.CodeLens(range, { title: 'Copy Fix Commands', command: 'kubeNodeDoctor.copyFixCommands', arguments: [finding], tooltip: 'Copy the manual fix (crictl / rm) to the clipboard' }),
-      );
-      const sandboxId = sandboxOnNode(finding);
-      if (sandboxId !== undefined) {
-        lenses.push(
-          new vscode.CodeLens(range, { title: 'Find on node…', command: 'kubeNodeDoctor.findOnNode', arguments: [sandboxId, finding], tooltip: 'Look for this sandbox in the inspected nodes (or inspect one) and show it in the Node Doctor view' }),
-          new vscode.CodeLens(range, { title: 'Repair on node…', command: 'kubeNodeDoctor.repairOnNode', arguments: [sandboxId, finding], tooltip: 'Find this sandbox on its node, then plan its repair; nothing runs before you confirm the plan' }),
-        );
-      }
+      lenses.push(new vscode.CodeLens(new vscode.Range(line, 0, line, 0), {
+        title: `${ICON[finding.severity]} ${lensTitle(finding)}`,
+        command: 'kubeNodeDoctor.findingActions',
+        arguments: [finding, document.uri],
+        tooltip: `${findingSummary(finding)} — click for Explain, Copy Fix Commands and the node actions`,
+      }));
     }
     return lenses;
   }

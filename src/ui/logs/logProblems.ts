@@ -1,22 +1,27 @@
 import * as vscode from 'vscode';
 import type { LogFinding } from '../../core/diagnosis/types';
 import { readLogDiagnosisSettings } from '../config';
+import type { ExplanationDocuments } from './explanationDocuments';
 import type { LogAnalysisService } from './logAnalysis';
-import { findingSummary } from './presentation';
+import { findingSummary, relatedLines } from './presentation';
 
 const SEVERITY: Record<LogFinding['severity'], vscode.DiagnosticSeverity> = {
   error: vscode.DiagnosticSeverity.Error,
   warning: vscode.DiagnosticSeverity.Warning,
   info: vscode.DiagnosticSeverity.Information,
 };
+export const DIAGNOSTIC_SOURCE = 'Kube Node Doctor';
 const RELATED_LINES = 20;
 
-/** One Problems entry per finding group at its first evidence line, the other lines as related information. */
+/**
+ * One Problems entry per finding group at its first evidence line: its code is the rule, linked to the finding's
+ * explanation; the other lines are related information that says which of the counted lines each is.
+ */
 export class LogProblems implements vscode.Disposable {
   private readonly collection = vscode.languages.createDiagnosticCollection('kubeNodeDoctor');
   private readonly subscriptions: vscode.Disposable[] = [];
 
-  constructor(private readonly analysis: LogAnalysisService) {
+  constructor(private readonly analysis: LogAnalysisService, private readonly explanations: ExplanationDocuments) {
     this.subscriptions.push(
       analysis.onDidChange((uri) => (uri ? this.updateUri(uri) : this.updateAll())),
       vscode.workspace.onDidOpenTextDocument((document) => this.update(document)),
@@ -47,10 +52,10 @@ export class LogProblems implements vscode.Disposable {
     const lineRange = (line: number): vscode.Range => document.lineAt(Math.min(Math.max(line - 1, 0), document.lineCount - 1)).range;
     this.collection.set(document.uri, result.report.findings.map((finding) => {
       const diagnostic = new vscode.Diagnostic(lineRange(finding.lines[0]), findingSummary(finding), SEVERITY[finding.severity]);
-      diagnostic.source = 'Kube Node Doctor';
-      diagnostic.code = finding.rule;
-      diagnostic.relatedInformation = finding.lines.slice(1, 1 + RELATED_LINES).map((line) =>
-        new vscode.DiagnosticRelatedInformation(new vscode.Location(document.uri, lineRange(line)), `same problem (${finding.category})`));
+      diagnostic.source = DIAGNOSTIC_SOURCE;
+      diagnostic.code = { value: finding.rule, target: this.explanations.uriFor(finding, document) };
+      diagnostic.relatedInformation = relatedLines(finding, RELATED_LINES).map(({ line, message }) =>
+        new vscode.DiagnosticRelatedInformation(new vscode.Location(document.uri, lineRange(line)), message));
       return diagnostic;
     }));
   }

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
+import type { StdioOptions } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -18,6 +19,58 @@ interface Run {
 function cli(args: readonly string[], input?: string | Buffer): Run {
   const result = spawnSync(process.execPath, [CLI, ...args], { cwd: repoRoot, input: input ?? '', encoding: 'utf8', timeout: 60_000, maxBuffer: 64 * 1024 * 1024 });
   return { status: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+/** Runs the CLI with the given stdio (files, directories, devices), without a shell. */
+function cliWithStdio(args: readonly string[], stdio: StdioOptions): Run {
+  const result = spawnSync(process.execPath, [CLI, ...args], { cwd: repoRoot, stdio, encoding: 'utf8', timeout: 60_000 });
+  return { status: result.status, stdout: result.stdout ?? '', stderr: result.stderr ?? '' };
+}
+
+interface AsyncRun extends Run {
+  readonly signal: NodeJS.Signals | null;
+  readonly msAfterInterrupt: number;
+}
+
+/** Whether a thread of `pid` waits in open() on a FIFO that has no writer (Linux: its wchan is wait_for_partner). */
+function waitsForFifoWriter(pid: number): boolean {
+  try {
+    return fs.readdirSync(`/proc/${pid}/task`).some((tid) => {
+      try {
+        return fs.readFileSync(`/proc/${pid}/task/${tid}/wchan`, 'utf8').trim() === 'wait_for_partner';
+      } catch {
+        return false;
+      }
+    });
+  } catch {
+    return false;
+  }
+}
+
+/** Starts the CLI, sends it SIGINT once `ready(pid)` holds (or after 3 s), and measures how long it takes to end. */
+async function interrupted(args: readonly string[], ready: (pid: number) => boolean): Promise<AsyncRun> {
+  const child = spawn(process.execPath, [CLI, ...args], { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (d: Buffer) => { stdout += d.toString(); });
+  child.stderr.on('data', (d: Buffer) => { stderr += d.toString(); });
+  const ended = new Promise<{ status: number | null; signal: NodeJS.Signals | null }>((resolve) => {
+    child.on('close', (status, signal) => resolve({ status, signal }));
+  });
+  const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
+  try {
+    const deadline = Date.now() + 3000;
+    while (Date.now() < deadline && !(child.pid !== undefined && ready(child.pid))) {
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    const sent = Date.now();
+    child.kill('SIGINT');
+    const { status, signal } = await ended;
+    return { status, signal, stdout, stderr, msAfterInterrupt: Date.now() - sent };
+  } finally {
+    clearTimeout(timer);
+    child.kill('SIGKILL');
+  }
 }
 
 function assertOneLineError(run: Run, pattern: RegExp): void {
@@ -98,6 +151,78 @@ describe('kube-node-doctor diagnose (the bundled CLI)', function () {
     assertOneLineError(cli(['diagnose', tmp]), /: is a directory$/);
     assertOneLineError(cli(['diagnose', '--jsn']), /unknown option "--jsn"/);
     assertOneLineError(cli(['diagnose', 'a.log', 'b.log']), /unexpected argument "b\.log"/);
+  });
+
+  it('exits 130 with one line at Ctrl-C while it waits for a writer on a FIFO', async function () {
+    if (spawnSync('mkfifo', ['--help']).error !== undefined) {
+      this.skip();
+    }
+    const fifo = path.join(tmp, 'no-writer.fifo');
+    assert.equal(spawnSync('mkfifo', [fifo]).status, 0);
+    const run = await interrupted(['diagnose', fifo], waitsForFifoWriter);
+    assert.equal(run.signal, null, 'ended by its own exit, not killed');
+    assert.equal(run.status, 130);
+    assert.equal(run.stdout, '');
+    assert.match(run.stderr, /^kube-node-doctor diagnose: cancelled \(interrupted\)\n$/);
+    assert.ok(run.msAfterInterrupt < 2000, `took ${run.msAfterInterrupt} ms after SIGINT`);
+  });
+
+  it('exits 130 at Ctrl-C while a FIFO writer is connected but sends nothing', async function () {
+    if (spawnSync('mkfifo', ['--help']).error !== undefined) {
+      this.skip();
+    }
+    const fifo = path.join(tmp, 'silent-writer.fifo');
+    assert.equal(spawnSync('mkfifo', [fifo]).status, 0);
+    let writer: number | undefined;
+    try {
+      const run = await interrupted(['diagnose', fifo], (pid) => {
+        // Once the CLI waits in open(), connecting a writer moves it on to a read() that gets no data.
+        if (writer === undefined && waitsForFifoWriter(pid)) {
+          writer = fs.openSync(fifo, fs.constants.O_WRONLY | fs.constants.O_NONBLOCK);
+        }
+        return writer !== undefined && !waitsForFifoWriter(pid);
+      });
+      assert.equal(run.status, 130, run.stderr);
+      assert.match(run.stderr, /^kube-node-doctor diagnose: cancelled \(interrupted\)\n$/);
+      assert.ok(run.msAfterInterrupt < 2000, `took ${run.msAfterInterrupt} ms after SIGINT`);
+    } finally {
+      if (writer !== undefined) fs.closeSync(writer);
+    }
+  });
+
+  it('exits 2 with one line when stdin is a directory', () => {
+    const dir = fs.openSync(tmp, 'r');
+    try {
+      assertOneLineError(cliWithStdio(['diagnose'], [dir, 'pipe', 'pipe']), /^kube-node-doctor diagnose: cannot read stdin: is a directory$/);
+    } finally {
+      fs.closeSync(dir);
+    }
+  });
+
+  it('ends with one line and exit 2, no stack trace, when stdout is a full disk', function () {
+    if (!fs.existsSync('/dev/full')) {
+      this.skip();
+    }
+    const full = fs.openSync('/dev/full', 'w');
+    try {
+      for (const args of [['diagnose', logFixture('seed-cni-cache.log')], ['rules']]) {
+        const run = cliWithStdio(args, ['ignore', full, 'pipe']);
+        assert.equal(run.status, 2, `${args.join(' ')}: ${run.stderr}`);
+        assert.equal(run.stderr, 'kube-node-doctor: cannot write the output: no space left on device (ENOSPC)\n');
+      }
+    } finally {
+      fs.closeSync(full);
+    }
+  });
+
+  it('stops quietly when the reader of its output goes away (| head -1)', async () => {
+    const child = spawn(process.execPath, [CLI, 'diagnose', logFixture('containerd-8197.log')], { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] });
+    child.stdout.destroy(); // the reader is gone before the first write: EPIPE
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => { stderr += d.toString(); });
+    const status = await new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
+    assert.equal(stderr, '');
+    assert.equal(status, 141);
   });
 
   it('exits 2 for an unknown command and for no command', () => {
