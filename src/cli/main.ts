@@ -1,3 +1,4 @@
+import { describeError } from '../core/errors';
 import { bridgeCleanupCommand } from './bridgeCleanupCommand';
 import { diagnoseCommand } from './diagnoseCommand';
 import { inspectCommand } from './inspectCommand';
@@ -48,7 +49,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     return await command(rest);
   } catch (error) {
     // Commands report expected failures themselves; anything reaching here is a bug. One line, no stack.
-    process.stderr.write(`kube-node-doctor: internal error: ${error instanceof Error ? error.message : String(error)}\n`);
+    process.stderr.write(`kube-node-doctor: internal error: ${describeError(error)}\n`);
     return 1;
   }
 }

@@ -33,7 +33,7 @@ export interface OpenBridgeOptions extends BridgeOptions, KubeconfigSourceOption
 export async function openBridgeManager(options: Omit<OpenBridgeOptions, 'node'>): Promise<BridgeManager> {
   const configs = await loadKubeconfigs(options);
   const context = options.context ?? configs.currentContext ?? '';
-  return new BridgeManager(new KubeApi(context, configs.forContext(options.context), options.requestTimeoutMs ?? 10_000), options);
+  return new BridgeManager(new KubeApi(context, configs.forContext(options.context), options.requestTimeoutMs ?? 10_000), { kubeconfigPath: options.explicitPath, ...options });
 }
 
 /**
@@ -44,7 +44,7 @@ export async function openBridgeNodeAccess(options: OpenBridgeOptions): Promise<
   const configs = await loadKubeconfigs(options);
   const context = options.context ?? configs.currentContext ?? '';
   const api = new KubeApi(context, configs.forContext(options.context), options.requestTimeoutMs ?? 10_000);
-  const manager = new BridgeManager(api, options);
+  const manager = new BridgeManager(api, { kubeconfigPath: options.explicitPath, ...options });
   try {
     await manager.checkAccess(options.signal);
     try {
@@ -60,5 +60,5 @@ export async function openBridgeNodeAccess(options: OpenBridgeOptions): Promise<
     await manager.dispose();
     throw error;
   }
-  return { access: bridgeAccessFor(manager, options.node, () => manager.dispose()), manager };
+  return { access: bridgeAccessFor(manager, options.node, async () => { await manager.dispose(); }), manager };
 }

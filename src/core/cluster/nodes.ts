@@ -1,4 +1,5 @@
 import type { KubeApi } from './kubeApi';
+import { requireValidName } from './names';
 
 export interface NodeCondition {
   readonly type: string;
@@ -106,5 +107,5 @@ export async function listNodes(api: KubeApi, options: ListNodesOptions = {}): P
 
 /** One node by name. */
 export async function getNode(api: KubeApi, name: string, signal?: AbortSignal): Promise<NodeSummary> {
-  return toSummary(await api.request<WireNode>({ method: 'GET', path: `/api/v1/nodes/${encodeURIComponent(name)}`, signal }));
+  return toSummary(await api.request<WireNode>({ method: 'GET', path: `/api/v1/nodes/${encodeURIComponent(requireValidName('node', name))}`, signal }));
 }

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { BridgeManager } from '../bridge/bridgeManager';
+import type { StrandedPod } from '../bridge/stranded';
 import { bridgeAccessFor } from '../bridge/openBridge';
 import type { BridgeProfile } from '../bridge/podSpec';
 import { KubeApi } from '../cluster/kubeApi';
@@ -104,12 +105,17 @@ export class NodeDoctor {
     return this.configs;
   }
 
-  /** Forgets the kubeconfig (and the bridge managers built from it, deleting their pods). */
-  async reloadKubeconfig(): Promise<void> {
+  /** Forgets the kubeconfig (and the bridge managers built from it, deleting their pods); returns the pods left behind. */
+  async reloadKubeconfig(): Promise<StrandedPod[]> {
     this.configs = undefined;
+    return this.disposeManagers();
+  }
+
+  private async disposeManagers(): Promise<StrandedPod[]> {
     const managers = [...this.managers.values()];
     this.managers.clear();
-    await Promise.all(managers.map(async (m) => (await m.catch(() => undefined))?.dispose()));
+    const left = await Promise.all(managers.map(async (m) => (await (await m.catch(() => undefined))?.dispose()) ?? []));
+    return left.flat();
   }
 
   /** Contexts, the current one first. */
@@ -155,7 +161,7 @@ export class NodeDoctor {
       manager = this.api(context).then((api) => new BridgeManager(api, {
         namespace: bridge.namespace, image: bridge.image, profile: bridge.profile, idleTimeoutMs: bridge.idleTimeoutMs,
         startTimeoutMs: bridge.startTimeoutMs, runtimeEndpoint: bridge.runtimeEndpoint, cniCacheDir, cniConfDir,
-        quarantineDir: this.quarantineDir, client: this.options.client, log: this.options.log,
+        quarantineDir: this.quarantineDir, client: this.options.client, log: this.options.log, kubeconfigPath: this.settings.kubeconfig || undefined,
       }));
       manager.catch(() => this.managers.delete(context));
       this.managers.set(context, manager);
@@ -285,11 +291,9 @@ export class NodeDoctor {
     return (await this.manager(context)).cleanupLeftovers(options);
   }
 
-  /** Deletes every bridge pod this session created. */
-  async dispose(): Promise<void> {
+  /** Deletes every bridge pod this session created; returns those that could not be deleted (with their commands). */
+  async dispose(): Promise<StrandedPod[]> {
     this.disposed = true;
-    const managers = [...this.managers.values()];
-    this.managers.clear();
-    await Promise.all(managers.map(async (m) => (await m.catch(() => undefined))?.dispose()));
+    return this.disposeManagers();
   }
 }

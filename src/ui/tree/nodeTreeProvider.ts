@@ -1,6 +1,7 @@
 import * as vscode from 'vscode';
 import type { NodeSummary } from '../../core/cluster/nodes';
 import { NodeDoctorError, describeError, isNodeDoctorError } from '../../core/errors';
+import { redact } from '../../core/redact';
 import type { Inventory } from '../../core/inventory/types';
 import { shortId } from '../../core/model/ids';
 import type { NodeDoctor } from '../../core/session/nodeDoctor';
@@ -466,7 +467,7 @@ export class NodeTreeProvider implements vscode.TreeDataProvider<TreeElement>, T
         return undefined;
       }
       state.error = errorInfo(error);
-      this.log.error(`inspecting ${name} failed: ${describeError(error)}${state.error.hint ? ` (${state.error.hint})` : ''}`, error instanceof Error && error.stack ? error.stack : '');
+      this.log.error(`inspecting ${name} failed: ${describeError(error)}${state.error.hint ? ` (${state.error.hint})` : ''}`, error instanceof Error && error.stack ? redact(error.stack) : '');
       return undefined;
     } finally {
       this.lifetime.signal.removeEventListener('abort', onLifetimeAbort);
