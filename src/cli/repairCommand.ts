@@ -1,3 +1,4 @@
+import { requireNodeDir } from '../core/node/nodeDir';
 import * as os from 'node:os';
 import { NodeDoctorError } from '../core/errors';
 import { DEFAULT_QUARANTINE_DIR, DEFAULT_STATE_DIR } from '../core/node/nodePaths';
@@ -93,7 +94,7 @@ function parseArgs(args: readonly string[]): RepairArgs | 'help' {
   }
   if (all === (findings.length > 0)) throw new NodeDoctorError('bad-input', 'say which findings: --finding ID (repeatable) or --all', { hint: 'Run "kube-node-doctor inspect" for the IDs.' });
   if (dryRun === yes) throw new NodeDoctorError('bad-input', 'say --dry-run (print the plan) or --yes (run it)');
-  if (!quarantineDir.startsWith('/')) throw new NodeDoctorError('bad-input', '--quarantine-dir must be an absolute node path');
+  requireNodeDir('--quarantine-dir', quarantineDir);
   // Through the bridge, the pod must mount the quarantine dir the executor backs files up into.
   return { flags: { ...flags, quarantineDir }, findings, all, yes, json, auditLog, quarantineDir, keep, minAgeMs };
 }

@@ -68,6 +68,8 @@ export function ensureAptPackages(packages) {
 
 export const BROWSER_PACKAGES = ['chromium', 'fonts-dejavu-core'];
 export const CODE_SERVER_BUILD_PACKAGES = ['libkrb5-dev', 'ripgrep', 'python3', 'make', 'g++'];
+/** The unit tests run the bridge's shell scripts under busybox too (the default bridge image's tools). */
+export const UNIT_PACKAGES = ['busybox'];
 export const RUNTIME_PACKAGES = ['containerd', 'runc', 'containernetworking-plugins', 'socat', 'iproute2', 'gcc', 'libc6-dev', 'util-linux'];
 
 /** Installs code-server from npm into .cache/code-server (once) and returns the path of its launcher. */

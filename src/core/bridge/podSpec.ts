@@ -1,6 +1,7 @@
 import * as path from 'node:path';
 import { socketPath } from '../cri/endpoints';
 import { NodeDoctorError } from '../errors';
+import { requireNodeDir } from '../node/nodeDir';
 import { DEFAULT_CNI_CACHE_DIR, DEFAULT_CNI_CONF_DIR, DEFAULT_RUNTIME_ENDPOINT, DEFAULT_STATE_DIR } from '../node/nodePaths';
 
 /**
@@ -36,11 +37,14 @@ export const COMPONENT = 'node-bridge';
 export const BRIDGE_SELECTOR = `${LABEL_MANAGED_BY}=${MANAGED_BY},${LABEL_COMPONENT}=${COMPONENT}`;
 
 export interface BridgeMount {
-  /** Node-absolute directory; mounted at `/host<hostPath>`. */
+  /** Node-absolute directory (or socket); mounted at `/host<hostPath>`. */
   readonly hostPath: string;
   readonly readOnly: boolean;
-  /** hostPath type: `Directory` must exist; `DirectoryOrCreate` is created by the kubelet. */
-  readonly type: 'Directory' | 'DirectoryOrCreate';
+  /**
+   * hostPath type: `Directory` must exist; `DirectoryOrCreate` is created by the kubelet; `Socket`: a UNIX socket that
+   * must exist (the runtime's, mounted alone rather than its whole directory).
+   */
+  readonly type: 'Directory' | 'DirectoryOrCreate' | 'Socket';
 }
 
 export interface MountPlanOptions {
@@ -58,19 +62,25 @@ export interface MountPlanOptions {
 }
 
 
-/** The least set of host directories: the runtime socket's directory, the CNI cache and configs, the runtime state, the quarantine. */
+/**
+ * The least set of host paths: the runtime socket itself (not its directory, which holds the runtime's other sockets and
+ * state), the CNI cache and configs, the runtime state, the quarantine. Every path must be absolute, without `.`/`..`
+ * segments and not `/` (see `requireNodeDir`): a setting cannot widen a mount to the node's root.
+ */
 export function planMounts(options: MountPlanOptions = {}): BridgeMount[] {
   const socket = socketPath(options.runtimeEndpoint ?? DEFAULT_RUNTIME_ENDPOINT);
   if (!socket) {
     throw new NodeDoctorError('bad-input', `Unsupported runtime endpoint "${options.runtimeEndpoint}".`, { hint: 'Use unix:///path/to/the.sock.' });
   }
   const mounts: BridgeMount[] = [
-    { hostPath: path.posix.dirname(socket), readOnly: false, type: 'Directory' },
-    { hostPath: options.cniCacheDir ?? DEFAULT_CNI_CACHE_DIR, readOnly: false, type: 'DirectoryOrCreate' },
-    { hostPath: options.cniConfDir ?? DEFAULT_CNI_CONF_DIR, readOnly: true, type: 'DirectoryOrCreate' },
-    ...(options.runtimeStateDirs ?? ['/var/lib/containerd']).map((dir): BridgeMount => ({ hostPath: dir, readOnly: true, type: 'DirectoryOrCreate' })),
-    { hostPath: options.quarantineDir ?? DEFAULT_STATE_DIR, readOnly: false, type: 'DirectoryOrCreate' },
-    ...(options.extraMounts ?? []),
+    // Connecting needs write permission on the socket inode, which a read-only mount does not take away (the kernel
+    // refuses writes on read-only mounts only for files, directories and links): the flag would promise nothing.
+    { hostPath: requireNodeDir('The runtime socket', socket), readOnly: false, type: 'Socket' },
+    { hostPath: requireNodeDir('The CNI cache directory', options.cniCacheDir ?? DEFAULT_CNI_CACHE_DIR), readOnly: false, type: 'DirectoryOrCreate' },
+    { hostPath: requireNodeDir('The CNI config directory', options.cniConfDir ?? DEFAULT_CNI_CONF_DIR), readOnly: true, type: 'DirectoryOrCreate' },
+    ...(options.runtimeStateDirs ?? ['/var/lib/containerd']).map((dir): BridgeMount => ({ hostPath: requireNodeDir('The runtime state directory', dir), readOnly: true, type: 'DirectoryOrCreate' })),
+    { hostPath: requireNodeDir('The quarantine directory', options.quarantineDir ?? DEFAULT_STATE_DIR), readOnly: false, type: 'DirectoryOrCreate' },
+    ...(options.extraMounts ?? []).map((m): BridgeMount => ({ ...m, hostPath: requireNodeDir('An extra bridge mount', m.hostPath) })),
   ];
   const seen = new Set<string>();
   return mounts.filter((m) => {

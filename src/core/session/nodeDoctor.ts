@@ -13,6 +13,7 @@ import { NodeDoctorError } from '../errors';
 import { inspectNode } from '../inventory/inspect';
 import type { Inventory } from '../inventory/types';
 import { LocalNodeAccess } from '../node/localNodeAccess';
+import { requireNodeDir } from '../node/nodeDir';
 import { DEFAULT_QUARANTINE_DIR, DEFAULT_RUNTIME_ENDPOINT } from '../node/nodePaths';
 import { RepairExecutor } from '../repair/executor';
 import type { ExecutionReport } from '../repair/executor';
@@ -236,7 +237,7 @@ export class NodeDoctor {
   }
 
   private get quarantineDir(): string {
-    return this.settings.quarantineDir || DEFAULT_QUARANTINE_DIR;
+    return requireNodeDir('The quarantine directory (kubeNodeDoctor.repair.quarantineDir)', this.settings.quarantineDir || DEFAULT_QUARANTINE_DIR);
   }
 
   /**
