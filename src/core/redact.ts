@@ -25,10 +25,11 @@ const RULES: readonly [RegExp, string | ((...groups: string[]) => string)][] = [
   [/\b([a-z][a-z0-9+.-]*:\/\/)[^\s/?#@"'<>]+@/gi, `$1${REDACTED}@`],
   // JSON: "token": "value".
   [new RegExp(`("(?:${SECRET_KEYS})"\\s*:\\s*)"(?:[^"\\\\]|\\\\.)*"`, 'gi'), `$1"${REDACTED}"`],
-  // Authorization header values.
-  [/\b(Bearer|Basic)\s+[A-Za-z0-9._~+/=-]+/g, `$1 ${REDACTED}`],
-  // key=value (query strings, env, logfmt) and key: value (YAML, headers).
-  [new RegExp(`(^|[^A-Za-z0-9_-])((?:${SECRET_KEYS}))(\\s*[=:]\\s*)(?!${escapeForRegex(REDACTED)})(?!\\s)[^\\s&;,"'<>)}\\]]+`, 'gim'), `$1$2$3${REDACTED}`],
+  // Authorization header values, whatever the scheme.
+  [/\b(authorization\s*[:=]\s*)(?:(?:bearer|basic|negotiate|digest)\s+)?[^\s,;"']+/gi, `$1${REDACTED}`],
+  [/\b(Bearer)\s+(?!\*\*\*)[A-Za-z0-9._~+/=-]+/gi, `$1 ${REDACTED}`],
+  // key=value (query strings, env, logfmt) and key: value (YAML, headers); the key may carry a prefix (AWS_SESSION_TOKEN).
+  [new RegExp(`(^|[^A-Za-z0-9_-])([A-Za-z0-9_-]*(?:${SECRET_KEYS}))(\\s*[=:]\\s*)(?!${escapeForRegex(REDACTED)})(?!\\s)[^\\s&;,"'<>)}\\]]+`, 'gim'), `$1$2$3${REDACTED}`],
   // JSON Web Tokens (three base64url parts, the first two starting with `eyJ`).
   [/\beyJ[A-Za-z0-9_-]{4,}\.eyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]*/g, REDACTED],
   // Kubernetes bootstrap tokens: [a-z0-9]{6}.[a-z0-9]{16}.

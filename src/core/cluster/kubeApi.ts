@@ -61,9 +61,9 @@ export interface KubeRequester {
 export function apiUrl(server: string, apiPath: string, context: string): URL {
   const segments = apiPath.split('/');
   const bad = !apiPath.startsWith('/') || /[?#\\]/.test(apiPath) || segments.some((s) => /^(?:%2e|\.){1,2}$/i.test(s) || /%2f|%5c/i.test(s));
-  const url = new URL(server.replace(/\/+$/, '') + apiPath);
+  const url = bad ? undefined : new URL(server.replace(/\/+$/, '') + apiPath);
   const base = new URL(server).pathname.replace(/\/+$/, '');
-  if (bad || url.pathname !== base + apiPath) {
+  if (!url || url.pathname !== base + apiPath) {
     throw new NodeDoctorError('bad-input', `Refused to send a request to the API server of context "${context}": the path ${JSON.stringify(apiPath.slice(0, 200))} would not reach the server as written.`, { cluster: context });
   }
   return url;
