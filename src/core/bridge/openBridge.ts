@@ -2,6 +2,7 @@ import { NodeDoctorError } from '../errors';
 import { KubeApi } from '../cluster/kubeApi';
 import { loadKubeconfigs } from '../cluster/kubeconfig';
 import type { KubeconfigSourceOptions } from '../cluster/kubeconfig';
+import { requireValidName } from '../cluster/names';
 import { getNode } from '../cluster/nodes';
 import { BridgeManager } from './bridgeManager';
 import type { BridgeOptions } from './bridgeManager';
@@ -41,6 +42,7 @@ export async function openBridgeManager(options: Omit<OpenBridgeOptions, 'node'>
  * bridge pod. The returned NodeAccess deletes the pod on dispose.
  */
 export async function openBridgeNodeAccess(options: OpenBridgeOptions): Promise<{ access: BridgeNodeAccess; manager: BridgeManager }> {
+  requireValidName('node', options.node);
   const configs = await loadKubeconfigs(options);
   const context = options.context ?? configs.currentContext ?? '';
   const api = new KubeApi(context, configs.forContext(options.context), options.requestTimeoutMs ?? 10_000);
