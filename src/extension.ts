@@ -1,6 +1,6 @@
 import * as vscode from 'vscode';
 import { ErrorReporter } from './ui/errors';
-import { LazyPart, lazyCodeLenses, lazyCommands, lazyHovers, lazyTreeView } from './ui/lazy';
+import { LazyPart, lazyCodeLenses, lazyHovers, lazyTreeView } from './ui/lazy';
 import type * as LogPartModule from './ui/parts/logPart';
 import type * as NodePartModule from './ui/parts/nodePart';
 import type { TreeElement } from './ui/tree/treeModel';
@@ -37,8 +37,8 @@ export function activate(context: vscode.ExtensionContext): void {
     log,
     vscode.languages.registerCodeLensProvider(documents, lazyCodeLenses(() => logs.get().lenses)),
     vscode.languages.registerHoverProvider(documents, lazyHovers(() => logs.get().hovers)),
-    lazyCommands(commandIds.filter((id) => LOG_COMMANDS.has(id)), logs),
-    lazyCommands(commandIds.filter((id) => !LOG_COMMANDS.has(id)), nodes),
+    logs.commands(commandIds.filter((id) => LOG_COMMANDS.has(id))),
+    nodes.commands(commandIds.filter((id) => !LOG_COMMANDS.has(id))),
     nodesView.view,
     { dispose: () => { logs.loaded?.dispose(); nodes?.loaded?.dispose(); } },
   );

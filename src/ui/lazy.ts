@@ -4,9 +4,15 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 
-/** A bundle in dist/ (e.g. `logs.js`), required and started on first `get()`. */
+/**
+ * A bundle in dist/ (e.g. `logs.js`), required and started on first `get()`. Its commands are placeholders until then
+ * (`commands`): the first call of one starts the part, which registers the real handlers under the same ids, and runs
+ * the command again with its arguments. Whatever starts the part (a command, a provider, the view) removes the
+ * placeholders first, so the part's own registrations never collide with them.
+ */
 export class LazyPart<T> {
   private value: T | undefined;
+  private placeholders: vscode.Disposable | undefined;
 
   constructor(
     private readonly file: string,
@@ -18,8 +24,23 @@ export class LazyPart<T> {
     return this.value;
   }
 
+  /** Placeholder registrations for the commands the part registers itself once started. */
+  commands(ids: readonly string[]): vscode.Disposable {
+    this.placeholders = vscode.Disposable.from(...ids.map((id) => vscode.commands.registerCommand(id, (...args: unknown[]) => {
+      this.get();
+      return vscode.commands.executeCommand(id, ...args);
+    })));
+    return { dispose: () => this.removePlaceholders() };
+  }
+
+  private removePlaceholders(): void {
+    this.placeholders?.dispose();
+    this.placeholders = undefined;
+  }
+
   get(): T {
     if (this.value === undefined) {
+      this.removePlaceholders();
       const started = Date.now();
       // eslint-disable-next-line @typescript-eslint/no-require-imports -- a second bundle, required on first use on purpose
       this.value = this.start(require(path.join(__dirname, this.file)));
@@ -27,20 +48,6 @@ export class LazyPart<T> {
     }
     return this.value;
   }
-}
-
-/**
- * Placeholder registrations for commands a part registers itself: the first call disposes the placeholders of that
- * part, starts it (which registers the real handlers under the same ids) and runs the command again with its arguments.
- */
-export function lazyCommands(ids: readonly string[], part: { get(): unknown }): vscode.Disposable {
-  let placeholders: vscode.Disposable | undefined = vscode.Disposable.from(...ids.map((id) => vscode.commands.registerCommand(id, (...args: unknown[]) => {
-    placeholders?.dispose();
-    placeholders = undefined;
-    part.get();
-    return vscode.commands.executeCommand(id, ...args);
-  })));
-  return { dispose: () => placeholders?.dispose() };
 }
 
 /** A code lens provider that starts its part on the first request. */
