@@ -89,6 +89,8 @@ function renderFinding(finding: ReportFinding): HTMLElement {
     );
     card.append(actions);
   }
+  // The plan's notes: why prune keeps what it keeps, why a Ready sandbox is left running (no steps: no Repair button).
+  for (const note of finding.notes ?? []) card.append(el('p', note, 'muted note'));
   return card;
 }
 

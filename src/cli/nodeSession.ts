@@ -1,5 +1,6 @@
 import type { CriRuntime } from '../core/cri/types';
 import { inspectNode } from '../core/inventory/inspect';
+import { addStuckSandboxFindings } from '../core/inventory/stuckSandboxes';
 import type { Inventory } from '../core/inventory/types';
 import { connectRuntime } from '../core/session/nodeTarget';
 import type { RuntimeConnection } from '../core/session/nodeTarget';
@@ -18,10 +19,10 @@ export interface NodeSession {
 async function openSession(target: NodeTarget, signal: AbortSignal, opened: { runtime?: RuntimeConnection }): Promise<NodeSession> {
   opened.runtime = await connectRuntime(target, signal);
   const { cri } = opened.runtime;
-  const inventory = await inspectNode(target.access, cri, {
+  const inventory = await addStuckSandboxFindings(await inspectNode(target.access, cri, {
     cniCacheDir: target.cniCacheDir, cniConfDir: target.cniConfDir, endpoint: target.endpoint, signal,
     onProgress: (m) => { if (process.env.KND_VERBOSE) process.stderr.write(`… ${m}\n`); },
-  });
+  }), target.podsOnNode, signal);
   return { target, cri, inventory };
 }
 

@@ -4,6 +4,7 @@ import { openLocalTarget, withDefaults } from '../core/session/nodeTarget';
 import type { NodeTarget } from '../core/session/nodeTarget';
 import { describeStranded } from '../core/bridge/stranded';
 import { openBridgeNodeAccess } from '../core/bridge/openBridge';
+import { listPodsOnNode } from '../core/cluster/podsOnNode';
 import type { BridgeProfile } from '../core/bridge/podSpec';
 
 /** Flags shared by `inspect` and `repair` that say which node and runtime to talk to. */
@@ -62,14 +63,18 @@ async function resolveBridgeTarget(flags: NodeFlags, signal?: AbortSignal): Prom
     throw new NodeDoctorError('bad-input', `unknown --bridge-profile "${flags.bridgeProfile}" (least-privilege or host-pid)`);
   }
   const { cniCacheDir, cniConfDir, cniBinDir } = withDefaults(flags);
-  const { access } = await openBridgeNodeAccess({
+  const { access, manager } = await openBridgeNodeAccess({
     explicitPath: flags.kubeconfig, context: flags.context, node: flags.node, namespace: flags.bridgeNamespace, image: flags.bridgeImage,
     profile: flags.bridgeProfile as BridgeProfile | undefined, runtimeEndpoint: flags.runtimeEndpoint, cniCacheDir, cniConfDir,
     quarantineDir: flags.quarantineDir, client: 'cli', signal,
     // A pod that could not be deleted on the way out (any exit: done, failed, Ctrl-C, SIGTERM, SIGHUP) is named with its command.
     onStranded: (pod) => process.stderr.write(`kube-node-doctor: ${describeStranded(pod)}\n`),
   });
-  return { access, endpoint: flags.runtimeEndpoint ?? DEFAULT_RUNTIME_ENDPOINT, cniCacheDir, cniConfDir, cniBinDir };
+  const node = flags.node;
+  return {
+    access, endpoint: flags.runtimeEndpoint ?? DEFAULT_RUNTIME_ENDPOINT, cniCacheDir, cniConfDir, cniBinDir,
+    podsOnNode: (podSignal) => listPodsOnNode(manager.api, node, { signal: podSignal }),
+  };
 }
 
 /** Local access (this process runs on the node, or in a pod mounting it at --host-root), or the bridge with --context/--node. */

@@ -8,7 +8,7 @@ export type ReportRisk = 'low' | 'medium' | 'high';
 export interface ReportStep {
   readonly title: string;
   readonly risk: ReportRisk;
-  /** The equivalent command a person would run by hand. */
+  /** The shell commands that do the same by hand (one or more lines, values quoted). */
   readonly manualCommand: string;
 }
 
@@ -21,8 +21,10 @@ export interface ReportFinding {
   readonly explanation: string;
   /** The object it is about, e.g. `sandbox 055b221e44a2` or a cache file path. */
   readonly object: string;
-  /** Empty when no repair applies. */
+  /** Empty when no repair applies (then no Repair button). */
   readonly steps: readonly ReportStep[];
+  /** The plan's notes: why nothing or less is done (prune thresholds, a Ready sandbox left running). */
+  readonly notes?: readonly string[];
 }
 
 export interface ReportCount {

@@ -1,4 +1,5 @@
 import * as vscode from 'vscode';
+import { DEFAULT_PRUNE_KEEP, DEFAULT_PRUNE_MIN_AGE_MS, parseDuration } from '../core/repair/duration';
 import type { NodeDoctorSettings } from '../core/session/nodeDoctor';
 
 export const SECTION = 'kubeNodeDoctor';
@@ -48,6 +49,11 @@ export function readNodeSettings(): NodeDoctorSettings {
       cniCacheDir: text('bridge.cniCacheDir'), cniConfDir: text('bridge.cniConfDir'), cniBinDir: text('bridge.cniBinDir'),
     },
     quarantineDir: text('repair.quarantineDir'),
+    stopTimeoutMs: Math.min(600, Math.max(1, config.get<number>('repair.stopTimeoutSeconds', 30))) * 1000,
+    prune: {
+      keep: Math.max(0, Math.floor(config.get<number>('repair.pruneKeep', DEFAULT_PRUNE_KEEP))),
+      minAgeMs: parseDuration(config.get<string>('repair.pruneMinAge', '1h')) ?? DEFAULT_PRUNE_MIN_AGE_MS,
+    },
   };
 }
 

@@ -121,9 +121,11 @@ describe('the node tree, repairs and report in VS Code, on a real containerd nod
       await wb.dialog.locator('.monaco-button', { hasText: /^Remove 1 file and 1 sandbox/ }).click();
       await until('the cache file is gone', () => !fs.existsSync(cacheFile));
       await until('the sandbox is gone on the runtime', () => sandboxGone(cri, sandboxId));
-      await until('the audit log has the two steps', () => auditEntries(wb).filter((e) => e.object.includes(sandboxId)).length >= 2);
-      const entries = auditEntries(wb).filter((e) => e.object.includes(sandboxId));
+      const outcomes = (): AuditEntry[] => auditEntries(wb).filter((e) => e.object.includes(sandboxId) && e.phase === 'outcome');
+      await until('the audit log has the two steps', () => outcomes().length >= 2);
+      const entries = outcomes();
       assert.deepEqual(entries.map((e) => [e.action, e.result]), [['remove-cache-file', 'done'], ['remove-sandbox', 'done']]);
+      assert.deepEqual(auditEntries(wb).filter((e) => e.object.includes(sandboxId)).map((e) => e.phase), ['intent', 'outcome', 'intent', 'outcome'], 'write-ahead: each intent before its outcome');
       assert.ok(entries[0].backup && entries[0].backup.size === 0, 'the removed (empty) file was backed up first');
       await wb.page.locator('.notifications-toasts .notification-toast', { hasText: demo.summary.node }).first().waitFor({ timeout: 20_000 });
       await wb.screenshot('09-repair-summary');
@@ -135,7 +137,7 @@ describe('the node tree, repairs and report in VS Code, on a real containerd nod
       await frame.locator('h1', { hasText: 'Node' }).waitFor({ timeout: 60_000 });
       const leakedFile = demo.summary.leakedCache.cacheFiles.find((f) => path.basename(f).startsWith('cbr0-'));
       assert.ok(leakedFile, 'the leaked sandbox left a cbr0 cache file');
-      const card = frame.locator(`article.finding[data-finding-id="cni-cache-orphaned:${path.basename(leakedFile)}"]`);
+      const card = frame.locator(`article.finding[data-finding-id="cni-cache-orphaned:${demo.summary.leakedCache.sandboxId}"]`);
       await card.waitFor({ timeout: 30_000 });
       await wb.screenshot('10-report');
       await card.locator('vscode-button', { hasText: 'Repair…' }).click();
@@ -152,6 +154,7 @@ describe('the node tree, repairs and report in VS Code, on a real containerd nod
     let env: LabStandIn;
     let seedId: string;
     let seedFile: string;
+    let stuckId: string;
 
     before(async () => {
       // The stand-in and the lab helpers read the lab's KND_* from the environment.
@@ -164,10 +167,21 @@ describe('the node tree, repairs and report in VS Code, on a real containerd nod
       seedFile = lab.cacheFilePath(demo.env.KND_NETWORK ?? 'cbr0', seedId, 'eth0');
       fs.truncateSync(seedFile, 0);
       await cri.stopPodSandbox(seedId).catch(() => undefined);
+      // Seed 003: a pod the API deleted 10 min ago whose sandbox's stop hangs (runc without kill), still Ready.
+      const stuckUid = '6f1b2c3d-0000-4000-8000-000000000003';
+      stuckId = await lab.runSandbox({ name: 'stuck-0', namespace: 'e2e', uid: stuckUid, runtimeHandler: lab.requireLab().faultyHandler });
+      lab.dropKill(stuckId, true);
       const paths = standIn.labPaths();
       assert.ok(paths);
       env = await standIn.startLabStandIn(paths);
-      wb = await Workbench.open({ 'kubeNodeDoctor.kubeconfig': env.kubeconfig, 'kubeNodeDoctor.localNode.mode': 'off', 'kubeNodeDoctor.bridge.idleMinutes': 1 });
+      env.standIn.workloadPods.push({
+        metadata: { name: 'stuck-0', namespace: 'e2e', uid: stuckUid, deletionTimestamp: new Date(Date.now() - 600_000).toISOString(), deletionGracePeriodSeconds: 30 },
+        spec: { nodeName: env.node },
+      });
+      wb = await Workbench.open({
+        'kubeNodeDoctor.kubeconfig': env.kubeconfig, 'kubeNodeDoctor.localNode.mode': 'off', 'kubeNodeDoctor.bridge.idleMinutes': 1,
+        'kubeNodeDoctor.repair.stopTimeoutSeconds': 2,
+      });
     });
     after(async () => {
       await wb?.close();
@@ -196,6 +210,31 @@ describe('the node tree, repairs and report in VS Code, on a real containerd nod
       await wb.dialog.locator('.monaco-button', { hasText: /^Remove 1 file and 1 sandbox/ }).click();
       await until('the sandbox is gone on the runtime (repaired through the bridge)', () => sandboxGone(cri, seedId), 90_000);
       assert.equal(fs.existsSync(seedFile), false);
+    });
+
+    it('right-click a stuck-sandbox finding → Force-Stop Stuck Sandbox… → switch to host-pid → confirm: the shim is killed and the sandbox is gone', async () => {
+      const finding = wb.treeRow(/Pod e2e\/stuck-0 is Terminating/);
+      if (!(await finding.isVisible())) await wb.treeRow('Findings').click();
+      await finding.waitFor({ timeout: 30_000 });
+      // The previous test's repair re-reads the node: let that finish, so the menu acts on the current row.
+      await until('no inspection is running', async () => (await wb.page.locator('.part.sidebar .monaco-list-row', { hasText: 'Inspecting…' }).count()) === 0, 60_000);
+      await wb.contextMenu(finding, 'Force-Stop Stuck Sandbox…');
+      await wb.dialog.waitFor({ timeout: 30_000 }).catch(async (error: unknown) => {
+        const toasts = await wb.page.locator('.notifications-toasts .notification-toast').allInnerTexts();
+        throw new Error(`no dialog after Force-Stop Stuck Sandbox… (notifications: ${JSON.stringify(toasts)}): ${String(error)}`);
+      });
+      assert.match(await wb.dialog.innerText(), /needs the bridge's host-pid profile/);
+      await wb.dialog.locator('.monaco-button', { hasText: 'Switch to Host-PID Profile' }).click();
+      const plan = wb.dialog.filter({ hasText: /Force-Stop 1 Sandbox/ });
+      await plan.waitFor({ timeout: 90_000 });
+      const text = await plan.innerText();
+      assert.ok(text.includes(stuckId), 'the plan names the sandbox by its full ID');
+      assert.match(text, new RegExp(`PID \\d+ is killed: \\S*containerd-shim-runc-v2 -namespace k8s.io -id ${stuckId}`));
+      await wb.screenshot('12-force-stop-confirmation');
+      await plan.locator('.monaco-button', { hasText: /^Force-Stop 1 Sandbox/ }).click();
+      await until('the stuck sandbox is gone on the runtime', () => sandboxGone(cri, stuckId), 90_000);
+      await until('the audit records the force-stop', () => auditEntries(wb).some((e) => e.action === 'force-stop-sandbox' && e.result === 'done' && e.object.includes(stuckId)));
+      assert.equal(env.standIn.podsIn('kube-system').length, 1, 'one bridge pod, now in the host-pid profile');
     });
 
     it('deletes its bridge pod once it has been idle for kubeNodeDoctor.bridge.idleMinutes — no pod outlives its use', async () => {

@@ -94,6 +94,7 @@ export class FakeNodeAccess implements NodeAccess {
     const file = this.files.get(from);
     if (!file) throw new NodeDoctorError('not-found', `${from} does not exist.`);
     if (!this.dirs.has(path.posix.dirname(to))) throw new NodeDoctorError('not-found', `${path.posix.dirname(to)} does not exist.`);
+    if (this.files.has(to)) throw new NodeDoctorError('precondition-changed', `${to} already exists; not overwritten.`);
     this.log.push(`move ${from} ${to}`);
     this.files.delete(from);
     this.files.set(to, file);

@@ -70,7 +70,8 @@ export const BROWSER_PACKAGES = ['chromium', 'fonts-dejavu-core'];
 export const CODE_SERVER_BUILD_PACKAGES = ['libkrb5-dev', 'ripgrep', 'python3', 'make', 'g++'];
 /** The unit tests run the bridge's shell scripts under busybox too (the default bridge image's tools). */
 export const UNIT_PACKAGES = ['busybox'];
-export const RUNTIME_PACKAGES = ['containerd', 'runc', 'containernetworking-plugins', 'socat', 'iproute2', 'gcc', 'libc6-dev', 'util-linux'];
+// runsc (gVisor): the lab's `runsc` handler, for the stuck-sandbox tests with real gVisor.
+export const RUNTIME_PACKAGES = ['containerd', 'runc', 'containernetworking-plugins', 'socat', 'iproute2', 'gcc', 'libc6-dev', 'util-linux', 'runsc'];
 
 /** Installs code-server from npm into .cache/code-server (once) and returns the path of its launcher. */
 export function ensureCodeServer() {

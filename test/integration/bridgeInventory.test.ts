@@ -73,9 +73,9 @@ describe('full node inventory through the bridge', function () {
         const finding = bridged.findings.find((f) => f.sandboxId === id && f.category === 'cni-cache-corrupt');
         assert.ok(finding, 'the empty cache file is a finding');
 
-        const plan = planRepairs(bridged, [finding.id]);
+        const plan = planRepairs(bridged, [finding.id], { quarantineDir: '/var/lib/kube-node-doctor/quarantine' });
         const audit = new MemoryAuditSink();
-        const report = await new RepairExecutor({ access, cri: remote, audit, quarantineDir: '/var/lib/kube-node-doctor/quarantine', actor: 'bridge-test' }).execute(plan);
+        const report = await new RepairExecutor({ access, cri: remote, audit, actor: 'bridge-test' }).execute(plan);
         assert.ok(report.ok, JSON.stringify(report.results));
         emptied = undefined;
         sandboxId = undefined;
@@ -85,7 +85,7 @@ describe('full node inventory through the bridge', function () {
         const backup = report.results.map((r) => r.backup).find((b) => b !== undefined);
         assert.equal(backup?.size, 0);
         assert.equal((await access.stat(backup?.quarantinePath ?? '/nonexistent'))?.size, 0, 'the backup is kept on the node');
-        assert.equal(audit.entries.length, plan.steps.length);
+        assert.equal(audit.entries.length, 2 * plan.steps.length, 'intent and outcome of each step');
       } finally {
         remote.close();
         await lease.close();

@@ -53,7 +53,7 @@ describe('kube-node-doctor inspect and repair (the built CLI)', function () {
 
     const dry = cli(['repair', '--finding', finding.id, '--dry-run']);
     assert.equal(dry.code, 0, dry.stderr);
-    assert.match(dry.stdout, /crictl stopp/);
+    assert.match(dry.stdout, new RegExp(`crictl --runtime-endpoint ${requireLab().endpoint} stopp ${id}`));
     assert.match(dry.stdout, /nothing was changed/);
     assert.equal(fs.statSync(file).size, 0, 'dry run changed nothing');
     assert.equal((await cri.podSandboxStatus(id)).state, 'SANDBOX_NOTREADY');
@@ -64,11 +64,14 @@ describe('kube-node-doctor inspect and repair (the built CLI)', function () {
     assert.equal(applied.code, 0, applied.stdout + applied.stderr);
     assert.equal(fs.existsSync(file), false);
     const entries = fs.readFileSync(auditLog, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { result: string; findingId: string });
-    assert.deepEqual(entries.map((e) => e.result), ['done', 'done']);
+    assert.deepEqual(entries.map((e) => e.result), ['intended', 'done', 'intended', 'done'], 'write-ahead: each step\'s intent, then its outcome');
     assert.equal(fs.readdirSync(quarantine).length, 1);
     const rerun = cli(['repair', '--finding', finding.id, '--yes', '--audit-log', auditLog, '--quarantine-dir', quarantine]);
-    assert.equal(rerun.code, 0, rerun.stderr);
-    assert.match(rerun.stdout, /no longer present on this node/);
+    assert.equal(rerun.code, 2, 'a finding that is gone is an unknown ID, with --yes as with --dry-run');
+    assert.match(rerun.stderr, /No finding "cni-cache-corrupt:.*" on this node \(already repaired/);
+    const unknown = cli(['repair', '--finding', 'cni-cache-corrupt:no-such-file', '--yes', '--audit-log', auditLog, '--quarantine-dir', quarantine]);
+    assert.equal(unknown.code, 2, unknown.stdout);
+    assert.doesNotMatch(unknown.stdout, /All steps done/);
     const after = JSON.parse(cli(['inspect', '--json']).stdout) as { findings: { sandboxId?: string }[]; sandboxes: { id: string }[] };
     assert.equal(after.sandboxes.some((s) => s.id === id), false);
   });

@@ -82,10 +82,11 @@ describe('inventory of a real containerd node', function () {
     assert.equal(orphan?.rule, 'orphan-container');
     assert.equal(orphan?.repair, 'remove-orphan-containers');
     assert.equal(orphan?.sandboxId, id);
-    const leaked = inv.findings.find((f) => f.id === `cni-cache-orphaned:cbr0-${id}-eth0`);
-    assert.equal(leaked?.repair, 'release-leaked-ips');
-    assert.match(leaked?.ips?.[0] ?? '', /^10\.244\.\d+\.\d+\/\d+$/);
-    assert.ok(inv.findings.some((f) => f.id === `cni-cache-orphaned:cni-loopback-${id}-lo`));
+    const leaked = inv.findings.filter((f) => f.category === 'cni-cache-orphaned' && f.sandboxId === id);
+    assert.deepEqual(leaked.map((f) => f.id), [`cni-cache-orphaned:${id}`], 'one finding for the vanished sandbox, not one per file (loopback included)');
+    assert.equal(leaked[0].repair, 'release-leaked-ips');
+    assert.ok(leaked[0].path?.endsWith(`-${id}-eth0`), 'it names the network file, not the loopback one');
+    assert.match(leaked[0].ips?.[0] ?? '', /^10\.244\.\d+\.\d+\/\d+$/);
     const container = inv.containers.find((c) => c.id === job);
     assert.equal(container?.exitCode, 1, 'ContainerStatus of exited containers is read');
   });

@@ -41,9 +41,9 @@ describe('inventory and repair of a corrupt CNI cache file on a real containerd'
     assert.equal(entry?.state, 'empty');
     assert.equal(entry?.readOnTeardown, 'yes');
 
-    const plan = planRepairs(inventory, [finding.id], { cniBinDir: lab.cniBinDir });
+    const plan = planRepairs(inventory, [finding.id], { cniBinDir: lab.cniBinDir, quarantineDir: path.join(lab.labDir, 'quarantine') });
     assert.ok(plan.steps.length >= 2, 'remove the file, then stop and remove the sandbox');
-    assert.match(plan.steps.map((s) => s.manualCommand).join('\n'), new RegExp(`rm .*${name}`));
+    assert.match(plan.steps.map((s) => s.manualCommand).join('\n'), new RegExp(`mv -n -- \\S*${name} `));
 
     const audit = new MemoryAuditSink();
     const report = await labExecutor(runtime.cri, audit).execute(plan);
@@ -54,8 +54,8 @@ describe('inventory and repair of a corrupt CNI cache file on a real containerd'
     assert.equal(backups.length, 1);
     assert.equal(backups[0]?.size, 0);
     assert.ok(fs.existsSync(path.join(lab.hostRoot ?? '/', backups[0]?.quarantinePath ?? '/nonexistent')), 'the backup is kept on the node');
-    assert.equal(audit.entries.length, plan.steps.length);
-    assert.ok(audit.entries.every((e) => e.actor === 'integration-test' && e.result === 'done'));
+    assert.equal(audit.entries.length, 2 * plan.steps.length, 'intent and outcome of each step');
+    assert.ok(audit.entries.every((e) => e.actor === 'integration-test' && e.result === (e.phase === 'intent' ? 'intended' : 'done')));
 
     const again = await labExecutor(runtime.cri, audit).execute(plan);
     assert.ok(again.results.every((r) => r.outcome === 'already-done'), 'a finished plan re-runs as already-done');
@@ -108,7 +108,7 @@ describe('inventory and repair of a corrupt CNI cache file on a real containerd'
     fs.truncateSync(file, 0);
     await stopError(runtime.cri, id);
     const inventory = await inspect();
-    const plan = planRepairs(inventory, [`cni-cache-corrupt:${path.basename(file)}`], { cniBinDir: lab.cniBinDir });
+    const plan = planRepairs(inventory, [`cni-cache-corrupt:${path.basename(file)}`], { cniBinDir: lab.cniBinDir, quarantineDir: path.join(lab.labDir, 'quarantine') });
     fs.writeFileSync(file, 'garbage'); // someone else touched it meanwhile
 
     const report = await labExecutor(runtime.cri, new MemoryAuditSink()).execute(plan);

@@ -71,13 +71,14 @@ describe('NodeDoctor (the engine behind the sidebar) on a real containerd node',
     assert.ok(inventory.findings.some((f) => f.id === findingId), 'the empty cache file is a finding');
     assert.deepEqual(doctor.findSandbox(id.slice(0, 12)).map((m) => m.sandboxId), [id], 'a log\'s 12-character prefix finds the sandbox');
 
-    const plan = doctor.plan(ref, [findingId]);
+    const { plan } = await doctor.plan(ref, { kind: 'findings', findingIds: [findingId] });
+    assert.ok(plan);
     assert.deepEqual(plan.steps.map((s) => s.action.kind), ['remove-cache-file', 'remove-sandbox']);
     const report = await doctor.execute(ref, plan);
     assert.deepEqual(report.results.map((r) => r.outcome), ['done', 'done'], JSON.stringify(report.results));
     assert.equal(fs.existsSync(file), false);
     assert.ok(await cri.podSandboxStatus(id).then(() => false, (e: unknown) => isNotFound(e)), 'the sandbox is gone on the runtime');
-    assert.equal(audit.entries.length, 2, 'one audit entry per step');
+    assert.deepEqual(audit.entries.map((e) => [e.phase, e.result]), [['intent', 'intended'], ['outcome', 'done'], ['intent', 'intended'], ['outcome', 'done']], 'intent before, outcome after each step');
     assert.equal(audit.entries[0].node, 'lab-node');
 
     const backup = report.results[0].backup;
@@ -86,7 +87,7 @@ describe('NodeDoctor (the engine behind the sidebar) on a real containerd node',
     assert.equal(fs.existsSync(file), true, 'Undo put the file back');
     assert.equal(fs.readFileSync(file).length, 0, 'with the bytes that were removed (0 of them)');
     await assert.rejects(doctor.restore(ref, backup), (e: unknown) => e instanceof NodeDoctorError && e.reason === 'precondition-changed', 'never restores over a file that exists');
-    assert.deepEqual(audit.entries.slice(2).map((e) => [e.action, e.result, e.object]), [['restore-file', 'done', backup.original], ['restore-file', 'refused', backup.original]], 'undo is audited too');
+    assert.deepEqual(audit.entries.slice(4).map((e) => [e.action, e.result, e.object]), [['restore-file', 'done', backup.original], ['restore-file', 'refused', backup.original]], 'undo is audited too');
     fs.rmSync(file, { force: true });
     assert.ok(original.length > 0);
   });
@@ -99,8 +100,8 @@ describe('NodeDoctor (the engine behind the sidebar) on a real containerd node',
     await assert.rejects(broken.inspect(broken.localRef()), (e: unknown) => e instanceof NodeDoctorError && e.reason === 'unreachable' && /lab-node/.test(e.message) && e.hint !== undefined);
   });
 
-  it('refuses to plan for a node that was never inspected', () => {
-    assert.throws(() => doctor.plan({ kind: 'bridge', context: 'c', node: 'n' }, 'all'), (e: unknown) => e instanceof NodeDoctorError && e.reason === 'not-found');
+  it('refuses to plan for a node that was never inspected', async () => {
+    await assert.rejects(doctor.plan({ kind: 'bridge', context: 'c', node: 'n' }, { kind: 'all' }), (e: unknown) => e instanceof NodeDoctorError && e.reason === 'not-found');
   });
 });
 

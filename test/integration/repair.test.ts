@@ -8,9 +8,10 @@ import type { Inventory } from '../../src/core/inventory/types';
 import { MemoryAuditSink } from '../../src/core/repair/audit';
 import type { ExecutionReport } from '../../src/core/repair/executor';
 import { planRepairs } from '../../src/core/repair/planner';
+import { planSelection } from '../../src/core/repair/selection';
 import type { RepairPlan } from '../../src/core/repair/types';
 import { cacheFilePath, cleanupAll, requireLab, runExitedContainer, runSandbox } from './support/lab';
-import { inspectLab, labExecutor, reservedIps, useLabRuntime } from './support/labNode';
+import { inspectLab, labExecutor, labNode, reservedIps, useLabRuntime } from './support/labNode';
 
 async function gone(cri: CriRuntime, sandboxId: string): Promise<boolean> {
   return cri.podSandboxStatus(sandboxId).then(() => false, (e: unknown) => isNotFound(e));
@@ -25,8 +26,12 @@ describe('repair on a real containerd node', function () {
   // Cache paths as the lab's own directory, so plan objects compare with cacheFilePath().
   const inspect = (perPodThreshold?: number): Promise<Inventory> => inspectLab(runtime.cri, { paths: 'host', perPodThreshold });
   const execute = (plan: RepairPlan): Promise<ExecutionReport> =>
-    labExecutor(runtime.cri, audit, { quarantineDir: quarantine, actor: 'test', timeoutMs: 30_000 }).execute(plan);
-  const plan = (inv: Inventory, ids: string[] | 'all'): RepairPlan => planRepairs(inv, ids, { cniBinDir: requireLab().cniBinDir, minAgeMs: 0 });
+    labExecutor(runtime.cri, audit, { actor: 'test', timeoutMs: 30_000 }).execute(plan);
+  const plan = async (inv: Inventory, ids: string[]): Promise<RepairPlan> => {
+    const { plan: p } = await planSelection(labNode('host').access, inv, { kind: 'findings', findingIds: ids }, { cniBinDir: requireLab().cniBinDir, minAgeMs: 0, quarantineDir: quarantine });
+    assert.ok(p);
+    return p;
+  };
 
   beforeEach(() => {
     quarantine = fs.mkdtempSync(path.join(os.tmpdir(), 'knd-quarantine-'));
@@ -42,9 +47,9 @@ describe('repair on a real containerd node', function () {
     await runtime.cri.stopPodSandbox(id).catch(() => undefined); // fails as on the node; leaves it NotReady
 
     const findingId = `cni-cache-corrupt:cbr0-${id}-eth0`;
-    const p = plan(await inspect(), [findingId]);
+    const p = await plan(await inspect(), [findingId]);
     assert.deepEqual(p.steps.map((s) => s.action.kind), ['remove-cache-file', 'remove-sandbox']);
-    assert.equal(p.steps[1].manualCommand, `crictl stopp ${id} && crictl rmp ${id}`);
+    assert.equal(p.steps[1].manualCommand, `crictl --runtime-endpoint ${requireLab().endpoint} stopp ${id} && crictl --runtime-endpoint ${requireLab().endpoint} rmp ${id}`);
     const report = await execute(p);
     assert.deepEqual(report.results.map((r) => r.outcome), ['done', 'done'], JSON.stringify(report.results));
     assert.equal(fs.existsSync(file), false);
@@ -53,9 +58,10 @@ describe('repair on a real containerd node', function () {
     const backup = report.results[0].backup;
     assert.ok(backup && fs.existsSync(backup.quarantinePath));
     assert.equal(backup.size, 0);
-    assert.equal(audit.entries.length, 2);
-    assert.equal(audit.entries[0].backup?.contentBase64, '');
-    assert.match(audit.entries[1].after, /NOT_FOUND/);
+    assert.deepEqual(audit.entries.map((e) => `${e.phase} ${e.stepId} ${e.result}`), ['intent 01-remove-cache-file intended', 'outcome 01-remove-cache-file done', 'intent 02-remove-sandbox intended', 'outcome 02-remove-sandbox done']);
+    assert.equal(audit.entries[1].backup?.contentBase64, '');
+    assert.equal(backup.quarantinePath, p.steps[0].action.kind === 'remove-cache-file' ? p.steps[0].action.backupPath : '', 'the backup is where the plan said');
+    assert.match(audit.entries[3].after, /NOT_FOUND/);
 
     const again = await execute(p);
     assert.deepEqual(again.results.map((r) => r.outcome), ['already-done', 'already-done']);
@@ -66,9 +72,9 @@ describe('repair on a real containerd node', function () {
     const file = cacheFilePath('cbr0', id, 'eth0');
     fs.writeFileSync(file, Buffer.alloc(1370));
     await runtime.cri.stopPodSandbox(id).catch(() => undefined);
-    const report = await execute(plan(await inspect(), [`cni-cache-corrupt:cbr0-${id}-eth0`]));
+    const report = await execute(await plan(await inspect(), [`cni-cache-corrupt:cbr0-${id}-eth0`]));
     assert.ok(report.ok, JSON.stringify(report.results));
-    assert.deepEqual(Buffer.from(audit.entries[0].backup?.contentBase64 ?? 'x', 'base64'), Buffer.alloc(1370));
+    assert.deepEqual(Buffer.from(audit.entries[1].backup?.contentBase64 ?? 'x', 'base64'), Buffer.alloc(1370));
     assert.ok(await gone(runtime.cri, id));
   });
 
@@ -77,7 +83,7 @@ describe('repair on a real containerd node', function () {
     const file = cacheFilePath('cbr0', id, 'eth0');
     fs.truncateSync(file, 0);
     await runtime.cri.stopPodSandbox(id).catch(() => undefined);
-    const p = plan(await inspect(), [`cni-cache-corrupt:cbr0-${id}-eth0`]);
+    const p = await plan(await inspect(), [`cni-cache-corrupt:cbr0-${id}-eth0`]);
     fs.writeFileSync(file, 'garbage');
     const report = await execute(p);
     assert.equal(report.ok, false);
@@ -99,8 +105,10 @@ describe('repair on a real containerd node', function () {
     assert.deepEqual(reservedIps(id), ips, 'the IP leaked');
 
     const inv = await inspect();
-    const p = plan(inv, [`cni-cache-orphaned:cbr0-${id}-eth0`, `cni-cache-orphaned:cni-loopback-${id}-lo`, `runtime-object-missing:${job}`]);
-    assert.deepEqual(p.steps.map((s) => s.action.kind), ['cni-del', 'remove-cache-file', 'cni-del', 'remove-cache-file', 'remove-container']);
+    const p = await plan(inv, [`cni-cache-orphaned:${id}`, `runtime-object-missing:${job}`]);
+    assert.deepEqual(p.steps.map((s) => [s.action.kind, path.basename(s.object)]), [
+      ['cni-del', `cbr0-${id}-eth0`], ['remove-cache-file', `cbr0-${id}-eth0`], ['remove-cache-file', `cni-loopback-${id}-lo`], ['remove-container', `container ${job}`],
+    ], 'the network is released by DEL; the loopback file (no IP, no veth) is only moved');
     const report = await execute(p);
     assert.ok(report.ok, JSON.stringify(report.results, undefined, 1));
     assert.match(report.results[0].detail, /DEL portmap ok, DEL bridge ok/);
@@ -120,7 +128,7 @@ describe('repair on a real containerd node', function () {
       ids.push(id);
     }
     const inv = await inspect(2);
-    const prunePlan = planRepairs(inv, ['dead-objects-piling-up:knd-rep/rep-prune'], { minAgeMs: 0, keep: 1 });
+    const prunePlan = planRepairs(inv, ['dead-objects-piling-up:knd-rep/rep-prune'], { minAgeMs: 0, keep: 1, quarantineDir: quarantine });
     const newest = [...inv.sandboxes].filter((s) => ids.includes(s.id)).sort((a, b) => b.createdAtMs - a.createdAtMs)[0];
     assert.deepEqual(prunePlan.steps.map((s) => s.action.kind), ['remove-sandbox', 'remove-sandbox']);
     assert.ok(prunePlan.steps.every((s) => s.object !== `sandbox ${newest.id}`));

@@ -7,9 +7,9 @@ import * as path from 'node:path';
 import { isNotFound } from '../../src/core/cri/criError';
 import type { Inventory } from '../../src/core/inventory/types';
 import { MemoryAuditSink } from '../../src/core/repair/audit';
-import { planRepairs } from '../../src/core/repair/planner';
+import { planSelection } from '../../src/core/repair/selection';
 import { cacheFilePath, requireLab, runExitedContainer, runSandbox } from './support/lab';
-import { inspectLab, labExecutor, reservedIps, useLabRuntime } from './support/labNode';
+import { inspectLab, labExecutor, labNode, reservedIps, useLabRuntime } from './support/labNode';
 
 describe('repair of orphans left by a sandbox removed underneath a real containerd', function () {
   this.timeout(180_000);
@@ -25,10 +25,11 @@ describe('repair of orphans left by a sandbox removed underneath a real containe
     await runtime.removeSandboxUnderneath(id);
 
     const inventory = await inspect();
-    const wanted = [`cni-cache-orphaned:${path.basename(eth0)}`, `cni-cache-orphaned:cni-loopback-${id}-lo`, `runtime-object-missing:${job}`];
+    const wanted = [`cni-cache-orphaned:${id}`, `runtime-object-missing:${job}`];
     for (const id of wanted) assert.ok(inventory.findings.some((f) => f.id === id), `${id} in ${inventory.findings.map((f) => f.id).join(', ')}`);
 
-    const plan = planRepairs(inventory, wanted, { cniBinDir: lab.cniBinDir });
+    const { plan } = await planSelection(labNode('node').access, inventory, { kind: 'findings', findingIds: wanted }, { cniBinDir: lab.cniBinDir, quarantineDir: path.join(lab.labDir, 'quarantine') });
+    assert.ok(plan);
     assert.ok(plan.steps.some((s) => s.action.kind === 'cni-del'), 'a CNI DEL step');
     assert.ok(plan.steps.some((s) => s.action.kind === 'remove-container'), 'an orphan container step');
     const del = plan.steps.find((s) => s.action.kind === 'cni-del' && s.object.includes(path.basename(eth0)));
@@ -42,7 +43,8 @@ describe('repair of orphans left by a sandbox removed underneath a real containe
     assert.equal(fs.existsSync(eth0), false, 'the cache file is gone');
     await assert.rejects(runtime.cri.containerStatus(job), (e: unknown) => isNotFound(e));
     assert.ok(report.results.filter((r) => r.backup).length >= 1, 'the cache files were backed up before removal');
-    assert.ok(audit.entries.every((e) => e.result === 'done'));
+    assert.ok(audit.entries.every((e) => (e.phase === 'intent' ? e.result === 'intended' : e.result === 'done')));
+    assert.ok(report.results.filter((r) => r.backup).every((r) => (r.backup?.released === true) === (path.basename(r.backup?.original ?? '') === path.basename(eth0))), 'the released network\'s file is marked so Undo leaves it in quarantine; the loopback file is not');
 
     const again = await executor.execute(plan);
     assert.ok(again.results.every((r) => r.outcome === 'already-done'), JSON.stringify(again.results.map((r) => r.outcome)));

@@ -57,6 +57,8 @@ export class ApiStandIn {
   failDeletes = false;
   readonly nodes: Json[] = [];
   readonly pods = new Map<string, PodState>();
+  /** Workload pods the API lists on nodes besides the bridge pods (no processes; listed by `GET /api/v1/pods`). */
+  readonly workloadPods: Json[] = [];
   /** Counters for tests and benches. */
   readonly stats = { requests: 0, execs: 0, v4Execs: 0, nodePages: 0 };
   private readonly server: http.Server;
@@ -207,6 +209,15 @@ export class ApiStandIn {
         const node = this.nodes.find((n) => (n.metadata as Json).name === parts[3]);
         if (!node) { this.send(res, 404, statusBody(404, 'NotFound', `nodes "${parts[3]}" not found`, { name: parts[3], kind: 'nodes' })); return; }
         this.send(res, 200, node);
+        return;
+      }
+      if (parts[0] === 'api' && parts[1] === 'v1' && parts[2] === 'pods' && parts.length === 3 && method === 'GET') {
+        // All namespaces; the one field selector the product sends: spec.nodeName=<node>.
+        if (this.denied.has('list pods')) { this.send(res, 403, this.forbidden('list', 'pods')); return; }
+        const field = /^spec\.nodeName=(.*)$/.exec(url.searchParams.get('fieldSelector') ?? '');
+        const all = [...[...this.pods.values()].map((st) => st.pod as Json), ...this.workloadPods];
+        const items = field ? all.filter((p) => ((p.spec as Json | undefined)?.nodeName) === field[1]) : all;
+        this.send(res, 200, { kind: 'PodList', apiVersion: 'v1', ...this.page(items, url) });
         return;
       }
       if (parts[0] === 'api' && parts[1] === 'v1' && parts[2] === 'namespaces' && parts[4] === 'pods') {

@@ -7,6 +7,8 @@ import type { Duplex } from 'node:stream';
 import { socketPath } from '../cri/endpoints';
 import { NodeDoctorError, throwIfAborted } from '../errors';
 import type { CriEndpointLease, FileEntry, NodeAccess, RunOptions, RunResult } from '../node/nodeAccess';
+import { BridgeProcessAccess } from './bridgeProcesses';
+import type { ProcessAccess } from '../node/processes';
 import type { ExecOptions } from './podExec';
 import { podPathFor } from './podSpec';
 import type { BridgeMount, BridgeProfile } from './podSpec';
@@ -110,6 +112,16 @@ export const READ_SCRIPT = 'cd -- "$1" 2>/dev/null || exit 3; limit=$2 cap=$3; h
  * Write without needing end-of-stdin (the v4 exec protocol cannot signal it): exactly $1 bytes to $2, size checked, mode $3.
  */
 export const WRITE_SCRIPT = 'head -c "$1" > "$2" || exit 1; n=$(stat -c %s "$2") || exit 1; [ "$n" = "$1" ] || { echo "short write: $n of $1 bytes" >&2; exit 1; }; chmod "$3" "$2"';
+/**
+ * Reads at most $2 bytes of $1 only if it is a regular file and not a symbolic link (exit 4 otherwise): `head` on a FIFO
+ * would wait for a writer until the exec's timeout.
+ */
+export const READ_ONE_SCRIPT = '[ -f "$1" ] && [ ! -L "$1" ] || { [ -e "$1" ] || [ -L "$1" ] || { echo "$1: No such file or directory" >&2; exit 1; }; exit 4; }; exec head -c "$2" -- "$1"';
+/**
+ * Moves $1 to $2 without replacing $2 (exit 5 when it exists): a hard link + unlink on one filesystem, else (another
+ * mount) a copy + remove whose partial copy is removed when it fails (disk full). Only regular files (exit 4).
+ */
+export const MOVE_SCRIPT = '[ -f "$1" ] && [ ! -L "$1" ] || exit 4; [ -e "$2" ] && exit 5; if ln -- "$1" "$2" 2>/dev/null; then rm -f -- "$1"; exit; fi; [ -e "$2" ] && exit 5; cp -p -- "$1" "$2" && rm -f -- "$1" || { rm -f -- "$2"; exit 1; }';
 /** Gives a command exactly $1 bytes of stdin followed by end-of-file, on v4 as on v5: $1 = byte count, then the argv. */
 export const STDIN_SCRIPT = 'n=$1; shift; head -c "$n" | "$@"';
 /** Names per bulk-read exec (bounds the memory one exec's answer may take, with the output cap). */
@@ -144,9 +156,12 @@ function classify(stderr: string): 'missing' | 'denied' | 'other' {
 export class BridgeNodeAccess implements NodeAccess {
   readonly description: string;
   private readonly leases = new Set<CriEndpointLease>();
+  /** Only in the host-pid profile, whose pod shares the node's PID namespace. */
+  readonly processes?: ProcessAccess;
 
   constructor(private readonly executor: BridgeExecutor, private readonly options: BridgeNodeAccessOptions) {
     this.description = options.description;
+    if (options.profile === 'host-pid') this.processes = new BridgeProcessAccess(executor, options.timeoutMs ?? 30_000);
   }
 
   private get timeoutMs(): number {
@@ -218,7 +233,8 @@ export class BridgeNodeAccess implements NodeAccess {
   }
 
   async readFile(nodePath: string, maxBytes: number, signal?: AbortSignal): Promise<Buffer> {
-    const result = await this.call(['head', '-c', String(maxBytes + 1), this.require(nodePath)], signal);
+    const result = await this.call(['sh', '-c', READ_ONE_SCRIPT, 'knd-read-one', this.require(nodePath), String(maxBytes + 1)], signal);
+    if (result.exitCode === 4) throw new NodeDoctorError('bad-input', `${nodePath} is not a regular file; not read.`);
     if (result.exitCode !== 0) throw this.failure('read', nodePath, result);
     if (result.stdout.length > maxBytes) throw new NodeDoctorError('bad-input', `${nodePath} is larger than ${maxBytes} bytes; not read.`);
     return result.stdout;
@@ -311,7 +327,8 @@ export class BridgeNodeAccess implements NodeAccess {
 
   async writeFile(nodePath: string, data: Buffer, mode: number, signal?: AbortSignal): Promise<void> {
     const target = this.require(nodePath);
-    const temp = `${target}.knd-${randomBytes(4).toString('hex')}`;
+    // A short name beside the target (a `<target>.knd-…` name passes 255 bytes when the target's name is long).
+    const temp = path.posix.join(path.posix.dirname(target), `.knd-${randomBytes(6).toString('hex')}`);
     try {
       // Exactly data.length bytes are read, so the write never waits for an end-of-stdin the v4 protocol cannot send.
       const written = await this.call(['sh', '-c', WRITE_SCRIPT, 'knd-write', String(data.length), temp, (mode & 0o7777).toString(8)], signal, data);
@@ -333,7 +350,9 @@ export class BridgeNodeAccess implements NodeAccess {
   }
 
   async moveFile(from: string, to: string, signal?: AbortSignal): Promise<void> {
-    const result = await this.call(['mv', this.require(from), this.require(to)], signal);
+    const result = await this.call(['sh', '-c', MOVE_SCRIPT, 'knd-move', this.require(from), this.require(to)], signal);
+    if (result.exitCode === 5) throw new NodeDoctorError('precondition-changed', `${to} already exists; not overwritten.`);
+    if (result.exitCode === 4) throw new NodeDoctorError('bad-input', `${from} is not a regular file; not moved.`);
     if (result.exitCode !== 0) throw this.failure('move', from, result);
   }
 

@@ -54,9 +54,3 @@ export function buildCniDel(content: CacheContent, options: { binDir: string; ne
     };
   });
 }
-
-/** The same DEL as a person would type it (for the plan's manual command). */
-export function manualCniDel(dels: readonly PluginDel[]): string {
-  const quote = (s: string): string => (/^[A-Za-z0-9_./:=,@+-]*$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`);
-  return dels.map((d) => `echo ${quote(d.stdin)} | ${Object.entries(d.env).map(([k, v]) => `${k}=${quote(v)}`).join(' ')} ${d.binary}`).join('\n');
-}

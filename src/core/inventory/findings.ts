@@ -1,3 +1,4 @@
+import { LOOPBACK_NETWORK } from '../cni/cacheFile';
 import { shortId } from '../model/ids';
 import type { CacheEntry, ContainerItem, Finding, ListSize, SandboxItem } from './types';
 
@@ -16,7 +17,7 @@ function podKey(s: { namespace: string; name: string }): string {
   return `${s.namespace}/${s.name}`;
 }
 
-function cacheFindings(entry: CacheEntry, sandbox: SandboxItem | undefined, listComplete: boolean): Finding | undefined {
+function cacheFindings(entry: CacheEntry, sandbox: SandboxItem | undefined): Finding | undefined {
   if (entry.state !== 'valid') {
     const where = sandbox ? `sandbox ${shortId(entry.sandboxId)} (${podKey(sandbox)}, ${sandbox.state === 'SANDBOX_READY' ? 'Ready' : 'NotReady'})` : `sandbox ${shortId(entry.sandboxId)} (not in the runtime)`;
     const harmful = entry.state !== 'not-cache-v1' && entry.readOnTeardown !== 'no';
@@ -37,22 +38,57 @@ function cacheFindings(entry: CacheEntry, sandbox: SandboxItem | undefined, list
       state: entry.state,
     };
   }
-  if (!sandbox && listComplete) {
-    return {
-      id: `cni-cache-orphaned:${entry.name}`,
+  return undefined;
+}
+
+/**
+ * One finding per vanished sandbox whose valid cache files are still there (a complete list is needed to call it
+ * vanished). A network's file means its IP reservation and veth leak until a CNI DEL runs; containerd's loopback file
+ * (`cni-loopback-<id>-lo`) holds no IP and no veth: when it is all that is left, the finding says it is a harmless leftover.
+ */
+function orphanFindings(cache: readonly CacheEntry[], byId: ReadonlyMap<string, SandboxItem>): Finding[] {
+  const bySandbox = new Map<string, CacheEntry[]>();
+  for (const entry of cache) {
+    if (entry.state !== 'valid' || byId.has(entry.sandboxId)) continue;
+    bySandbox.set(entry.sandboxId, [...(bySandbox.get(entry.sandboxId) ?? []), entry]);
+  }
+  const findings: Finding[] = [];
+  for (const [sandboxId, entries] of bySandbox) {
+    const networks = entries.filter((e) => e.network !== LOOPBACK_NETWORK);
+    const ips = networks.flatMap((e) => e.ips);
+    const files = entries.map((e) => e.name).join(', ');
+    const primary = networks[0] ?? entries[0];
+    if (networks.length === 0) {
+      findings.push({
+        id: `cni-cache-orphaned:${sandboxId}`,
+        category: 'cni-cache-orphaned',
+        rule: 'cni-cache-orphaned-loopback',
+        severity: 'info',
+        title: `Loopback CNI cache file of a sandbox that no longer exists (${shortId(sandboxId)}): no IP, no veth`,
+        detail: `${entries.map((e) => e.path).join(', ')}: the runtime has no sandbox ${sandboxId}. containerd's loopback network holds no IP reservation and no veth, so nothing leaks; the file is a harmless leftover that the repair moves into quarantine.`,
+        repair: 'release-leaked-ips',
+        sandboxId,
+        path: primary.path,
+        ips: [],
+        state: primary.state,
+      });
+      continue;
+    }
+    findings.push({
+      id: `cni-cache-orphaned:${sandboxId}`,
       category: 'cni-cache-orphaned',
       rule: 'cni-cache-orphaned',
       severity: 'warning',
-      title: `CNI cache file of a sandbox that no longer exists (${shortId(entry.sandboxId)}${entry.ips.length > 0 ? `, holds ${entry.ips.join(', ')}` : ''})`,
-      detail: `${entry.path}: the runtime has no sandbox ${entry.sandboxId}; its IP reservation${entry.netns ? `, netns ${entry.netns}` : ''} and veth leak until a CNI DEL runs.`,
+      title: `Sandbox ${shortId(sandboxId)} no longer exists but its network ${networks.length === 1 ? 'was' : 'were'} never torn down (${networks.map((e) => `${e.network}/${e.ifName}`).join(', ')}${ips.length > 0 ? `, holds ${ips.join(', ')}` : ''})`,
+      detail: `${files}: the runtime has no sandbox ${sandboxId}; the IP reservation${networks.length === 1 ? '' : 's'}${primary.netns ? ` and veth in netns ${primary.netns}` : ' and veth'} of ${networks.map((e) => e.network).join(', ')} leak until a CNI DEL runs.${entries.length > networks.length ? ' Its loopback cache file holds nothing and goes with them.' : ''}`,
       repair: 'release-leaked-ips',
-      sandboxId: entry.sandboxId,
-      path: entry.path,
-      ips: entry.ips,
-      state: entry.state,
-    };
+      sandboxId,
+      path: primary.path,
+      ips,
+      state: primary.state,
+    });
   }
-  return undefined;
+  return findings;
 }
 
 /** Cross-references sandboxes, containers and cache files into findings (pure; the order is stable). */
@@ -62,9 +98,10 @@ export function computeFindings(
   const findings: Finding[] = [];
   const byId = new Map(sandboxes.map((s) => [s.id, s]));
   for (const entry of cache) {
-    const finding = cacheFindings(entry, byId.get(entry.sandboxId), options.listComplete);
+    const finding = cacheFindings(entry, byId.get(entry.sandboxId));
     if (finding) findings.push(finding);
   }
+  if (options.listComplete) findings.push(...orphanFindings(cache, byId));
 
   if (options.listComplete) {
     for (const c of containers) {

@@ -4,7 +4,7 @@ import type { ContainerState, SandboxState } from '../cri/types';
 import type { Category, Severity } from '../model/category';
 
 /** Repair ids, shared with the log diagnosis rules (`Rule.repair`). */
-export type RepairId = 'remove-cache-file-and-sandbox' | 'release-leaked-ips' | 'remove-orphan-containers' | 'prune-dead-objects' | 'force-remove-sandbox';
+export type RepairId = 'remove-cache-file-and-sandbox' | 'release-leaked-ips' | 'remove-orphan-containers' | 'prune-dead-objects' | 'force-remove-sandbox' | 'force-stop-stuck-sandbox';
 
 export interface RuntimeInfo {
   readonly endpoint: string;

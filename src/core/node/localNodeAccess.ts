@@ -6,6 +6,7 @@ import * as path from 'node:path';
 import { NodeDoctorError, throwIfAborted } from '../errors';
 import { socketPath } from '../cri/endpoints';
 import type { CriEndpointLease, FileEntry, NodeAccess, RunOptions, RunResult } from './nodeAccess';
+import { LocalProcessAccess } from './processes';
 
 export interface LocalNodeAccessOptions {
   /** Where the node's `/` is mounted: `/` on the node itself, `/host` in a debug pod. */
@@ -52,12 +53,15 @@ export class LocalNodeAccess implements NodeAccess {
   private readonly hostRoot: string;
   private readonly maxOutputBytes: number;
   private readonly runPrefix: readonly string[];
+  /** `<hostRoot>/proc`: the node's processes when that is the host's /proc (killing also needs its PID namespace). */
+  readonly processes: LocalProcessAccess;
 
   constructor(options: LocalNodeAccessOptions = {}) {
     this.hostRoot = path.resolve(options.hostRoot ?? '/');
     this.maxOutputBytes = options.maxOutputBytes ?? 4 * 1024 * 1024;
     this.runPrefix = options.runPrefix ?? [];
     this.description = this.hostRoot === '/' ? 'local' : `local (host root ${this.hostRoot})`;
+    this.processes = new LocalProcessAccess(this.hostRoot);
   }
 
   /** Maps a node-absolute path under the host root; refuses relative paths and `..` escapes. */
@@ -80,16 +84,18 @@ export class LocalNodeAccess implements NodeAccess {
    * this process's own filesystem, and `..` in a target cannot climb above the host root. The last component is not
    * followed (callers lstat it, or open it with O_NOFOLLOW).
    */
-  private async within(nodePath: string): Promise<string> {
+  private async within(nodePath: string, fresh = false): Promise<string> {
     const direct = this.resolve(nodePath);
     if (this.hostRoot === '/') return direct;
     const normal = path.posix.normalize(nodePath);
     if (normal === '/') return this.hostRoot;
     // The directory part is resolved once and remembered briefly: an inventory touches thousands of files in the
     // same few directories, and resolving every component of every path again costs one lstat per component.
+    // `fresh` (every single-file read and every change): resolved again now, so a directory swapped for a symbolic
+    // link since the inventory is followed the node's way (under the host root), never through a stale resolution.
     const parent = path.posix.dirname(normal);
     const last = path.posix.basename(normal);
-    const cached = this.resolvedDirs.get(parent);
+    const cached = fresh ? undefined : this.resolvedDirs.get(parent);
     if (cached && Date.now() - cached.at < DIR_CACHE_MS) return path.join(cached.resolved, last);
     const queue = parent.split('/').filter(Boolean);
     let resolved: string[] = [];
@@ -97,6 +103,7 @@ export class LocalNodeAccess implements NodeAccess {
     while (queue.length > 0) {
       const part = queue.shift() as string;
       if (part === '.') continue;
+      // Only a link target brings `..` here (resolve() refuses it in the path itself); as on the node, it stops at the root.
       if (part === '..') { resolved.pop(); continue; }
       const candidate = path.join(this.hostRoot, ...resolved, part);
       let target: string | undefined;
@@ -164,7 +171,7 @@ export class LocalNodeAccess implements NodeAccess {
   async stat(nodePath: string, signal?: AbortSignal): Promise<FileEntry | undefined> {
     throwIfAborted(signal);
     try {
-      return this.entry(nodePath, await fs.lstat(await this.within(nodePath)));
+      return this.entry(nodePath, await fs.lstat(await this.within(nodePath, true)));
     } catch (error) {
       if (errnoOf(error) === 'ENOENT' || errnoOf(error) === 'ENOTDIR') return undefined;
       throw fsError('stat', nodePath, error);
@@ -175,7 +182,9 @@ export class LocalNodeAccess implements NodeAccess {
     throwIfAborted(signal);
     let handle: FileHandle | undefined;
     try {
-      handle = await fs.open(await this.within(nodePath), constants.O_RDONLY | constants.O_NOFOLLOW);
+      // O_NONBLOCK: a FIFO swapped in for a planned file must not hang the repair; fstat then refuses anything irregular.
+      handle = await fs.open(await this.within(nodePath, true), constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
+      if (!(await handle.stat()).isFile()) throw new NodeDoctorError('bad-input', `${nodePath} is not a regular file; not read.`);
       const buffer = Buffer.alloc(maxBytes + 1);
       let length = 0;
       for (;;) {
@@ -219,7 +228,7 @@ export class LocalNodeAccess implements NodeAccess {
   async writeFile(nodePath: string, data: Buffer, mode: number, signal?: AbortSignal): Promise<void> {
     throwIfAborted(signal);
     try {
-      await fs.writeFile(await this.within(nodePath), data, { mode, flag: 'wx' });
+      await fs.writeFile(await this.within(nodePath, true), data, { mode, flag: 'wx' });
     } catch (error) {
       if (errnoOf(error) === 'EEXIST') throw new NodeDoctorError('precondition-changed', `${nodePath} already exists; not overwritten.`);
       throw fsError('write', nodePath, error);
@@ -229,7 +238,7 @@ export class LocalNodeAccess implements NodeAccess {
   async makeDir(nodePath: string, mode: number, signal?: AbortSignal): Promise<void> {
     throwIfAborted(signal);
     try {
-      await fs.mkdir(await this.within(nodePath), { recursive: true, mode });
+      await fs.mkdir(await this.within(nodePath, true), { recursive: true, mode });
     } catch (error) {
       throw fsError('create', nodePath, error);
     }
@@ -237,25 +246,36 @@ export class LocalNodeAccess implements NodeAccess {
 
   async moveFile(from: string, to: string, signal?: AbortSignal): Promise<void> {
     throwIfAborted(signal);
-    const source = await this.within(from);
-    const target = await this.within(to);
+    const source = await this.within(from, true);
+    const target = await this.within(to, true);
     try {
-      await fs.rename(source, target);
+      // link + unlink: a rename that never replaces an existing target.
+      await fs.link(source, target);
+      await fs.unlink(source);
+      return;
     } catch (error) {
-      if (errnoOf(error) !== 'EXDEV') throw fsError('move', from, error);
-      try {
-        await fs.copyFile(source, target, constants.COPYFILE_EXCL);
-        await fs.rm(source);
-      } catch (copyError) {
-        throw fsError('move', from, copyError);
-      }
+      if (errnoOf(error) === 'EEXIST') throw new NodeDoctorError('precondition-changed', `${to} already exists; not overwritten.`);
+      if (errnoOf(error) !== 'EXDEV' && errnoOf(error) !== 'EPERM') throw fsError('move', from, error);
+    }
+    let copied = false;
+    try {
+      const stat = await fs.lstat(source);
+      if (!stat.isFile()) throw new NodeDoctorError('bad-input', `${from} is not a regular file; not moved.`);
+      copied = true;
+      await fs.copyFile(source, target, constants.COPYFILE_EXCL);
+      await fs.rm(source);
+    } catch (copyError) {
+      // A copy cut short (disk full) is removed, so nothing partial looks like a backup; the source is still there.
+      if (copied && errnoOf(copyError) !== 'EEXIST') await fs.rm(target, { force: true }).catch(() => undefined);
+      if (errnoOf(copyError) === 'EEXIST') throw new NodeDoctorError('precondition-changed', `${to} already exists; not overwritten.`);
+      throw fsError('move', from, copyError);
     }
   }
 
   async removeFile(nodePath: string, signal?: AbortSignal): Promise<void> {
     throwIfAborted(signal);
     try {
-      await fs.unlink(await this.within(nodePath));
+      await fs.unlink(await this.within(nodePath, true));
     } catch (error) {
       if (errnoOf(error) !== 'ENOENT') throw fsError('remove', nodePath, error);
     }
@@ -264,6 +284,11 @@ export class LocalNodeAccess implements NodeAccess {
   /** The node path seen from this process: the host root joined with the node-absolute path. */
   hostPath(nodePath: string): string {
     return this.resolve(nodePath);
+  }
+
+  /** Commands run in the node's mount namespace (a run prefix such as nsenter) see node paths; otherwise under the host root. */
+  commandPath(nodePath: string): string {
+    return this.runPrefix.length > 0 ? path.posix.normalize(nodePath) : this.resolve(nodePath);
   }
 
   run(command: readonly string[], options: RunOptions): Promise<RunResult> {

@@ -1,14 +1,38 @@
-import { promises as fs } from 'node:fs';
+import { constants, promises as fs } from 'node:fs';
+import type { FileHandle } from 'node:fs/promises';
 import * as path from 'node:path';
+import { NodeDoctorError } from '../errors';
 import type { AuditEntry, AuditSink } from './types';
 
-/** Appends one JSON document per line to a local file (created with mode 0600). */
+function auditError(file: string, error: unknown): NodeDoctorError {
+  const code = typeof error === 'object' && error !== null && 'code' in error ? String((error as { code: unknown }).code) : undefined;
+  const why = code === 'EACCES' || code === 'EPERM' ? 'permission denied' : code === 'EROFS' ? 'read-only file system' : code === 'ENOSPC' ? 'no space left on the device' : code ?? String(error);
+  return new NodeDoctorError(code === 'EACCES' || code === 'EPERM' || code === 'EROFS' ? 'forbidden' : 'internal', `cannot write the audit log ${file}: ${why}`, { cause: error });
+}
+
+/**
+ * Appends one JSON document per line to a local file (created with mode 0600), flushed to disk before `append`
+ * resolves: the executor acts only once the intent is durable.
+ */
 export class JsonLinesAuditSink implements AuditSink {
   constructor(private readonly file: string) {}
 
   async append(entry: AuditEntry): Promise<void> {
-    await fs.mkdir(path.dirname(this.file), { recursive: true, mode: 0o700 });
-    await fs.appendFile(this.file, `${JSON.stringify(entry)}\n`, { mode: 0o600 });
+    const line = Buffer.from(`${JSON.stringify(entry)}\n`, 'utf8');
+    let handle: FileHandle | undefined;
+    try {
+      await fs.mkdir(path.dirname(this.file), { recursive: true, mode: 0o700 });
+      handle = await fs.open(this.file, constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT | constants.O_NONBLOCK, 0o600);
+      if (!(await handle.stat()).isFile()) throw new NodeDoctorError('bad-input', `the audit log ${this.file} is not a regular file`);
+      const { bytesWritten } = await handle.write(line, 0, line.length);
+      if (bytesWritten !== line.length) throw Object.assign(new Error('short write'), { code: 'ENOSPC' });
+      await handle.datasync();
+    } catch (error) {
+      if (error instanceof NodeDoctorError) throw error;
+      throw auditError(this.file, error);
+    } finally {
+      await handle?.close().catch(() => undefined);
+    }
   }
 }
 

@@ -1,19 +1,18 @@
 import { createHash } from 'node:crypto';
 import * as path from 'node:path';
 import { classifyCacheBytes } from '../cni/cacheFile';
-import { buildCniDel } from '../cni/cniDel';
 import { CriError, isNotFound } from '../cri/criError';
 import type { CriRuntime } from '../cri/types';
 import { describeError, NodeDoctorError, throwIfAborted } from '../errors';
 import type { NodeAccess } from '../node/nodeAccess';
-import type { AuditSink, Backup, PlanStep, RepairPlan, StepOutcome, StepResult } from './types';
+import { fitName } from './shell';
+import { actForceStop, checkForceStop } from './stuckSandbox';
+import type { AuditEntry, AuditSink, Backup, PlanStep, RepairPlan, StepOutcome, StepResult } from './types';
 
 export interface ExecuteOptions {
   readonly access: NodeAccess;
   readonly cri: CriRuntime;
   readonly audit: AuditSink;
-  /** Node-absolute directory that receives a copy of every file before it is removed. */
-  readonly quarantineDir: string;
   /** Who runs the repair (user@host, or the extension's identity). */
   readonly actor: string;
   readonly signal?: AbortSignal;
@@ -38,6 +37,8 @@ interface Check {
 interface Outcome {
   readonly detail: string;
   readonly after: string;
+  /** What was actually acted on, when it is more exact than the re-check's view (the bytes moved into quarantine). */
+  readonly before?: string;
   readonly backup?: Backup;
 }
 
@@ -45,7 +46,40 @@ function sha256(data: Buffer): string {
   return createHash('sha256').update(data).digest('hex');
 }
 
-/** Runs a plan step by step: re-check, back up, act, verify, audit. Safe to re-run: finished steps report `already-done`. */
+/**
+ * The audit could not record a step: the repair stops there. `acted` says whether the step had already acted (its
+ * outcome is what could not be written) or not (its intent could not be written, so it did not run).
+ */
+export class AuditWriteError extends NodeDoctorError {
+  constructor(readonly stepId: string, readonly acted: boolean, cause: unknown, readonly results: readonly StepResult[]) {
+    super(
+      cause instanceof NodeDoctorError && cause.reason === 'forbidden' ? 'forbidden' : 'internal',
+      acted
+        ? `Step ${stepId} ran, but its outcome could not be written to the audit log (${describeError(cause)}); the repair stopped there.`
+        : `The audit record of step ${stepId} could not be written (${describeError(cause)}); the repair stopped before the step acted${results.some((r) => r.outcome === 'done') ? '' : ': nothing was changed'}.`,
+      { cause, hint: 'Give the audit log a writable place (kube-node-doctor repair --audit-log FILE), then run the repair again.' },
+    );
+  }
+}
+
+/** A step that found, while acting, that the node is not what was planned: nothing is left changed. */
+class StepRefused extends Error {
+  constructor(message: string, readonly reason: 'precondition-changed' | 'backup-failed', readonly before?: string) {
+    super(message);
+  }
+}
+
+/** A failure after a backup was taken: the audit still records the backup. */
+class StepFailure extends NodeDoctorError {
+  constructor(message: string, readonly backup: Backup) {
+    super('runtime-error', message);
+  }
+}
+
+/**
+ * Runs a plan step by step: re-check, record the intent (write-ahead: a step whose record cannot be written does not
+ * run), act, verify, record the outcome. Safe to re-run: finished steps report `already-done`.
+ */
 export class RepairExecutor {
   constructor(private readonly options: ExecuteOptions) {}
 
@@ -63,9 +97,9 @@ export class RepairExecutor {
       const sandboxId = 'sandboxId' in step.action ? step.action.sandboxId : undefined;
       if (blocked.has(step.findingId) || (step.action.kind === 'remove-sandbox' && sandboxId !== undefined && blockedSandboxes.has(sandboxId))) {
         result = { stepId: step.id, findingId: step.findingId, outcome: 'skipped', detail: 'an earlier step of this finding did not complete' };
-        await this.record(plan, step, result, '', '');
+        await this.recordOrStop(plan, step, result, '', '', false, results);
       } else {
-        result = await this.runStep(plan, step);
+        result = await this.runStep(plan, step, results);
       }
       if (result.outcome === 'refused' || result.outcome === 'failed') {
         blocked.add(step.findingId);
@@ -77,13 +111,14 @@ export class RepairExecutor {
     return { results, ok: results.every((r) => r.outcome === 'done' || r.outcome === 'already-done') };
   }
 
-  private async runStep(plan: RepairPlan, step: PlanStep): Promise<StepResult> {
+  private async runStep(plan: RepairPlan, step: PlanStep, results: readonly StepResult[]): Promise<StepResult> {
     let check: Check;
     try {
       check = await this.check(step);
     } catch (error) {
+      if (error instanceof NodeDoctorError && error.reason === 'cancelled') throw error;
       const result: StepResult = { stepId: step.id, findingId: step.findingId, outcome: 'failed', detail: `re-check failed: ${describeError(error)}`, error: describeError(error) };
-      await this.record(plan, step, result, '', '');
+      await this.recordOrStop(plan, step, result, '', '', false, results);
       return result;
     }
     if (check.state !== 'ready') {
@@ -92,42 +127,63 @@ export class RepairExecutor {
         stepId: step.id, findingId: step.findingId, outcome, detail: check.before,
         ...(outcome === 'refused' ? { reason: 'precondition-changed' } : {}),
       };
-      await this.record(plan, step, result, check.before, check.before);
+      await this.recordOrStop(plan, step, result, check.before, check.before, false, results);
       return result;
     }
+    // Write-ahead: nothing acts unless its intent is on record.
+    try {
+      await this.options.audit.append({ ...this.entryBase(plan, step), phase: 'intent', before: check.before, after: '', result: 'intended', detail: step.title });
+    } catch (error) {
+      throw new AuditWriteError(step.id, false, error, results);
+    }
+    let result: StepResult;
+    let before = check.before;
+    let after: string;
     try {
       const done = await this.act(step);
-      const result: StepResult = { stepId: step.id, findingId: step.findingId, outcome: 'done', detail: done.detail, ...(done.backup ? { backup: done.backup } : {}) };
-      await this.record(plan, step, result, check.before, done.after);
-      return result;
+      result = { stepId: step.id, findingId: step.findingId, outcome: 'done', detail: done.detail, ...(done.backup ? { backup: done.backup } : {}) };
+      before = done.before ?? before;
+      after = done.after;
     } catch (error) {
-      if (error instanceof NodeDoctorError && error.reason === 'cancelled') throw error;
-      const text = error instanceof CriError ? error.details : describeError(error);
-      const backup = error instanceof StepFailure ? error.backup : undefined;
-      const result: StepResult = { stepId: step.id, findingId: step.findingId, outcome: 'failed', detail: describeError(error), error: text, ...(backup ? { backup } : {}) };
-      await this.record(plan, step, result, check.before, 'unchanged or partly changed; see error');
-      return result;
+      if (error instanceof StepRefused) {
+        result = { stepId: step.id, findingId: step.findingId, outcome: 'refused', detail: error.message, reason: error.reason };
+        before = error.before ?? before;
+        after = 'unchanged';
+      } else {
+        const cancelled = error instanceof NodeDoctorError && error.reason === 'cancelled';
+        const text = error instanceof CriError ? error.details : describeError(error);
+        const backup = error instanceof StepFailure ? error.backup : undefined;
+        result = { stepId: step.id, findingId: step.findingId, outcome: 'failed', detail: cancelled ? 'cancelled while acting' : describeError(error), error: text, ...(backup ? { backup } : {}) };
+        after = 'unchanged or partly changed; see error';
+        if (cancelled) {
+          await this.options.audit.append({ ...this.entryBase(plan, step), phase: 'outcome', before, after, result: 'failed', detail: result.detail, error: text }).catch(() => undefined);
+          throw error;
+        }
+      }
     }
+    await this.recordOrStop(plan, step, result, before, after, true, results);
+    return result;
   }
 
-  private async record(plan: RepairPlan, step: PlanStep, result: StepResult, before: string, after: string): Promise<void> {
-    await this.options.audit.append({
-      at: new Date().toISOString(),
-      actor: this.options.actor,
-      node: plan.node,
-      access: this.options.access.description,
-      stepId: step.id,
-      findingId: step.findingId,
-      repair: step.repair,
-      action: step.action.kind,
-      object: step.object,
-      before,
-      after,
-      result: result.outcome,
-      detail: result.detail,
-      ...(result.error !== undefined ? { error: result.error } : {}),
-      ...(result.backup ? { backup: result.backup } : {}),
-    });
+  private entryBase(plan: RepairPlan, step: PlanStep): Pick<AuditEntry, 'at' | 'actor' | 'node' | 'access' | 'stepId' | 'findingId' | 'repair' | 'action' | 'object'> {
+    return {
+      at: new Date().toISOString(), actor: this.options.actor, node: plan.node, access: this.options.access.description,
+      stepId: step.id, findingId: step.findingId, repair: step.repair, action: step.action.kind, object: step.object,
+    };
+  }
+
+  /** The outcome record; when it cannot be written the repair stops (the result so far goes with the error). */
+  private async recordOrStop(plan: RepairPlan, step: PlanStep, result: StepResult, before: string, after: string, acted: boolean, results: readonly StepResult[]): Promise<void> {
+    try {
+      await this.options.audit.append({
+        ...this.entryBase(plan, step), phase: 'outcome', before, after, result: result.outcome, detail: result.detail,
+        ...(result.error !== undefined ? { error: result.error } : {}),
+        ...(result.backup ? { backup: result.backup } : {}),
+      });
+    } catch (error) {
+      this.options.onStep?.(step, result);
+      throw new AuditWriteError(step.id, acted && result.outcome === 'done', error, [...results, result]);
+    }
   }
 
   private async sandboxState(id: string): Promise<string | undefined> {
@@ -139,14 +195,18 @@ export class RepairExecutor {
     }
   }
 
-  private async fileDigest(file: string): Promise<{ data: Buffer; sha256: string } | undefined> {
+  /** The file's bytes, or why it is not the regular file that was planned (gone, a FIFO, a directory, a symlink). */
+  private async fileDigest(file: string): Promise<{ data: Buffer; sha256: string } | 'gone' | string> {
     const { access, signal } = this.options;
-    if (!(await access.stat(file, signal))) return undefined;
+    const stat = await access.stat(file, signal);
+    if (!stat) return 'gone';
+    if (!stat.isFile) return `${file} is no longer a regular file`;
     try {
       const data = await access.readFile(file, MAX_FILE_BYTES, signal);
       return { data, sha256: sha256(data) };
     } catch (error) {
-      if (error instanceof NodeDoctorError && error.reason === 'not-found') return undefined;
+      if (error instanceof NodeDoctorError && error.reason === 'not-found') return 'gone';
+      if (error instanceof NodeDoctorError && error.reason === 'bad-input') return `${file}: ${error.message}`;
       throw error;
     }
   }
@@ -156,17 +216,20 @@ export class RepairExecutor {
     switch (a.kind) {
       case 'remove-cache-file': {
         const file = await this.fileDigest(a.path);
-        if (!file) return { state: 'done', before: `${a.path} is already gone` };
+        if (file === 'gone') return { state: 'done', before: `${a.path} is already gone` };
+        if (typeof file === 'string') return { state: 'changed', before: file };
         if (file.sha256 !== a.sha256) return { state: 'changed', before: `${a.path} changed since the plan (now ${file.data.length} bytes, ${classifyCacheBytes(file.data).state})` };
-        return { state: 'ready', before: `${a.path}: ${file.data.length} bytes, ${a.state}` };
+        return { state: 'ready', before: `${a.path}: ${file.data.length} bytes, ${a.state}, sha256 ${a.sha256}` };
       }
       case 'cni-del': {
         const file = await this.fileDigest(a.path);
-        if (!file) return { state: 'done', before: `${a.path} is already gone (network released earlier)` };
+        if (file === 'gone') return { state: 'done', before: `${a.path} is already gone (network released earlier)` };
+        if (typeof file === 'string') return { state: 'changed', before: file };
         if (file.sha256 !== a.sha256) return { state: 'changed', before: `${a.path} changed since the plan` };
+        if (!a.dels) return { state: 'changed', before: `${a.path}: no DEL was planned (the file was not read when planning); plan again` };
         const state = await this.sandboxState(a.sandboxId);
         if (state !== undefined) return { state: 'changed', before: `sandbox ${a.sandboxId} exists again (${state})` };
-        return { state: 'ready', before: `${a.path} present; sandbox ${a.sandboxId} absent` };
+        return { state: 'ready', before: `${a.path} present (sha256 ${a.sha256}); sandbox ${a.sandboxId} absent` };
       }
       case 'remove-sandbox': {
         const state = await this.sandboxState(a.sandboxId);
@@ -174,6 +237,8 @@ export class RepairExecutor {
         if (state === 'SANDBOX_READY') return { state: 'changed', before: `sandbox ${a.sandboxId} is Ready now` };
         return { state: 'ready', before: `sandbox ${a.sandboxId} ${state}` };
       }
+      case 'force-stop-sandbox':
+        return checkForceStop({ ...this.options, ...this.call }, a);
       case 'remove-container': {
         let containerState: string;
         try {
@@ -193,24 +258,61 @@ export class RepairExecutor {
     }
   }
 
-  private async backupAndRemove(file: string): Promise<Backup> {
-    const { access, signal, quarantineDir } = this.options;
-    const data = await access.readFile(file, MAX_FILE_BYTES, signal);
-    await access.makeDir(quarantineDir, 0o700, signal);
-    const stamp = new Date().toISOString().replace(/[:.]/g, '-');
-    const target = path.posix.join(quarantineDir, `${stamp}-${path.posix.basename(file)}`);
-    await access.writeFile(target, data, 0o600, signal);
-    const copy = await access.readFile(target, MAX_FILE_BYTES, signal);
-    if (sha256(copy) !== sha256(data)) {
-      throw new NodeDoctorError('internal', `The backup ${target} does not match ${file}; the file was not removed.`);
+  /** The planned backup path, or a free variant of it (`-2`, `-3`, …) when a file is already there. */
+  private async freeBackupPath(planned: string): Promise<string> {
+    const { access, signal } = this.options;
+    for (let n = 1; n < 100; n++) {
+      const candidate = n === 1 ? planned : path.posix.join(path.posix.dirname(planned), fitName(path.posix.basename(planned), `-${n}`));
+      if (!(await access.stat(candidate, signal))) return candidate;
     }
-    const backup: Backup = {
-      original: file, quarantinePath: target, size: data.length, sha256: sha256(data),
+    throw new StepRefused(`no free backup name for ${planned}`, 'backup-failed');
+  }
+
+  /**
+   * Moves the file into quarantine (same filesystem: a rename; across filesystems: a copy that is removed again when it
+   * fails, e.g. on a full disk), then compares the moved bytes with the planned sha256: a file that changed after the
+   * re-check is moved back and the step refused. What the audit records as "before" is what was moved.
+   */
+  private async quarantine(file: string, plannedSha: string, plannedBackup: string, released: boolean): Promise<Backup> {
+    const { access, signal } = this.options;
+    const dir = path.posix.dirname(plannedBackup);
+    try {
+      await access.makeDir(dir, 0o700, signal);
+    } catch (error) {
+      if (error instanceof NodeDoctorError && error.reason === 'cancelled') throw error;
+      throw new StepRefused(`cannot create the quarantine dir ${dir}: ${describeError(error)}; ${file} was left in place`, 'backup-failed');
+    }
+    const target = await this.freeBackupPath(plannedBackup);
+    try {
+      await access.moveFile(file, target, signal);
+    } catch (error) {
+      if (error instanceof NodeDoctorError && error.reason === 'cancelled') throw error;
+      // A partial copy (disk full) must not stay behind as if it were a backup; the original is still in place.
+      if (await access.stat(file, signal).catch(() => undefined)) await access.removeFile(target, signal).catch(() => undefined);
+      throw new StepRefused(`could not move ${file} into quarantine (${describeError(error)}); it was left in place`, 'backup-failed');
+    }
+    let data: Buffer | undefined;
+    let problem: string | undefined;
+    try {
+      const stat = await access.stat(target, signal);
+      if (!stat?.isFile) problem = `${file} was replaced by something that is not a regular file`;
+      else data = await access.readFile(target, MAX_FILE_BYTES, signal);
+    } catch (error) {
+      problem = `${file} could not be read back from quarantine: ${describeError(error)}`;
+    }
+    const actual = data ? sha256(data) : undefined;
+    if (!data || actual !== plannedSha) {
+      // Changed between the re-check and the move: put it back (unless something new took its place) and refuse.
+      const restored = (await access.stat(file, signal).catch(() => undefined)) ? false : await access.moveFile(target, file, signal).then(() => true, () => false);
+      const where = restored ? 'it was moved back untouched' : `it stays at ${target}`;
+      throw new StepRefused(`${problem ?? `${file} changed after the re-check (now ${data?.length ?? 0} bytes, sha256 ${actual?.slice(0, 12)}, planned ${plannedSha.slice(0, 12)})`}; ${where}`, 'precondition-changed',
+        data ? `${file}: ${data.length} bytes, sha256 ${actual} (not the planned ${plannedSha})` : undefined);
+    }
+    return {
+      original: file, quarantinePath: target, size: data.length, sha256: actual,
       contentBase64: data.subarray(0, MAX_AUDIT_CONTENT).toString('base64'), truncated: data.length > MAX_AUDIT_CONTENT,
+      ...(released ? { released: true } : {}),
     };
-    await access.removeFile(file, signal);
-    if (await access.stat(file, signal)) throw new StepFailure(`${file} is still there after removal.`, backup);
-    return backup;
   }
 
   /** True when no host-local reservation in `dir` names this container ID. */
@@ -234,20 +336,23 @@ export class RepairExecutor {
     const a = step.action;
     switch (a.kind) {
       case 'remove-cache-file': {
-        const backup = await this.backupAndRemove(a.path);
-        return { detail: `backed up to ${backup.quarantinePath} and removed`, after: `${a.path} gone; copy at ${backup.quarantinePath}`, backup };
+        const backup = await this.quarantine(a.path, a.sha256, a.backupPath, a.released === true);
+        const leftover = await access.stat(a.path, signal);
+        if (leftover) throw new StepFailure(`${a.path} is there again after it was moved to ${backup.quarantinePath}.`, backup);
+        return {
+          detail: `moved to ${backup.quarantinePath}`, after: `${a.path} gone; copy at ${backup.quarantinePath}`, backup,
+          before: `${a.path}: ${backup.size} bytes, sha256 ${backup.sha256}`,
+        };
       }
       case 'cni-del': {
-        const data = await access.readFile(a.path, MAX_FILE_BYTES, signal);
-        const { content } = classifyCacheBytes(data);
-        if (!content) throw new NodeDoctorError('bad-input', `${a.path} is not a readable cniCacheV1 file.`);
-        const netnsRecorded = (content.result?.interfaces ?? []).map((i) => i.sandbox).find((s): s is string => typeof s === 'string' && s !== '') ?? '';
-        const netns = netnsRecorded && (await access.stat(netnsRecorded, signal)) ? netnsRecorded : '';
-        const dels = buildCniDel(content, { binDir: a.binDir, netns });
-        if (dels.length === 0) throw new NodeDoctorError('bad-input', `${a.path} records no usable network configuration.`);
+        const dels = a.dels ?? [];
+        // The recorded namespace only while it still exists (as shown in the plan's commands).
+        const netns = a.netns && (await access.stat(a.netns, signal)) ? a.netns : '';
+        const onNode = (p: string): string => (access.commandPath ? access.commandPath(p) : p);
         const ran: string[] = [];
         for (const del of dels) {
-          const result = await access.run([del.binary], { timeoutMs: this.call.timeoutMs, signal, env: del.env, stdin: Buffer.from(del.stdin) });
+          const env = { ...del.env, CNI_NETNS: netns ? onNode(netns) : '', CNI_PATH: del.env.CNI_PATH.split(':').map(onNode).join(':') };
+          const result = await access.run([onNode(del.binary)], { timeoutMs: this.call.timeoutMs, signal, env, stdin: Buffer.from(del.stdin) });
           if (result.exitCode !== 0) {
             const text = (result.stdout.toString('utf8').trim() || result.stderr.toString('utf8').trim()).slice(0, 2000);
             throw new NodeDoctorError('runtime-error', `CNI DEL of plugin ${del.type} exited ${result.exitCode}: ${text}`);
@@ -255,9 +360,10 @@ export class RepairExecutor {
           ran.push(`DEL ${del.type} ok`);
         }
         let after = `${ran.join(', ')}${netns ? '' : ' (netns gone: ran without it)'}`;
-        if (a.hostLocalDir && content.containerId) {
-          const check = await this.ipsReleased(a.hostLocalDir, content.containerId);
-          if (!check.released) throw new NodeDoctorError('runtime-error', `host-local still holds ${check.held.join(', ')} for ${content.containerId} after DEL.`);
+        const containerId = dels[0]?.env.CNI_CONTAINERID;
+        if (a.hostLocalDir && containerId) {
+          const check = await this.ipsReleased(a.hostLocalDir, containerId);
+          if (!check.released) throw new NodeDoctorError('runtime-error', `host-local still holds ${check.held.join(', ')} for ${containerId} after DEL.`);
           after += `; no IP reserved for it in ${a.hostLocalDir}`;
         }
         return { detail: ran.join(', '), after };
@@ -274,6 +380,14 @@ export class RepairExecutor {
         }
         return { detail: 'stopped and removed', after };
       }
+      case 'force-stop-sandbox':
+        try {
+          return await actForceStop({ cri, access, signal, timeoutMs: this.call.timeoutMs }, a);
+        } catch (error) {
+          // The re-check right before the kill (the shim's PID is another process now) refuses like the one before the step.
+          if (error instanceof NodeDoctorError && error.reason === 'precondition-changed') throw new StepRefused(error.message, 'precondition-changed');
+          throw error;
+        }
       case 'remove-container': {
         await cri.stopContainer(a.containerId, 0, this.call);
         await cri.removeContainer(a.containerId, this.call);
@@ -286,12 +400,5 @@ export class RepairExecutor {
         throw new NodeDoctorError('runtime-error', `container ${a.containerId} is still there after removal.`);
       }
     }
-  }
-}
-
-/** A failure after a backup was taken: the audit still records the backup. */
-class StepFailure extends NodeDoctorError {
-  constructor(message: string, readonly backup: Backup) {
-    super('runtime-error', message);
   }
 }

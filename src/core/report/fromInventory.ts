@@ -11,9 +11,12 @@ function objectOf(f: Inventory['findings'][number]): string {
   return f.id.slice(f.id.indexOf(':') + 1);
 }
 
-/** The node report webview's model from an inventory and, optionally, the plans made for its findings. */
-export function reportModelFromInventory(inventory: Inventory, plans: readonly RepairPlan[] = []): ReportModel {
-  const steps = plans.flatMap((p) => p.steps);
+/**
+ * The node report webview's model from an inventory and the plan made for each finding (`NodeDoctor.planEach`): a
+ * card shows every step of its finding's plan (a sandbox's other bad files included), the same plan its Repair and
+ * Copy buttons use, and the plan's notes (why prune keeps what it keeps). No steps: no Repair button.
+ */
+export function reportModelFromInventory(inventory: Inventory, plans: ReadonlyMap<string, RepairPlan> = new Map()): ReportModel {
   const findings: ReportFinding[] = inventory.findings.map((f) => ({
     id: f.id,
     category: f.category,
@@ -21,7 +24,8 @@ export function reportModelFromInventory(inventory: Inventory, plans: readonly R
     title: f.title,
     explanation: f.detail,
     object: objectOf(f),
-    steps: steps.filter((s) => s.findingId === f.id).map((s) => ({ title: s.title, risk: s.risk, manualCommand: s.manualCommand })),
+    steps: (plans.get(f.id)?.steps ?? []).map((s) => ({ title: s.title, risk: s.risk, manualCommand: s.manualCommand })),
+    notes: plans.get(f.id)?.notes ?? [],
   }));
   const c = inventory.counts;
   const ls = inventory.listStrategy;

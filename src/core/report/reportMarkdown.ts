@@ -39,6 +39,7 @@ export function reportMarkdown(model: ReportModel): string {
       finding.steps.forEach((step, i) => lines.push(`${i + 1}. ${step.title} (risk: ${step.risk})`));
       lines.push('', '```sh', ...finding.steps.map((s) => s.manualCommand), '```', '');
     }
+    for (const note of finding.notes ?? []) lines.push(`> ${note.replace(/\r?\n/g, ' ')}`, '');
   }
   return `${lines.join('\n').trimEnd()}\n`;
 }

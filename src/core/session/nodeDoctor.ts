@@ -10,7 +10,9 @@ import { listNodes } from '../cluster/nodes';
 import type { NodeList } from '../cluster/nodes';
 import { discoverEndpoint } from '../cri/endpoints';
 import { NodeDoctorError } from '../errors';
+import { listPodsOnNode } from '../cluster/podsOnNode';
 import { inspectNode } from '../inventory/inspect';
+import { addStuckSandboxFindings } from '../inventory/stuckSandboxes';
 import type { Inventory } from '../inventory/types';
 import { LocalNodeAccess } from '../node/localNodeAccess';
 import { requireNodeDir } from '../node/nodeDir';
@@ -18,7 +20,11 @@ import { DEFAULT_QUARANTINE_DIR, DEFAULT_RUNTIME_ENDPOINT } from '../node/nodePa
 import { RepairExecutor } from '../repair/executor';
 import type { ExecutionReport } from '../repair/executor';
 import { planRepairs } from '../repair/planner';
+import { discoverShim, discoverShimsFor, planForceStop, stuckFindingId } from '../repair/stuckSandbox';
+import type { ShimDiscovery } from '../repair/stuckSandbox';
 import type { PlanOptions } from '../repair/planner';
+import { planSelection, readPlanInputs, releasedFiles } from '../repair/selection';
+import type { RepairSelection, SelectedPlan } from '../repair/selection';
 import type { AuditSink, Backup, PlanStep, RepairPlan, StepResult } from '../repair/types';
 import { describeNode, nodeKey, nodeName } from './nodeRef';
 import type { NodeRef } from './nodeRef';
@@ -49,6 +55,10 @@ export interface NodeDoctorSettings {
   };
   /** Node path for backups of removed files. */
   readonly quarantineDir?: string;
+  /** Force-stop of a stuck sandbox: the first StopPodSandbox's deadline (default 30 s). */
+  readonly stopTimeoutMs?: number;
+  /** Prune thresholds (kubeNodeDoctor.repair.pruneKeep / pruneMinAge); the planner's defaults when unset. */
+  readonly prune?: { readonly keep?: number; readonly minAgeMs?: number };
   /** Per Kubernetes API request (default 10 s). */
   readonly requestTimeoutMs?: number;
 }
@@ -86,7 +96,10 @@ export interface SandboxMatch {
  * backups and audit, and deletes every bridge pod it created on dispose. No UI: progress and cancellation come in.
  */
 export class NodeDoctor {
-  private readonly inventories = new Map<string, { ref: NodeRef; inventory: Inventory }>();
+  private readonly inventories = new Map<string, { ref: NodeRef; inventory: Inventory; shims?: ReadonlyMap<string, ShimDiscovery> }>();
+  private readonly emptyPlans = new WeakMap<Inventory, Set<string>>();
+  /** Bridge profile chosen for a context in this session (the host-pid switch a force-stop asks for), over the setting. */
+  private readonly profiles = new Map<string, BridgeProfile>();
   private readonly managers = new Map<string, Promise<BridgeManager>>();
   private configs: Promise<Kubeconfigs> | undefined;
   private disposed = false;
@@ -160,7 +173,7 @@ export class NodeDoctor {
       const bridge = this.settings.bridge;
       const { cniCacheDir, cniConfDir } = withDefaults(bridge);
       manager = this.api(context).then((api) => new BridgeManager(api, {
-        namespace: bridge.namespace, image: bridge.image, profile: bridge.profile, idleTimeoutMs: bridge.idleTimeoutMs,
+        namespace: bridge.namespace, image: bridge.image, profile: this.profiles.get(context) ?? bridge.profile, idleTimeoutMs: bridge.idleTimeoutMs,
         startTimeoutMs: bridge.startTimeoutMs, runtimeEndpoint: bridge.runtimeEndpoint, cniCacheDir, cniConfDir,
         quarantineDir: this.quarantineDir, client: this.options.client, log: this.options.log, kubeconfigPath: this.settings.kubeconfig || undefined,
       }));
@@ -176,7 +189,10 @@ export class NodeDoctor {
     const manager = await this.manager(ref.context);
     await manager.ensure(ref.node, signal);
     const bridge = this.settings.bridge;
-    return { access: bridgeAccessFor(manager, ref.node), endpoint: bridge.runtimeEndpoint ?? DEFAULT_RUNTIME_ENDPOINT, ...withDefaults(bridge) };
+    return {
+      access: bridgeAccessFor(manager, ref.node), endpoint: bridge.runtimeEndpoint ?? DEFAULT_RUNTIME_ENDPOINT, ...withDefaults(bridge),
+      podsOnNode: (podSignal) => listPodsOnNode(manager.api, ref.node, { signal: podSignal }),
+    };
   }
 
   /** Opens the node, runs `work`, and releases the access (a bridge pod stays for reuse until idle). */
@@ -207,12 +223,39 @@ export class NodeDoctor {
 
   /** Reads the node's sandboxes, containers, CNI cache and findings; the result is cached until the next inspection. */
   async inspect(ref: NodeRef, progress: InspectProgress = {}): Promise<Inventory> {
-    const inventory = await this.withNode(ref, progress.signal, (target, runtime) => inspectNode(target.access, runtime.cri, {
-      cniCacheDir: target.cniCacheDir, cniConfDir: target.cniConfDir, endpoint: target.endpoint,
-      node: nodeName(ref), signal: progress.signal, onProgress: progress.onProgress,
-    }));
-    this.inventories.set(nodeKey(ref), { ref, inventory });
+    const { inventory, shims } = await this.withNode(ref, progress.signal, async (target, runtime) => {
+      const read = await addStuckSandboxFindings(await inspectNode(target.access, runtime.cri, {
+        cniCacheDir: target.cniCacheDir, cniConfDir: target.cniConfDir, endpoint: target.endpoint,
+        node: nodeName(ref), signal: progress.signal, onProgress: progress.onProgress,
+      }), target.podsOnNode, progress.signal);
+      // Stuck sandboxes: their shims are looked for now, while the node is open, so every plan (tree, report) names the PID.
+      return { inventory: read, shims: await discoverShimsFor(target.access, read, 'all', { endpoint: target.endpoint, signal: progress.signal }) };
+    });
+    this.inventories.set(nodeKey(ref), { ref, inventory, shims });
     return inventory;
+  }
+
+  /**
+   * Whether a repairable finding's plan (from the last inventory, with the current settings) has any step: a prune whose
+   * objects are all kept (too young, keep-count, Ready) has none, and the tree offers no Repair for it.
+   */
+  hasRepairSteps(ref: NodeRef, findingId: string): boolean {
+    const inventory = this.inventory(ref);
+    if (!inventory) return false;
+    let empty = this.emptyPlans.get(inventory);
+    if (!empty) {
+      empty = new Set<string>();
+      for (const f of inventory.findings) {
+        if (!f.repair) continue;
+        try {
+          if (planRepairs(inventory, [f.id], this.planOptions(ref, {})).steps.length === 0) empty.add(f.id);
+        } catch {
+          empty.add(f.id);
+        }
+      }
+      this.emptyPlans.set(inventory, empty);
+    }
+    return inventory.findings.some((f) => f.id === findingId && f.repair !== undefined) && !empty.has(findingId);
   }
 
   /** The last inventory read of a node, if any. */
@@ -220,18 +263,90 @@ export class NodeDoctor {
     return this.inventories.get(nodeKey(ref))?.inventory;
   }
 
-  /** Plans repairs from the node's cached inventory. */
-  plan(ref: NodeRef, selection: readonly string[] | 'all', options: PlanOptions = {}): RepairPlan {
-    const inventory = this.inventory(ref);
-    if (!inventory) throw new NodeDoctorError('not-found', `${describeNode(ref)} has not been inspected yet.`, { hint: 'Inspect the node first.' });
+  /** The plan options of a node from the settings: its plugin dir, the quarantine dir, the prune thresholds. */
+  private planOptions(ref: NodeRef, options: PlanOptions): PlanOptions {
     const settings = this.settings;
-    return planRepairs(inventory, selection, { cniBinDir: withDefaults(ref.kind === 'local' ? settings.local : settings.bridge).cniBinDir, ...options });
+    return {
+      cniBinDir: withDefaults(ref.kind === 'local' ? settings.local : settings.bridge).cniBinDir, quarantineDir: this.quarantineDir,
+      keep: settings.prune?.keep, minAgeMs: settings.prune?.minAgeMs,
+      shims: this.inventories.get(nodeKey(ref))?.shims, stopTimeoutMs: settings.stopTimeoutMs, ...options,
+    };
   }
 
-  /** Runs a plan: each step re-checked right before it acts, files backed up, results verified and audited. */
+  /**
+   * "Force-stop stuck sandbox…" of one sandbox of the node's cached inventory: its shim is looked for on the node now.
+   * `reason` says why the pod is meant to be gone (a finding, a log line, or the user's word).
+   */
+  async planForceStop(ref: NodeRef, sandboxId: string, reason: string, signal?: AbortSignal): Promise<RepairPlan> {
+    const inventory = this.inventory(ref);
+    if (!inventory) throw new NodeDoctorError('not-found', `${describeNode(ref)} has not been inspected yet.`, { hint: 'Inspect the node first.' });
+    const finding = inventory.findings.find((f) => f.id === stuckFindingId(sandboxId));
+    try {
+      return await this.withTarget(ref, signal, async (target) => planForceStop(inventory, {
+        sandboxId, reason: finding?.detail ?? reason, findingId: finding?.id, stopTimeoutMs: this.settings.stopTimeoutMs,
+        endpoint: target.endpoint, quarantineDir: this.quarantineDir,
+      }, await discoverShim(target.access, sandboxId, { endpoint: target.endpoint, signal })));
+    } catch (error) {
+      throw withNodeName(ref, error);
+    }
+  }
+
+  /** The bridge profile pods of a context get (this session's choice, else the setting). */
+  bridgeProfile(context: string): BridgeProfile {
+    return this.profiles.get(context) ?? this.settings.bridge.profile ?? 'least-privilege';
+  }
+
+  /** Switches a context's bridge to another profile: its pods are deleted now and recreated with it on next use. */
+  async useBridgeProfile(context: string, profile: BridgeProfile): Promise<void> {
+    this.profiles.set(context, profile);
+    const manager = this.managers.get(context);
+    this.managers.delete(context);
+    await (await manager?.catch(() => undefined))?.dispose();
+    this.options.log(`bridge of context ${context}: ${profile} profile from now on in this session`);
+  }
+
+  /**
+   * Plans a selection from the node's cached inventory: the same `planSelection` the CLI uses. The cache files of
+   * networks the plan releases are read from the node (their bytes are the DEL commands shown and run).
+   */
+  async plan(ref: NodeRef, selection: RepairSelection, options: PlanOptions & { readonly signal?: AbortSignal } = {}): Promise<SelectedPlan> {
+    const inventory = this.inventory(ref);
+    if (!inventory) throw new NodeDoctorError('not-found', `${describeNode(ref)} has not been inspected yet.`, { hint: 'Inspect the node first.' });
+    const ids = selection.kind === 'all' ? 'all' : selection.kind === 'findings' ? selection.findingIds : inventory.findings.map((f) => f.id);
+    const files = releasedFiles(inventory, ids);
+    const cacheContents = options.cacheContents ?? (files.length > 0
+      ? await this.withTarget(ref, options.signal, (target) => readPlanInputs(target.access, files, options.signal)).catch((error: unknown) => {
+        this.options.log(`reading the cache files to release on ${describeNode(ref)} failed: ${String(error)}`);
+        return new Map<string, Buffer>();
+      })
+      : new Map<string, Buffer>());
+    return planSelection(undefined, inventory, selection, this.planOptions(ref, { ...options, cacheContents }));
+  }
+
+  /**
+   * One plan per repairable finding, each exactly what `plan(ref, {findings: [id]})` gives (the report's cards and their
+   * Copy buttons); the cache files to release are read once for all of them.
+   */
+  async planEach(ref: NodeRef, signal?: AbortSignal): Promise<Map<string, RepairPlan>> {
+    const inventory = this.inventory(ref);
+    const plans = new Map<string, RepairPlan>();
+    if (!inventory) return plans;
+    const files = releasedFiles(inventory, 'all');
+    const cacheContents = files.length > 0
+      ? await this.withTarget(ref, signal, (target) => readPlanInputs(target.access, files, signal)).catch(() => new Map<string, Buffer>())
+      : new Map<string, Buffer>();
+    for (const finding of inventory.findings) {
+      if (!finding.repair) continue;
+      const { plan } = await this.plan(ref, { kind: 'findings', findingIds: [finding.id] }, { cacheContents, signal });
+      if (plan) plans.set(finding.id, plan);
+    }
+    return plans;
+  }
+
+  /** Runs a plan: each step re-checked right before it acts, its intent and outcome audited, files moved to quarantine. */
   async execute(ref: NodeRef, plan: RepairPlan, progress: ExecuteProgress = {}): Promise<ExecutionReport> {
     return this.withNode(ref, progress.signal, async (target, runtime) => new RepairExecutor({
-      access: target.access, cri: runtime.cri, audit: this.options.audit, quarantineDir: this.quarantineDir, actor: this.options.actor,
+      access: target.access, cri: runtime.cri, audit: this.options.audit, actor: this.options.actor,
       signal: progress.signal, onStep: progress.onStep,
     }).execute(plan));
   }

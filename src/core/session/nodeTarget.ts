@@ -1,3 +1,4 @@
+import type { NodePod } from '../cluster/podsOnNode';
 import { createCriClient } from '../cri/criClient';
 import { discoverEndpoint, WELL_KNOWN_ENDPOINTS } from '../cri/endpoints';
 import type { CriRuntime } from '../cri/types';
@@ -15,6 +16,8 @@ export interface NodeTarget {
   readonly cniCacheDir: string;
   readonly cniConfDir: string;
   readonly cniBinDir: string;
+  /** Through the bridge: the API's pods on this node (the stuck-sandbox check joins them with the sandboxes). */
+  readonly podsOnNode?: (signal?: AbortSignal) => Promise<NodePod[]>;
 }
 
 /** Where a node's runtime and CNI state live; every field has the usual default. */

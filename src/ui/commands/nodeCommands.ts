@@ -98,7 +98,7 @@ async function copyManualCommands(deps: NodeCommandDeps, arg: unknown): Promise<
   const node = describeNode(element.ref);
   let text: string;
   let count: number;
-  const plan = ids.length > 0 ? doctor.plan(element.ref, ids) : undefined;
+  const plan = ids.length > 0 ? (await doctor.plan(element.ref, { kind: 'findings', findingIds: ids })).plan : undefined;
   if (plan && plan.steps.length > 0) {
     text = manualCommandsText(plan, node);
     count = plan.steps.length;

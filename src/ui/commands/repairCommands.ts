@@ -4,11 +4,14 @@ import { describeError, NodeDoctorError } from '../../core/errors';
 import type { Backup, RepairPlan, StepResult } from '../../core/repair/types';
 import { describeNode, isNodeRef } from '../../core/session/nodeRef';
 import type { NodeRef } from '../../core/session/nodeRef';
+import { needsHostProcesses } from '../../core/repair/stuckSandbox';
 import { readRepairSettings } from '../config';
 import type { EngineHost } from '../engine';
 import type { ErrorReporter } from '../errors';
 import type { TreeController } from '../tree/treeModel';
 import { locateSandbox, sandboxPrefixOf } from './locateSandbox';
+import { hostPidConfirmation, isStopTimeoutLogFinding } from './stuckSandboxText';
+import { forceStopStuckSandbox } from './stuckSandboxCommands';
 import { ReadOnlyDocuments } from './readOnlyDocuments';
 import {
   auditEntriesOfRun, COMMAND_TITLES, confirmation, dryRunSummary, emptyPlanMessage, executionSummary, isBackup, manualCommandsText,
@@ -40,7 +43,7 @@ interface AuditQuery {
 interface UndoRequest {
   readonly ref: NodeRef;
   readonly backups: readonly Backup[];
-  readonly removed?: { readonly sandboxes: number; readonly containers: number };
+  readonly removed?: { readonly sandboxes: number; readonly containers: number; readonly released?: number };
 }
 
 function isAuditQuery(value: unknown): value is AuditQuery {
@@ -96,7 +99,7 @@ function showSummary(deps: RepairCommandDeps, ref: NodeRef, plan: RepairPlan, su
         const query: AuditQuery = { node: plan.node, stepIds: plan.steps.map((s) => s.id), since: auditFrom };
         await vscode.commands.executeCommand('kubeNodeDoctor.showAuditEntry', query);
       } else if (choice === 'Undo') {
-        const request: UndoRequest = { ref, backups: summary.backups, removed: { sandboxes: summary.removedSandboxes, containers: summary.removedContainers } };
+        const request: UndoRequest = { ref, backups: summary.backups, removed: { sandboxes: summary.removedSandboxes, containers: summary.removedContainers, released: summary.released.length } };
         await vscode.commands.executeCommand('kubeNodeDoctor.undoRepair', request);
       }
     } catch (error) {
@@ -124,15 +127,49 @@ export async function runRepair(deps: RepairCommandDeps, command: RepairCommand,
     void vscode.window.showInformationMessage(selection.nothing ?? `Nothing to repair on ${node}.`);
     return;
   }
-  const plan = doctor.plan(ref, selection.findingIds);
+  const planned = async (): Promise<RepairPlan | undefined> => (await doctor.plan(ref, { kind: 'findings', findingIds: selection.findingIds })).plan;
+  const plan = await planned();
+  if (!plan) return;
+  await runPlan(deps, ref, plan, selection.subject, inventory.generatedAt, async () => {
+    await tree.refreshNode(ref); // re-inspects through the new bridge pod, which sees the node's processes
+    return (await planned()) ?? plan;
+  });
+}
+
+/**
+ * The confirmed half of every repair: log the plan, (nothing to do: why), switch the bridge to the host-pid profile when
+ * the plan needs the node's processes (asked first; `replan` plans again through it), the modal with every step, then
+ * dry run or execute with progress, the summary, and a re-read of the node.
+ */
+export async function runPlan(deps: RepairCommandDeps, ref: NodeRef, planned: RepairPlan, subject: string, inspectedAt: string, replan: () => Promise<RepairPlan>): Promise<void> {
+  const { engine, log } = deps;
+  const node = describeNode(ref);
+  const doctor = await engine.nodeDoctor();
+  let plan = planned;
   for (const line of planLogLines(plan, node)) log.info(line);
   if (plan.steps.length === 0) {
-    void vscode.window.showInformationMessage(emptyPlanMessage(plan, selection.subject, node));
+    void vscode.window.showInformationMessage(emptyPlanMessage(plan, subject, node));
     return;
+  }
+  if (needsHostProcesses(plan)) {
+    if (ref.kind !== 'bridge') throw new NodeDoctorError('forbidden', `${node}: this repair needs the node's processes, which are not visible here.`, { hint: 'Run VS Code on the node as root, or reach it through the bridge.' });
+    const ask = hostPidConfirmation(plan, node, doctor.bridgeProfile(ref.context));
+    const switchChoice = await vscode.window.showWarningMessage(ask.message, { modal: true, detail: ask.detail }, ask.button);
+    if (switchChoice !== ask.button) {
+      log.info(`repair on ${node}: switching to the host-pid bridge profile declined; nothing done`);
+      return;
+    }
+    await doctor.useBridgeProfile(ref.context, 'host-pid');
+    plan = await replan();
+    for (const line of planLogLines(plan, node)) log.info(line);
+    if (plan.steps.length === 0 || needsHostProcesses(plan)) {
+      void vscode.window.showInformationMessage(emptyPlanMessage(plan, subject, node));
+      return;
+    }
   }
 
   const { dryRun } = readRepairSettings();
-  const ask = confirmation(plan, node, { dryRun, inspectedAt: inventory.generatedAt });
+  const ask = confirmation(plan, node, { dryRun, inspectedAt });
   const choice = await vscode.window.showWarningMessage(ask.message, { modal: true, detail: ask.detail }, ask.button);
   if (choice !== ask.button) {
     log.info(`repair on ${node} declined (${plan.steps.length} steps)`);
@@ -211,8 +248,14 @@ async function undoRepair(deps: RepairCommandDeps, arg: unknown): Promise<void> 
     return;
   }
   const { ref, backups } = arg;
+  // Backups of released networks never come back (see undoConfirmation); the summary only offers Undo for the others.
   const node = describeNode(ref);
-  const ask = undoConfirmation(backups, node, arg.removed ?? { sandboxes: 0, containers: 0 });
+  const restorable = backups.filter((b) => b.released !== true);
+  if (restorable.length === 0) {
+    void vscode.window.showInformationMessage(`Nothing to undo on ${node}: the files this repair moved are cache files of released networks, which stay in quarantine.`);
+    return;
+  }
+  const ask = undoConfirmation(restorable, node, arg.removed ?? { sandboxes: 0, containers: 0 });
   const choice = await vscode.window.showWarningMessage(ask.message, { modal: true, detail: ask.detail }, ask.button);
   if (choice !== ask.button) return;
   const doctor = await deps.engine.nodeDoctor();
@@ -223,8 +266,8 @@ async function undoRepair(deps: RepairCommandDeps, arg: unknown): Promise<void> 
       const controller = new AbortController();
       const subscription = token.onCancellationRequested(() => controller.abort());
       try {
-        for (const [i, backup] of backups.entries()) {
-          progress.report({ message: `${i + 1}/${backups.length}: ${backup.original}`, increment: 100 / backups.length });
+        for (const [i, backup] of restorable.entries()) {
+          progress.report({ message: `${i + 1}/${restorable.length}: ${backup.original}`, increment: 100 / restorable.length });
           try {
             await doctor.restore(ref, backup, controller.signal);
             deps.log.info(`undo on ${node}: restored ${backup.original} from ${backup.quarantinePath}`);
@@ -272,7 +315,7 @@ export function registerRepairCommands(deps: RepairCommandDeps): vscode.Disposab
     repair('kubeNodeDoctor.releaseLeakedCacheFile', 'releaseLeakedCacheFile'),
     repair('kubeNodeDoctor.removeOrphanContainers', 'removeOrphanContainers'),
     repair('kubeNodeDoctor.pruneDeadObjects', 'pruneDeadObjects'),
-    vscode.commands.registerCommand('kubeNodeDoctor.repairOnNode', errors.command('Repair on Node', async (sandboxId: unknown) => {
+    vscode.commands.registerCommand('kubeNodeDoctor.repairOnNode', errors.command('Repair on Node', async (sandboxId: unknown, logFinding?: unknown) => {
       const direct = repairTargetOf(sandboxId);
       if (direct) {
         await runRepair(deps, 'repairOnNode', direct);
@@ -284,7 +327,10 @@ export function registerRepairCommands(deps: RepairCommandDeps): vscode.Disposab
         return;
       }
       const match = await locateSandbox(await deps.engine.nodeDoctor(), deps.tree, prefix, deps.log);
-      if (match) await runRepair(deps, 'repairOnNode', { kind: 'sandbox', ref: match.ref, sandboxId: match.sandboxId });
+      if (!match) return;
+      // A log's "sandbox stop timed out" on a sandbox still listed: the force-stop, with the log as the reason.
+      if (isStopTimeoutLogFinding(logFinding)) await forceStopStuckSandbox(deps, { ref: match.ref, sandboxId: match.sandboxId, logFinding });
+      else await runRepair(deps, 'repairOnNode', { kind: 'sandbox', ref: match.ref, sandboxId: match.sandboxId });
     })),
     vscode.commands.registerCommand('kubeNodeDoctor.showAuditEntry', errors.command('Show Audit Entry', (arg: unknown) => showAuditEntry(deps, audit, arg))),
     vscode.commands.registerCommand('kubeNodeDoctor.undoRepair', errors.command('Undo Repair', (arg: unknown) => undoRepair(deps, arg))),

@@ -1,16 +1,16 @@
 // The pure half of the repair commands: which findings a command on a tree element (or a report / log request) maps to,
 // and every text the confirmed repair flow shows. No vscode import, so test/unit/ui runs it in plain Node.
-import type { Finding, Inventory, RepairId } from '../../core/inventory/types';
+import type { Inventory } from '../../core/inventory/types';
 import { shortId } from '../../core/model/ids';
+import { repairableFindingsOn, selectFindings as selectOnNode } from '../../core/repair/selection';
+import type { FindingSelection, RepairCommand, RepairObject } from '../../core/repair/selection';
 import type { AuditEntry, Backup, PlanStep, RepairPlan, StepOutcome, StepResult } from '../../core/repair/types';
 import { isNodeRef } from '../../core/session/nodeRef';
 import type { NodeRef } from '../../core/session/nodeRef';
 import type { NodeElement, TreeElement } from '../tree/treeModel';
 
-/** The repair commands; each maps its argument to findings of the node's last inventory. */
-export type RepairCommand =
-  | 'repairFinding' | 'repairAllOnNode' | 'removeCacheFileAndSandbox' | 'releaseLeakedCacheFile'
-  | 'removeOrphanContainers' | 'pruneDeadObjects' | 'repairOnNode';
+export type { RepairCommand } from '../../core/repair/selection';
+export { COMMAND_TITLES } from '../../core/repair/selection';
 
 /** What a repair command was invoked on: a tree element, a finding (report, lens), or a sandbox (Repair on node from a log). */
 export type RepairTarget =
@@ -18,13 +18,7 @@ export type RepairTarget =
   | { readonly kind: 'finding'; readonly ref: NodeRef; readonly findingId: string }
   | { readonly kind: 'sandbox'; readonly ref: NodeRef; readonly sandboxId: string };
 
-export interface FindingSelection {
-  readonly findingIds: readonly string[];
-  /** What the command acts on, for messages: `cache file cbr0-…-eth0`, `sandbox 055b221e44a2`, the node. */
-  readonly subject: string;
-  /** Why nothing was selected (set when `findingIds` is empty). */
-  readonly nothing?: string;
-}
+export type { FindingSelection } from '../../core/repair/selection';
 
 export interface Confirmation {
   readonly message: string;
@@ -40,8 +34,10 @@ export interface ExecutionSummary {
   readonly message: string;
   /** One line per step that did not complete (for the log). */
   readonly problems: readonly string[];
-  /** Files the run backed up (Undo restores them). */
+  /** Files the run backed up that Undo restores (not those of released networks). */
   readonly backups: readonly Backup[];
+  /** Cache files of networks the run released (CNI DEL): kept in quarantine, not restored by Undo. */
+  readonly released: readonly Backup[];
   readonly counts: Readonly<Record<StepOutcome, number>>;
   /** Sandboxes and containers the run removed (Undo does not recreate them). */
   readonly removedSandboxes: number;
@@ -54,16 +50,6 @@ const HEX_ID = /^[0-9a-f]{12,64}$/;
 export const MAX_LISTED_STEPS = 100;
 /** Above this, one line per step instead of three. */
 const COMPACT_AFTER = 8;
-
-export const COMMAND_TITLES: Readonly<Record<RepairCommand, string>> = {
-  repairFinding: 'Repair',
-  repairAllOnNode: 'Repair All Findings',
-  removeCacheFileAndSandbox: 'Remove Bad Cache File and Sandbox',
-  releaseLeakedCacheFile: 'Release Leaked IP and Remove Cache File',
-  removeOrphanContainers: 'Remove Orphan Containers',
-  pruneDeadObjects: 'Prune Exited Containers and NotReady Sandboxes',
-  repairOnNode: 'Repair on Node',
-};
 
 export function plural(count: number, singular: string, pluralForm = `${singular}s`): string {
   return `${count.toLocaleString('en-US')} ${count === 1 ? singular : pluralForm}`;
@@ -112,99 +98,36 @@ export function subjectOf(element: TreeElement, node: string): string {
   }
 }
 
+/** The core's name for the object a command was invoked on. */
+export function objectOf(target: RepairTarget): RepairObject {
+  if (target.kind === 'finding') return { kind: 'finding', findingId: target.findingId };
+  if (target.kind === 'sandbox') return { kind: 'sandbox', sandboxId: target.sandboxId };
+  return objectOfElement(target.element);
+}
+
+function objectOfElement(element: TreeElement): RepairObject {
+  switch (element.kind) {
+    case 'finding': return { kind: 'finding', findingId: element.finding.id };
+    case 'sandbox': return { kind: 'sandbox', sandboxId: element.sandbox.id };
+    case 'container': return { kind: 'container', containerId: element.container.id };
+    case 'cniCache': return { kind: 'cacheFile', path: element.entry.path };
+    case 'group': return { kind: 'group' };
+    default: return { kind: 'node' };
+  }
+}
+
 /**
- * The findings a repair command acts on, from the node's last inventory (never from the element's own copy, which may be
- * older). Empty with `nothing` when none applies: the caller says why instead of planning.
+ * The findings a repair command acts on, from the node's last inventory (never from the element's own copy, which may
+ * be older): the core's one selection (src/core/repair/selection.ts), named for messages with the element's subject.
  */
 export function selectFindings(command: RepairCommand, target: RepairTarget, inventory: Inventory, node: string): FindingSelection {
-  const repairable = inventory.findings.filter((f) => f.repair !== undefined);
-  const withRepair = (repair: RepairId): Finding[] => repairable.filter((f) => f.repair === repair);
-  const element = target.kind === 'element' ? target.element : undefined;
-  const subject = element ? subjectOf(element, node)
-    : target.kind === 'sandbox' ? `sandbox ${shortId(target.sandboxId)}`
-      : target.kind === 'finding' ? `finding ${target.findingId}` : node;
-  const found = (findings: readonly Finding[], why: string): FindingSelection =>
-    (findings.length > 0 ? { findingIds: withSiblingCacheFiles(findings, inventory).map((f) => f.id), subject } : { findingIds: [], subject, nothing: why });
-  const inspection = `the last inspection of ${node} (${inventory.generatedAt})`;
-  const stale = `Nothing for "${COMMAND_TITLES[command]}" to do on ${subject}: ${inspection} has no finding it repairs. Refresh the node if its state changed since.`;
-  /** For one object: its findings with `repair`; else why not (a finding about it without that repair says what it is). */
-  const forObject = (repair: RepairId): FindingSelection => {
-    const about = element ? findingsOn(element, inventory) : [];
-    const matching = about.filter((f) => f.repair === repair);
-    if (matching.length > 0) return found(matching, stale);
-    const other = about[0];
-    if (other && !other.repair) return found([], `No automatic repair applies to ${subject}: ${other.title}. ${other.detail}`);
-    if (other) return found([], `${capitalize(subject)} needs a different repair: ${other.title}.`);
-    return found([], stale);
-  };
-
-  switch (command) {
-    case 'repairFinding': {
-      const id = target.kind === 'finding' ? target.findingId : element?.kind === 'finding' ? element.finding.id : undefined;
-      if (id === undefined) return { findingIds: [], subject, nothing: 'Repair… runs on a finding (in the Node Doctor view or the node report).' };
-      const finding = inventory.findings.find((f) => f.id === id);
-      if (!finding) {
-        return { findingIds: [], subject, nothing: `The finding ${id} is not in ${inspection}: it may be repaired already. Refresh the node to check.` };
-      }
-      if (!finding.repair) {
-        return { findingIds: [], subject: `"${finding.title}"`, nothing: `No automatic repair applies to "${finding.title}" (${finding.severity}). ${finding.detail}` };
-      }
-      return { findingIds: withSiblingCacheFiles([finding], inventory).map((f) => f.id), subject: `"${finding.title}"` };
-    }
-    case 'repairAllOnNode':
-      return found(repairable, `None of the ${plural(inventory.findings.length, 'finding')} of ${node} has an automatic repair.`);
-    case 'removeCacheFileAndSandbox':
-      if (element?.kind === 'cniCache') {
-        // The file's sandbox: all of its bad files go (withSiblingCacheFiles), the file itself first.
-        const own = withRepair('remove-cache-file-and-sandbox').filter((f) => f.path === element.entry.path);
-        return own.length > 0 ? found(own, stale) : forObject('remove-cache-file-and-sandbox');
-      }
-      return forObject('remove-cache-file-and-sandbox');
-    case 'releaseLeakedCacheFile':
-      return forObject('release-leaked-ips');
-    case 'removeOrphanContainers':
-      if (element?.kind === 'group' || element?.kind === 'node') {
-        return found(withRepair('remove-orphan-containers'), `${capitalize(inspection)} found no orphan container (one whose sandbox no longer exists). Refresh the node if its state changed since.`);
-      }
-      return forObject('remove-orphan-containers');
-    case 'pruneDeadObjects':
-      if (element?.kind === 'finding') return forObject('prune-dead-objects');
-      return found(withRepair('prune-dead-objects'), `Nothing to prune on ${node}: ${inspection} found no pod whose NotReady sandboxes and exited containers pile up past the thresholds, nor CRI lists near the gRPC limits. kubelet's garbage collection removes the rest.`);
-    case 'repairOnNode': {
-      const id = target.kind === 'sandbox' ? target.sandboxId : element?.kind === 'sandbox' ? element.sandbox.id : undefined;
-      if (id === undefined) return found([], stale);
-      return found(repairable.filter((f) => f.sandboxId === id), `${capitalize(inspection)} has no finding with an automatic repair on ${subject}: the problem in the log may be over, or need the manual fix that Explain shows.`);
-    }
-  }
+  const subject = target.kind === 'element' ? subjectOf(target.element, node) : undefined;
+  return selectOnNode({ kind: 'object', command, object: objectOf(target), subject }, inventory, node);
 }
 
-/**
- * Adds the other bad cache files of a NotReady sandbox whose bad file is selected: removing the sandbox needs every
- * file that breaks its teardown gone (a Multus pod has one per network), so the plan takes them all; the modal lists them.
- */
-export function withSiblingCacheFiles(findings: readonly Finding[], inventory: Inventory): Finding[] {
-  const notReady = new Set(inventory.sandboxes.filter((s) => s.state === 'SANDBOX_NOTREADY').map((s) => s.id));
-  const sandboxes = new Set(findings.filter((f) => f.repair === 'remove-cache-file-and-sandbox' && f.sandboxId !== undefined && notReady.has(f.sandboxId)).map((f) => f.sandboxId));
-  if (sandboxes.size === 0) return [...findings];
-  const chosen = new Set(findings.map((f) => f.id));
-  const siblings = inventory.findings.filter((f) => !chosen.has(f.id) && f.repair === 'remove-cache-file-and-sandbox' && sandboxes.has(f.sandboxId));
-  return [...findings, ...siblings];
-}
-
-/** Every finding about one object of the tree (with or without a repair): a finding itself, or those naming the object. */
-export function findingsOn(element: TreeElement, inventory: Inventory): Finding[] {
-  switch (element.kind) {
-    case 'finding': return inventory.findings.filter((f) => f.id === element.finding.id);
-    case 'sandbox': return inventory.findings.filter((f) => f.sandboxId === element.sandbox.id && f.category !== 'dead-objects-piling-up');
-    case 'container': return inventory.findings.filter((f) => f.containerId === element.container.id);
-    case 'cniCache': return inventory.findings.filter((f) => f.path === element.entry.path);
-    default: return [];
-  }
-}
-
-/** The findings with a repair about one object of the tree (Copy Manual Commands). */
+/** The findings with a repair about one object of the tree (Copy Manual Commands), and those they need. */
 export function findingsAbout(element: TreeElement, inventory: Inventory): string[] {
-  return withSiblingCacheFiles(findingsOn(element, inventory).filter((f) => f.repair !== undefined), inventory).map((f) => f.id);
+  return repairableFindingsOn(objectOfElement(element), inventory);
 }
 
 interface StepCounts {
@@ -223,6 +146,7 @@ function countSteps(steps: readonly PlanStep[]): StepCounts {
 export function buttonLabel(plan: RepairPlan): string {
   const steps = plan.steps;
   if (steps.length > 0 && steps.every((s) => s.repair === 'prune-dead-objects')) return `Prune ${plural(steps.length, 'object')}`;
+  if (steps.length > 0 && steps.every((s) => s.action.kind === 'force-stop-sandbox')) return `Force-Stop ${plural(steps.length, 'Sandbox', 'Sandboxes')}`;
   const c = countSteps(steps);
   const removals = [
     c.files > 0 ? plural(c.files, 'file') : '',
@@ -312,9 +236,11 @@ export function executionSummary(plan: RepairPlan, results: readonly StepResult[
   for (const r of results) counts[r.outcome] += 1;
   const steps = new Map(plan.steps.map((s) => [s.id, s]));
   const problems = results.map((r) => problemLine(steps.get(r.stepId), r)).filter((l): l is string => l !== undefined);
-  const backups = results.map((r) => r.backup).filter((b): b is Backup => b !== undefined);
+  const all = results.map((r) => r.backup).filter((b): b is Backup => b !== undefined);
+  const backups = all.filter((b) => b.released !== true);
+  const released = all.filter((b) => b.released === true);
   const doneKinds = results.filter((r) => r.outcome === 'done').map((r) => steps.get(r.stepId)?.action.kind);
-  const removedSandboxes = doneKinds.filter((k) => k === 'remove-sandbox').length;
+  const removedSandboxes = doneKinds.filter((k) => k === 'remove-sandbox' || k === 'force-stop-sandbox').length;
   const removedContainers = doneKinds.filter((k) => k === 'remove-container').length;
   const parts = [
     counts.done > 0 ? `${counts.done} done` : '',
@@ -332,23 +258,28 @@ export function executionSummary(plan: RepairPlan, results: readonly StepResult[
   else headline = `Repair on ${node} did not complete: ${tally}.`;
   const shown = problems.slice(0, 2);
   const more = problems.length > shown.length ? ` (${plural(problems.length - shown.length, 'more problem')} in the log.)` : '';
-  const undo = backups.length > 0 && removedSandboxes + removedContainers > 0
-    ? ' Undo restores the backed-up files only; removed sandboxes and containers are not recreated.'
-    : '';
+  const notUndone = [
+    removedSandboxes + removedContainers > 0 ? 'removed sandboxes and containers are not recreated' : '',
+    released.length > 0 ? `the ${plural(released.length, 'cache file')} of released networks stay in quarantine (their IPs were given back; restoring a file would not take them back and would only show a false leak)` : '',
+  ].filter((p) => p !== '');
+  const undo = backups.length > 0 && notUndone.length > 0 ? ` Undo restores the backed-up files only; ${joinAnd(notUndone)}.` : '';
   return {
-    ok, problems, backups, counts, removedSandboxes, removedContainers,
+    ok, problems, backups, released, counts, removedSandboxes, removedContainers,
     message: [headline, ...shown].join(' ') + more + undo,
   };
 }
 
 /** The modal confirmation of Undo: which files come back from where, and what is not undone. */
-export function undoConfirmation(backups: readonly Backup[], node: string, removed: { sandboxes: number; containers: number }): Confirmation {
+export function undoConfirmation(backups: readonly Backup[], node: string, removed: { sandboxes: number; containers: number; released?: number }): Confirmation {
   const files = plural(backups.length, 'file');
   const lines = [`Node: ${node}`, ''];
   backups.forEach((b, i) => lines.push(`${i + 1}. ${b.original}`, `    from ${b.quarantinePath} (${plural(b.size, 'byte')}, sha256 ${b.sha256.slice(0, 12)})`));
   lines.push('', 'Only files are restored. A file is not written over one that exists again, nor from a backup whose bytes changed.');
   const gone = [removed.sandboxes > 0 ? plural(removed.sandboxes, 'sandbox', 'sandboxes') : '', removed.containers > 0 ? plural(removed.containers, 'container') : ''].filter((p) => p !== '');
   if (gone.length > 0) lines.push(`The ${joinAnd(gone)} the repair removed ${removed.sandboxes + removed.containers === 1 ? 'is' : 'are'} not recreated (kubelet creates new sandboxes for pods that still exist).`);
+  if ((removed.released ?? 0) > 0) {
+    lines.push(`The ${plural(removed.released ?? 0, 'cache file')} of released networks ${removed.released === 1 ? 'stays' : 'stay'} in quarantine: their IPs and veths were given back by the CNI DEL, and restoring a file would not take them back (it would only be reported as a leak again).`);
+  }
   lines.push('A restored bad CNI cache file blocks its sandbox\'s teardown again.');
   return { message: `Restore ${files} on ${node}?`, detail: lines.join('\n'), button: `Restore ${files}` };
 }
@@ -367,7 +298,10 @@ export function undoSummary(outcomes: readonly { readonly backup: Backup; readon
 
 /** The plan as commands to run by hand on the node, each under its step title; notes as comments. */
 export function manualCommandsText(plan: RepairPlan, node: string): string {
-  const lines = [`# ${node}: ${plural(plan.steps.length, 'step')} of the repair plan; run on the node as root, in this order.`];
+  const lines = [
+    `# ${node}: ${plural(plan.steps.length, 'step')} of the repair plan; run on the node as root, in this order.`,
+    `# Runtime ${plan.endpoint}; removed files go to ${plan.quarantineDir}. Every value is quoted: paste as is.`,
+  ];
   plan.steps.forEach((s, i) => lines.push(`# ${i + 1}. ${s.title} (risk: ${s.risk}; only if ${s.precondition})`, s.manualCommand));
   for (const note of plan.notes) lines.push(`# Note: ${note}`);
   return `${lines.join('\n')}\n`;

@@ -4,6 +4,7 @@
 import * as vscode from 'vscode';
 import { registerNodeCommands } from '../commands/nodeCommands';
 import { registerRepairCommands } from '../commands/repairCommands';
+import { registerStuckSandboxCommands } from '../commands/stuckSandboxCommands';
 import { onSettingsChanged } from '../config';
 import { EngineHost } from '../engine';
 import type { ErrorReporter } from '../errors';
@@ -34,6 +35,7 @@ export function startNodePart({ context, log, errors, attachView }: NodePartDeps
     reports,
     registerNodeCommands({ engine, tree, reports, errors, log }),
     registerRepairCommands({ engine, tree, reports, errors, log }),
+    registerStuckSandboxCommands({ engine, tree, reports, errors, log }),
     onSettingsChanged(() => tree.refreshAll()),
   );
   return { tree, shutdown: () => engine.dispose(), dispose: () => owned.dispose() };

@@ -9,7 +9,7 @@ import { describeNode, nodeKey } from '../../core/session/nodeRef';
 import type { NodeRef } from '../../core/session/nodeRef';
 import type { ReportModel, WebviewMessage } from '../../shared/reportProtocol';
 import { showPreventionFiles } from '../commands/preventionCommands';
-import { manualCommandsText, plural, withSiblingCacheFiles } from '../commands/repairText';
+import { manualCommandsText, plural } from '../commands/repairText';
 import type { EngineHost } from '../engine';
 import type { ErrorReporter } from '../errors';
 import { ReportPanel } from './reportPanel';
@@ -39,7 +39,7 @@ export class ReportController implements vscode.Disposable {
       void vscode.window.showInformationMessage(`${describeNode(ref)} could not be read, so there is no report; the Node Doctor view shows why.`);
       return;
     }
-    const model = this.model(doctor, ref, inventory);
+    const model = await this.model(doctor, ref, inventory);
     const key = nodeKey(ref);
     const open = this.panels.get(key);
     if (open) {
@@ -56,22 +56,19 @@ export class ReportController implements vscode.Disposable {
   updateOpen(ref: NodeRef): void {
     const open = this.panels.get(nodeKey(ref));
     if (!open) return;
-    void this.engine.nodeDoctor().then((doctor) => {
+    void this.engine.nodeDoctor().then(async (doctor) => {
       const inventory = doctor.inventory(ref);
-      if (inventory) open.panel.update(this.model(doctor, ref, inventory));
-    }, (error: unknown) => this.log.warn(`report update for ${describeNode(ref)} failed: ${String(error)}`));
+      if (inventory) open.panel.update(await this.model(doctor, ref, inventory));
+    }).catch((error: unknown) => this.log.warn(`report update for ${describeNode(ref)} failed: ${String(error)}`));
   }
 
-  /** The model with one plan per repairable finding (each finding shows all of its own steps). */
-  private model(doctor: NodeDoctor, ref: NodeRef, inventory: Inventory): ReportModel {
-    const plans: RepairPlan[] = [];
-    for (const finding of inventory.findings) {
-      if (!finding.repair) continue;
-      try {
-        plans.push(doctor.plan(ref, [finding.id]));
-      } catch (error) {
-        this.log.warn(`report: no plan for ${finding.id}: ${String(error)}`);
-      }
+  /** The model with one plan per repairable finding: the plan its Repair and Copy buttons use. */
+  private async model(doctor: NodeDoctor, ref: NodeRef, inventory: Inventory): Promise<ReportModel> {
+    let plans = new Map<string, RepairPlan>();
+    try {
+      plans = await doctor.planEach(ref);
+    } catch (error) {
+      this.log.warn(`report: no plans for ${describeNode(ref)}: ${String(error)}`);
     }
     return this.engine.load().reportModelFromInventory(inventory, plans);
   }
@@ -89,12 +86,9 @@ export class ReportController implements vscode.Disposable {
       },
       copyCommands: (findingId) => guard('Copy Commands', async () => {
         const doctor = await this.engine.nodeDoctor();
-        const inventory = doctor.inventory(ref);
-        const finding = inventory?.findings.find((f) => f.id === findingId);
-        // The same findings the Repair button plans (a NotReady sandbox's other bad cache files included).
-        const ids = finding && inventory ? withSiblingCacheFiles([finding], inventory).map((f) => f.id) : [findingId];
-        const plan = doctor.plan(ref, ids);
-        if (plan.steps.length === 0) return `Nothing to copy: ${plan.notes.join(' ') || 'no step applies.'}`;
+        // The plan the card shows and its Repair button runs: the same selection, the same planner.
+        const { plan } = await doctor.plan(ref, { kind: 'findings', findingIds: [findingId] });
+        if (!plan || plan.steps.length === 0) return `Nothing to copy: ${plan?.notes.join(' ') || 'no step applies.'}`;
         await vscode.env.clipboard.writeText(manualCommandsText(plan, describeNode(ref)));
         return `${plural(plan.steps.length, 'command')} copied to the clipboard.`;
       }),
@@ -103,7 +97,7 @@ export class ReportController implements vscode.Disposable {
         await vscode.commands.executeCommand('kubeNodeDoctor.refreshNode', ref);
         const doctor = await this.engine.nodeDoctor();
         const inventory = doctor.inventory(ref);
-        return inventory ? this.model(doctor, ref, inventory) : undefined;
+        return inventory ? await this.model(doctor, ref, inventory) : undefined;
       }),
       generatePrevention: async (message: Extract<WebviewMessage, { type: 'generatePrevention' }>) => {
         await guard('Generate Prevention Rules', async () => {

@@ -23,7 +23,7 @@ const TREE_STATE_KEY = 'kubeNodeDoctor.treeState';
 type TreeState = 'loading' | 'noKubeconfig' | 'ready';
 
 /** What the tree needs of the NodeDoctor (a fake with these methods drives it in tests). */
-export type TreeDoctor = Pick<NodeDoctor, 'contexts' | 'listNodes' | 'probeLocalNode' | 'localRef' | 'inspect' | 'inventory'>;
+export type TreeDoctor = Pick<NodeDoctor, 'contexts' | 'listNodes' | 'probeLocalNode' | 'localRef' | 'inspect' | 'inventory'> & Partial<Pick<NodeDoctor, 'hasRepairSteps'>>;
 
 export interface TreeEngine {
   nodeDoctor(): Promise<TreeDoctor>;
@@ -488,6 +488,7 @@ export class NodeTreeProvider implements vscode.TreeDataProvider<TreeElement>, T
       pageSize: this.pageSize,
       nodeView: (ref) => this.nodes.get(nodeKey(ref)),
       nodeElement: (ref) => this.nodeElementFor(ref),
+      hasRepairSteps: (ref, findingId) => this.doctorValue?.hasRepairSteps?.(ref, findingId) ?? true,
     };
   }
 

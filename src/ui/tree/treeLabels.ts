@@ -56,6 +56,8 @@ export interface PresentationContext {
   nodeView(ref: NodeRef): NodeView | undefined;
   /** The node element of a ref (the argument of "Inspect node" and "Retry"). */
   nodeElement(ref: NodeRef): NodeTreeElement;
+  /** Whether the finding's plan has a step now (no Repair entry when it has none); true when unknown. */
+  hasRepairSteps?(ref: NodeRef, findingId: string): boolean;
 }
 
 export const INSPECT_COMMAND = 'kubeNodeDoctor.inspectNode';
@@ -359,7 +361,7 @@ export function present(element: TreeElement, ctx: PresentationContext): ItemSpe
         label: f.title,
         description: findingObject(f),
         tooltip: findingTooltip(f),
-        contextValue: f.repair ? 'finding.repairable' : 'finding',
+        contextValue: f.repair && (ctx.hasRepairSteps?.(element.ref, f.id) ?? true) ? `finding.repairable${f.repair === 'force-stop-stuck-sandbox' ? '.stuck' : ''}` : 'finding',
         icon: SEVERITY_ICON[f.severity],
         collapsible: 'none',
       };

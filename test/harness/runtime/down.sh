@@ -32,6 +32,22 @@ for root in "$lab"/runc/*; do
   done
 done
 
+# gVisor sandboxes of the `runsc` handler: killed and deleted under the lab's runsc root, then any runsc process
+# (sandbox, gofer) whose --root lies in the lab
+if [[ -d $lab/runsc-root ]] && command -v runsc >/dev/null; then
+  for root in "$lab"/runsc-root/*; do
+    [[ -d $root ]] || continue
+    for id in $(timeout 10 runsc --root "$root" list -q 2>/dev/null); do
+      timeout 10 runsc --root "$root" kill --all "$id" KILL >/dev/null 2>&1
+      timeout 10 runsc --root "$root" delete --force "$id" >/dev/null 2>&1
+    done
+  done
+  for proc in /proc/[0-9]*; do
+    cmd=$( { tr '\0' ' ' < "$proc/cmdline"; } 2>/dev/null) || continue
+    [[ $cmd == *runsc*"--root=$lab/runsc-root"* || $cmd == *runsc*"--root $lab/runsc-root"* ]] && kill -KILL "${proc#/proc/}" 2>/dev/null
+  done
+fi
+
 if [[ -f $lab/containerd.pid ]]; then
   pid=$(cat "$lab/containerd.pid")
   if alive "$pid" && ours "$pid"; then

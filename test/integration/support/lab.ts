@@ -35,6 +35,8 @@ export interface LabEnv {
   /** Runtime handler whose `runc kill` can be dropped per container (see `dropKill`). */
   readonly faultyHandler: string;
   readonly faultDir: string;
+  /** Runtime handler running gVisor (`runsc`, ptrace) when runsc is installed; undefined otherwise. */
+  readonly runscHandler?: string;
   readonly grpcMaxMessage: number;
 }
 
@@ -62,6 +64,7 @@ export function labEnv(): LabEnv | undefined {
     cgroupParent: e.KND_CGROUP_PARENT ?? `/${path.basename(labDir)}`,
     faultyHandler: e.KND_FAULTY_HANDLER ?? 'runc-faulty',
     faultDir: e.KND_FAULT_DIR ?? path.join(labDir, 'fault'),
+    runscHandler: e.KND_RUNSC_HANDLER || undefined,
     grpcMaxMessage: Number(e.KND_GRPC_MAX_MSG ?? 16 * 1024 * 1024),
   };
 }
@@ -116,7 +119,7 @@ export interface SandboxSpec {
   readonly attempt?: number;
   readonly labels?: Record<string, string>;
   readonly annotations?: Record<string, string>;
-  /** '' (default runc) or the lab's `runc-faulty`. */
+  /** '' (default runc), the lab's `runc-faulty`, or `runsc` (gVisor; pause only: never start containers in it). */
   readonly runtimeHandler?: string;
 }
 
@@ -241,6 +244,7 @@ export function dropKill(containerId: string, enabled: boolean): void {
 
 function isValidJsonFile(file: string): boolean {
   try {
+    if (!fs.lstatSync(file).isFile()) return false; // a FIFO left by a failed test would block a read forever
     JSON.parse(fs.readFileSync(file, 'utf8'));
     return true;
   } catch {

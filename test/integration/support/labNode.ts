@@ -84,11 +84,10 @@ export function inspectLab(cri: CriRuntime, options: { paths?: CachePaths; perPo
   });
 }
 
-/** A RepairExecutor on the lab node; backups go to `<lab>/quarantine` unless told otherwise. */
-export function labExecutor(cri: CriRuntime, audit: AuditSink, options: { quarantineDir?: string; actor?: string; timeoutMs?: number } = {}): RepairExecutor {
-  const lab = requireLab();
+/** A RepairExecutor on the lab node (backups go where the plan says: planRepairs' `quarantineDir`). */
+export function labExecutor(cri: CriRuntime, audit: AuditSink, options: { actor?: string; timeoutMs?: number } = {}): RepairExecutor {
   return new RepairExecutor({
-    access: labNode().access, cri, audit, quarantineDir: options.quarantineDir ?? path.join(lab.labDir, 'quarantine'),
+    access: labNode().access, cri, audit,
     actor: options.actor ?? 'integration-test', timeoutMs: options.timeoutMs,
   });
 }

@@ -2,7 +2,8 @@ import * as assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { classifyCacheBytes } from '../../../src/core/cni/cacheFile';
-import { buildCniDel, manualCniDel } from '../../../src/core/cni/cniDel';
+import { buildCniDel } from '../../../src/core/cni/cniDel';
+import { manualCniDel } from '../../../src/core/repair/shell';
 import { repoRoot } from '../diagnosis/fixturePaths';
 
 const ID = '977313d0ebebfb765e9d373b82bef9081628dd64ee50d944e5c1b455412df44c';
@@ -43,9 +44,10 @@ describe('CNI DEL built from a cache file', () => {
 
   it('prints the same DEL as commands a person can run', () => {
     assert.ok(content);
-    const text = manualCniDel(buildCniDel(content, { binDir: '/opt/cni/bin', netns: '' }));
-    assert.equal(text.split('\n').length, 2);
-    assert.match(text, /CNI_COMMAND=DEL .*\/opt\/cni\/bin\/portmap$/m);
+    const text = manualCniDel(buildCniDel(content, { binDir: '/opt/cni/bin', netns: '' }), '/var/run/netns/cni-1');
+    assert.equal(text.split('\n').length, 3, 'the netns line, then one line per plugin');
+    assert.match(text, /^netns='?\/var\/run\/netns\/cni-1'?; \[ -n "\$netns" \] && \[ -e "\$netns" \] \|\| netns=''$/m);
+    assert.match(text, /^printf '%s' '\{.*' \| env CNI_COMMAND=DEL .* CNI_NETNS="\$netns" \/opt\/cni\/bin\/portmap$/m);
   });
 
   it('builds nothing from the loopback file\'s content when its config is missing', () => {

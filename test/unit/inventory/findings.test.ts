@@ -45,10 +45,27 @@ describe('node findings', () => {
     const gone = id(9);
     const findings = computeFindings([], [container(1, gone)], [cacheEntry(gone, 'valid')], [], { listComplete: true });
     assert.deepEqual(findings.map((f) => [f.id, f.repair]), [
-      [`cni-cache-orphaned:cbr0-${gone}-eth0`, 'release-leaked-ips'],
+      [`cni-cache-orphaned:${gone}`, 'release-leaked-ips'],
       [`runtime-object-missing:${id(1001)}`, 'remove-orphan-containers'],
     ]);
     assert.deepEqual(findings[0].ips, ['10.244.0.5/24']);
+  });
+
+  it('makes one finding per vanished sandbox, and calls a loopback-only leftover harmless (no IP, no veth), not a leak', () => {
+    const both = id(9);
+    const loopOnly = id(10);
+    const findings = computeFindings([], [], [
+      cacheEntry(both, 'valid'), { ...cacheEntry(both, 'valid', 'no', 'cni-loopback', 'lo'), ips: [] },
+      { ...cacheEntry(loopOnly, 'valid', 'no', 'cni-loopback', 'lo'), ips: [] },
+    ], [], { listComplete: true });
+    assert.deepEqual(findings.map((f) => [f.id, f.rule, f.severity]), [
+      [`cni-cache-orphaned:${both}`, 'cni-cache-orphaned', 'warning'],
+      [`cni-cache-orphaned:${loopOnly}`, 'cni-cache-orphaned-loopback', 'info'],
+    ]);
+    assert.match(findings[0].title, /network was never torn down \(cbr0\/eth0, holds 10\.244\.0\.5\/24\)/);
+    assert.match(findings[0].detail, /loopback cache file holds nothing/);
+    assert.match(findings[1].title, /no IP, no veth/);
+    assert.doesNotMatch(`${findings[1].title} ${findings[1].detail}`, /leak(s|ed)? until|leaked/);
   });
 
   it('calls nothing missing when the lists were incomplete', () => {

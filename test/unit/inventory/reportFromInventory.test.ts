@@ -22,14 +22,18 @@ const inventory: Inventory = {
 
 describe('report model from a node inventory', () => {
   it('carries each finding with its object and the plan\'s steps as manual commands', () => {
-    const model = reportModelFromInventory(inventory, [planRepairs(inventory, 'all')]);
+    const plan = planRepairs(inventory, [inventory.findings[0].id], { nowMs: Date.parse('2026-01-02T03:04:05.678Z') });
+    const model = reportModelFromInventory(inventory, new Map([[inventory.findings[0].id, plan]]));
     assert.equal(model.node, 'node-1');
     assert.equal(model.listStrategy, 'single-list');
     assert.equal(model.versions['CNI network cbr0'], '1.0.0');
     const [finding] = model.findings;
     assert.equal(finding.object, PATH);
     assert.equal(finding.explanation, 'breaks teardown');
-    assert.deepEqual(finding.steps.map((s) => s.manualCommand), [`cp -p ${PATH} /var/lib/kube-node-doctor/quarantine/ && rm ${PATH}`, `crictl stopp ${SB} && crictl rmp ${SB}`]);
+    assert.deepEqual(finding.steps.map((s) => s.manualCommand), plan.steps.map((s) => s.manualCommand), 'the card shows the plan its buttons use');
+    assert.match(finding.steps[0].manualCommand, /^mkdir -p -m 700 -- \/var\/lib\/kube-node-doctor\/quarantine\n/);
+    assert.ok(finding.steps[0].manualCommand.endsWith(`mv -n -- ${PATH} /var/lib/kube-node-doctor/quarantine/2026-01-02T03-04-05-678Z-cbr0-${SB}-eth0`));
+    assert.equal(finding.steps[1].manualCommand, `crictl --runtime-endpoint unix:///run/containerd/containerd.sock stopp ${SB} && crictl --runtime-endpoint unix:///run/containerd/containerd.sock rmp ${SB}`);
     assert.deepEqual(model.counts.map((c) => [c.label, c.value, c.detail]), [['Pod sandboxes', 1, '1 NotReady'], ['Containers', 0, '0 exited'], ['CNI cache files', 1, '1 unreadable']]);
   });
 

@@ -1,5 +1,6 @@
 import * as assert from 'node:assert/strict';
 import type { CacheEntry, ContainerItem, Finding, Inventory, SandboxItem } from '../../../src/core/inventory/types';
+import { NodeDoctorError } from '../../../src/core/errors';
 import { planRepairs } from '../../../src/core/repair/planner';
 
 const id = (n: number): string => n.toString(16).padStart(64, 'b');
@@ -36,7 +37,7 @@ describe('repair planner', () => {
     const { entry, finding } = corrupt(s.id);
     const plan = planRepairs(inventory({ sandboxes: [s], cache: [entry], findings: [finding] }), [finding.id], { nowMs: NOW });
     assert.deepEqual(plan.steps.map((x) => [x.id, x.risk, x.object]), [['01-remove-cache-file', 'low', entry.path], ['02-remove-sandbox', 'medium', `sandbox ${s.id}`]]);
-    assert.equal(plan.steps[1].manualCommand, `crictl stopp ${s.id} && crictl rmp ${s.id}`);
+    assert.equal(plan.steps[1].manualCommand, `crictl --runtime-endpoint unix:///run/containerd/containerd.sock stopp ${s.id} && crictl --runtime-endpoint unix:///run/containerd/containerd.sock rmp ${s.id}`);
     assert.deepEqual(plan.steps[1].action, { kind: 'remove-sandbox', sandboxId: s.id, hostLocalDirs: ['/var/lib/cni/networks/cbr0'] });
   });
 
@@ -67,8 +68,8 @@ describe('repair planner', () => {
   it('finishes a half-done seed repair on re-run: the file is gone, the NotReady sandbox is still there', () => {
     const s = sandbox(1, 'SANDBOX_NOTREADY', HOUR);
     const { finding } = corrupt(s.id);
-    const plan = planRepairs(inventory({ sandboxes: [s], findings: [] }), [finding.id, 'cni-cache-orphaned:gone'], { nowMs: NOW, missingIsResolved: true });
+    const plan = planRepairs(inventory({ sandboxes: [s], findings: [] }), [finding.id], { nowMs: NOW });
     assert.deepEqual(plan.steps.map((x) => [x.action.kind, x.findingId]), [['remove-sandbox', finding.id]]);
-    assert.ok(plan.notes.some((n) => n.startsWith('cni-cache-orphaned:gone: no longer present')));
+    assert.throws(() => planRepairs(inventory({ sandboxes: [s], findings: [] }), ['cni-cache-orphaned:gone'], { nowMs: NOW }), (e: unknown) => e instanceof NodeDoctorError && e.reason === 'not-found', 'an unknown ID is an error, as in a dry run');
   });
 });

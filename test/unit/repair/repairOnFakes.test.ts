@@ -49,7 +49,7 @@ function inspect(w: World): Promise<Inventory> {
 }
 
 function executor(w: World, audit: MemoryAuditSink): RepairExecutor {
-  return new RepairExecutor({ access: w.access, cri: w.cri, audit, quarantineDir: QUARANTINE, actor: 'unit@test' });
+  return new RepairExecutor({ access: w.access, cri: w.cri, audit, actor: 'unit@test' });
 }
 
 describe('repair planning and execution on in-memory fakes', () => {
@@ -76,8 +76,11 @@ describe('repair planning and execution on in-memory fakes', () => {
     assert.equal(backup?.original, w.file);
     assert.ok(backup && w.access.content(backup.quarantinePath) !== undefined, 'the backup is on the node');
     assert.ok(backup?.quarantinePath.startsWith(`${QUARANTINE}/`));
-    assert.equal(audit.entries.length, plan.steps.length);
-    assert.ok(audit.entries.every((e) => e.actor === 'unit@test' && e.node === plan.node && e.result === 'done' && e.before !== '' && e.after !== ''));
+    assert.equal(audit.entries.length, 2 * plan.steps.length, 'an intent before and an outcome after each step');
+    assert.deepEqual(audit.entries.map((e) => e.phase), plan.steps.flatMap(() => ['intent', 'outcome']));
+    const outcomes = audit.entries.filter((e) => e.phase === 'outcome');
+    assert.ok(outcomes.every((e) => e.actor === 'unit@test' && e.node === plan.node && e.result === 'done' && e.before !== '' && e.after !== ''));
+    assert.equal(outcomes[0].before, `${w.file}: 0 bytes, sha256 ${backup?.sha256}`, 'the audit "before" is what was moved');
 
     const again = await executor(w, new MemoryAuditSink()).execute(plan);
     assert.deepEqual(again.results.map((r) => r.outcome), plan.steps.map(() => 'already-done'));

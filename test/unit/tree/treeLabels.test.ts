@@ -151,6 +151,8 @@ describe('tree items under an inspected node', () => {
     assert.equal(items[0].label, findings[0].finding.title);
     assert.equal(items[0].description, `cbr0-${SEED.stuck.slice(0, 12)}…-eth0`);
     assert.deepEqual(items.map((i) => i.contextValue), ['finding.repairable', 'finding.repairable', 'finding.repairable', 'finding']);
+    const nothingToDo = present(findings[0], { ...ctx, hasRepairSteps: (_ref, id) => id !== findings[0].finding.id });
+    assert.equal(nothingToDo.contextValue, 'finding', 'no Repair entry for a finding whose plan has no step');
     assert.deepEqual(items.map((i) => i.icon?.id), ['error', 'error', 'warning', 'info']);
     assert.ok(items[0].tooltip?.includes(`\`${SEED.stuck}\``), 'the tooltip carries the full sandbox ID');
     assert.equal(findingObject({ ...findings[0].finding, id: 'dead-objects-piling-up:prod/web', category: 'dead-objects-piling-up' }), 'prod/web');

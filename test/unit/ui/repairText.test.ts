@@ -89,13 +89,15 @@ describe('repair commands: findings, confirmation and summary text', () => {
     const inventory = inventoryOf([sandbox(SEED, 'SANDBOX_NOTREADY')], [], [cacheFile(SEED, 'empty'), multus]);
     const target = element({ kind: 'cniCache', id: 'c1', ref: REF, entry: inventory.cniCache[0], status: 'empty' });
     const selection = selectFindings('removeCacheFileAndSandbox', target, inventory, NODE);
-    assert.deepEqual(selection.findingIds, [`cni-cache-corrupt:${seedFile.name}`, `cni-cache-corrupt:${multus.name}`]);
+    assert.deepEqual(selection.findingIds, [`cni-cache-corrupt:${seedFile.name}`]);
     const p = plan(selection.findingIds, inventory);
     assert.deepEqual(p.steps.map((s) => s.action.kind), ['remove-cache-file', 'remove-cache-file', 'remove-sandbox'], 'both files before the sandbox');
+    assert.deepEqual(p.findingIds, [`cni-cache-corrupt:${seedFile.name}`, `cni-cache-corrupt:${multus.name}`], 'the planner adds the sandbox\'s other bad file');
     assert.equal(buttonLabel(p), 'Remove 2 files and 1 sandbox');
     const fromReport = repairTargetOf({ ref: REF, findingId: `cni-cache-corrupt:${multus.name}` });
     assert.ok(fromReport);
-    assert.equal(selectFindings('repairFinding', fromReport, inventory, NODE).findingIds.length, 2);
+    const reportPlan = plan(selectFindings('repairFinding', fromReport, inventory, NODE).findingIds, inventory);
+    assert.deepEqual(reportPlan.steps.map((s) => s.object).sort(), p.steps.map((s) => s.object).sort(), 'the report card of either file plans the same 3 steps');
   });
 
   it('explains why a harmless bad file (cniVersion < 0.4.0) has no repair instead of planning', () => {
@@ -108,7 +110,7 @@ describe('repair commands: findings, confirmation and summary text', () => {
   it('maps a leaked cache file to a CNI DEL and removal: "Release 1 network and remove 1 file"', () => {
     const target = element({ kind: 'cniCache', id: 'c3', ref: REF, entry: leakedFile, status: 'orphaned' });
     const selection = selectFindings('releaseLeakedCacheFile', target, seedInventory, NODE);
-    assert.deepEqual(selection.findingIds, [`cni-cache-orphaned:${leakedFile.name}`]);
+    assert.deepEqual(selection.findingIds, [`cni-cache-orphaned:${GONE}`]);
     assert.equal(buttonLabel(plan(selection.findingIds)), 'Release 1 network and remove 1 file');
   });
 
@@ -140,7 +142,7 @@ describe('repair commands: findings, confirmation and summary text', () => {
   it('maps a sandbox named in a log to every repairable finding about it (Repair on node)', () => {
     const target = repairTargetOf({ ref: REF, sandboxId: GONE.toUpperCase() });
     assert.ok(target && target.kind === 'sandbox' && target.sandboxId === GONE);
-    assert.deepEqual([...selectFindings('repairOnNode', target, seedInventory, NODE).findingIds].sort(), [`cni-cache-orphaned:${leakedFile.name}`, `runtime-object-missing:${orphan.id}`].sort());
+    assert.deepEqual([...selectFindings('repairOnNode', target, seedInventory, NODE).findingIds].sort(), [`cni-cache-orphaned:${GONE}`, `runtime-object-missing:${orphan.id}`].sort());
   });
 
   it('lists the node, every step with its exact object, risk and precondition, and the notes in the modal', () => {
@@ -150,9 +152,9 @@ describe('repair commands: findings, confirmation and summary text', () => {
     assert.equal(ask.button, 'Remove 1 file and 1 sandbox');
     const lines = ask.detail.split('\n');
     assert.equal(lines[0], 'Node: worker-3 (context prod-eu1)');
-    assert.ok(lines.includes(`1. Back up and remove the empty CNI cache file ${seedFile.name}`));
+    assert.ok(lines.includes(`1. Move the empty CNI cache file ${seedFile.name} into quarantine`));
     assert.ok(lines.includes(`    Object: ${seedFile.path}`));
-    assert.ok(lines.includes(`    Risk: low · runs only if the file still holds the same 0 bytes (sha256 e3b0c44298fc)`));
+    assert.ok(lines.includes(`    Risk: low · runs only if the file is still a regular file of the same 0 bytes (sha256 e3b0c44298fc)`));
     assert.ok(lines.includes(`    Object: sandbox ${SEED}`));
     assert.ok(lines.includes('    Risk: medium · runs only if the sandbox is not Ready (or already gone)'));
     assert.match(ask.detail, /copied to the quarantine directory on the node before it is removed \(Undo restores it\)/);
@@ -184,16 +186,16 @@ describe('repair commands: findings, confirmation and summary text', () => {
     assert.equal(ask.button, 'Remove 1 file and 1 sandbox (Dry Run)');
     assert.match(ask.message, /^Dry run: remove 1 file and 1 sandbox on worker-3 \(context prod-eu1\)\? Nothing will be changed\.$/);
     assert.match(ask.detail, /nothing will be changed/);
-    assert.doesNotMatch(ask.detail, /quarantine/);
+    assert.doesNotMatch(ask.detail, /copied to the quarantine directory/);
     assert.equal(dryRunSummary(p, NODE),
-      `Dry run: nothing was changed on worker-3 (context prod-eu1). A real run would remove 1 file and 1 sandbox in 2 steps: 1) Back up and remove the empty CNI cache file ${seedFile.name}; 2) Stop and remove NotReady sandbox 055b221e44a2 (prod/web), which its bad cache file kept from being removed.`);
+      `Dry run: nothing was changed on worker-3 (context prod-eu1). A real run would remove 1 file and 1 sandbox in 2 steps: 1) Move the empty CNI cache file ${seedFile.name} into quarantine; 2) Stop and remove NotReady sandbox 055b221e44a2 (prod/web), which its bad cache file kept from being removed.`);
   });
 
   it('says why a plan has no step (its notes) instead of asking', () => {
     const young = inventoryOf(Array.from({ length: 7 }, (_, i) => sandbox(`${i}${'e'.repeat(63)}`, 'SANDBOX_NOTREADY', 60_000)), [], []);
     const p = plan(['dead-objects-piling-up:prod/web'], young);
     assert.equal(p.steps.length, 0);
-    assert.match(emptyPlanMessage(p, 'Sandboxes', NODE), /^Nothing to repair on worker-3 \(context prod-eu1\) for Sandboxes\. So that dead containers do not pile up again/);
+    assert.match(emptyPlanMessage(p, 'Sandboxes', NODE), /^Nothing to repair on worker-3 \(context prod-eu1\) for Sandboxes\. Prune keeps 7 NotReady sandboxes of 1 pod: 1 the newest 1 per pod \(keep-count 1: --keep, setting kubeNodeDoctor\.repair\.pruneKeep\); 6 younger than 1h \(--min-age, setting kubeNodeDoctor\.repair\.pruneMinAge\)\. So that dead containers do not pile up again/);
   });
 
   it('summarises done and already-done steps as a success', () => {
@@ -243,6 +245,25 @@ describe('repair commands: findings, confirmation and summary text', () => {
     assert.match(ask.detail, /blocks its sandbox's teardown again/);
   });
 
+  it('keeps the cache files of released networks out of Undo, and says what Undo restores and what it cannot', () => {
+    const p = plan([`cni-cache-orphaned:${GONE}`, `cni-cache-corrupt:${seedFile.name}`]);
+    const released: Backup = { original: leakedFile.path, quarantinePath: '/q/leaked', size: 1187, sha256: 'c'.repeat(64), contentBase64: '', truncated: false, released: true };
+    const bad: Backup = { original: seedFile.path, quarantinePath: '/q/seed', size: 0, sha256: EMPTY_SHA, contentBase64: '', truncated: false };
+    const byKind = (kind: string): string => p.steps.find((s) => s.action.kind === kind)?.id ?? '';
+    const moves = p.steps.filter((s) => s.action.kind === 'remove-cache-file');
+    const summary = executionSummary(p, [
+      { stepId: byKind('cni-del'), findingId: '', outcome: 'done', detail: 'DEL bridge ok' },
+      { stepId: moves[0].id, findingId: '', outcome: 'done', detail: 'moved', backup: released },
+      { stepId: moves[1].id, findingId: '', outcome: 'done', detail: 'moved', backup: bad },
+    ], NODE);
+    assert.deepEqual(summary.backups, [bad], 'Undo offers only the file it can meaningfully restore');
+    assert.deepEqual(summary.released, [released]);
+    assert.match(summary.message, /Undo restores the backed-up files only; the 1 cache file of released networks stay in quarantine \(their IPs were given back; restoring a file would not take them back and would only show a false leak\)/);
+    const ask = undoConfirmation(summary.backups, NODE, { sandboxes: 0, containers: 0, released: 1 });
+    assert.match(ask.detail, /The 1 cache file of released networks stays in quarantine: their IPs and veths were given back by the CNI DEL/);
+    assert.doesNotMatch(ask.detail, new RegExp(leakedFile.name));
+  });
+
   it('summarises Undo with each refusal\'s reason', () => {
     const backup: Backup = { original: seedFile.path, quarantinePath: '/q/x', size: 0, sha256: EMPTY_SHA, contentBase64: '', truncated: false };
     assert.equal(undoSummary([{ backup }], NODE).message, 'Restored 1 file on worker-3 (context prod-eu1). Removed sandboxes and containers were not recreated.');
@@ -255,10 +276,13 @@ describe('repair commands: findings, confirmation and summary text', () => {
     const target: TreeElement = { kind: 'cniCache', id: 'c1', ref: REF, entry: seedFile, status: 'empty' };
     const p = plan(findingsAbout(target, seedInventory));
     const text = manualCommandsText(p, NODE);
+    const backup = `/var/lib/kube-node-doctor/quarantine/2026-11-23T09-00-00-000Z-${seedFile.name}`;
     assert.deepEqual(text.split('\n').filter((l) => l !== '' && !l.startsWith('#')), [
-      `cp -p ${seedFile.path} /var/lib/kube-node-doctor/quarantine/ && rm ${seedFile.path}`,
-      `crictl stopp ${SEED} && crictl rmp ${SEED}`,
+      'mkdir -p -m 700 -- /var/lib/kube-node-doctor/quarantine',
+      `[ "$(sha256sum < ${seedFile.path})" = '${EMPTY_SHA}  -' ] && mv -n -- ${seedFile.path} ${backup}`,
+      `crictl --runtime-endpoint unix:///run/containerd/containerd.sock stopp ${SEED} && crictl --runtime-endpoint unix:///run/containerd/containerd.sock rmp ${SEED}`,
     ]);
+    assert.match(text, /^# Runtime unix:\/\/\/run\/containerd\/containerd\.sock; removed files go to \/var\/lib\/kube-node-doctor\/quarantine\./m);
   });
 
   it('finds the audit entries of one run among other lines, skipping a line cut by a concurrent append', () => {

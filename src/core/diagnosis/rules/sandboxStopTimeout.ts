@@ -41,13 +41,16 @@ export const sandboxStopTimeoutRule: Rule = {
     'stalls on the node. The pod stays `Terminating` and kubelet retries with `FailedKillPod` events.',
     '',
     'Inspect the sandbox and its shim, then stop and force-remove it by hand. If the stop keeps timing out, look at',
-    'the runtime\'s log for the sandbox ID: the step that hangs is usually named there.',
+    'the runtime\'s log for the sandbox ID: the step that hangs is usually named there. When the sandbox stays',
+    '`SANDBOX_READY` through every stop (seen with gVisor and with a runtime that loses `kill`), `crictl rmp --force`',
+    'hangs the same way: the way out is to kill the sandbox\'s shim (the process whose arguments hold `-id <sandbox-id>`),',
+    'then stop and remove the sandbox; "Repair on node…" plans exactly that (Force-stop stuck sandbox).',
   ].join('\n'),
   fixCommands(f): string[] {
     const id = shellWord(f.sandboxId ?? '<sandbox-id>');
-    return [`crictl inspectp ${id}`, `crictl stopp ${id}`, `crictl rmp --force ${id}`, `journalctl -u containerd --no-pager | grep -F ${id} | tail -n 50`];
+    return [`crictl inspectp ${id}`, `crictl stopp ${id}`, `crictl rmp --force ${id}`, `journalctl -u containerd --no-pager | grep -F ${id} | tail -n 50`, `pgrep -a -f -- ${shellWord(`-id ${f.sandboxId ?? '<sandbox-id>'}`)}`];
   },
-  repair: 'force-remove-sandbox',
+  repair: 'force-stop-stuck-sandbox',
   references: [
     { title: 'containerd/containerd#7988: Sandbox containers not deleted leaving pods in NotReady state', url: 'https://github.com/containerd/containerd/issues/7988' },
     { title: 'kata-containers/tests#2705: Failed to remove sandbox ... ttrpc: closed', url: 'https://github.com/kata-containers/tests/issues/2705' },
