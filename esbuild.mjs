@@ -18,8 +18,10 @@ const common = {
 const nodeTarget = { ...common, platform: 'node', target: 'node20', format: 'cjs' };
 
 const builds = [
-  // The extension stays small for a fast activation; the engine (client-node, gRPC) is a second bundle it requires lazily.
-  { ...nodeTarget, entryPoints: { extension: 'src/extension.ts' }, outdir: 'dist', external: ['vscode', './engine.js'] },
+  // Activation loads only dist/extension.js (the shell: log channel and stand-ins); the log part, the node part and the
+  // engine (client-node, gRPC) are separate bundles it requires on first use.
+  { ...nodeTarget, entryPoints: { extension: 'src/extension.ts' }, outdir: 'dist', external: ['vscode'] },
+  { ...nodeTarget, entryPoints: { logs: 'src/ui/parts/logPart.ts', nodes: 'src/ui/parts/nodePart.ts' }, outdir: 'dist', external: ['vscode'] },
   { ...nodeTarget, entryPoints: { engine: 'src/engine.ts' }, outdir: 'dist' },
   // The CLI likewise: `rules` and `diagnose` run from dist/cli.js alone; the node commands are in dist/cliNode.js, required on demand.
   { ...nodeTarget, entryPoints: { cli: 'src/cli/main.ts' }, outdir: 'dist', banner: { js: '#!/usr/bin/env node' }, external: ['./cliNode.js'] },

@@ -1,62 +1,53 @@
 import * as vscode from 'vscode';
-import { registerLogCommands } from './ui/commands/logCommands';
-import { registerNodeCommands } from './ui/commands/nodeCommands';
-import { registerPreventionCommands } from './ui/commands/preventionCommands';
-import { registerRepairCommands } from './ui/commands/repairCommands';
-import { registerStuckSandboxCommands } from './ui/commands/stuckSandboxCommands';
-import { onSettingsChanged } from './ui/config';
-import { EngineHost } from './ui/engine';
 import { ErrorReporter } from './ui/errors';
-import { ExplanationDocuments } from './ui/logs/explanationDocuments';
-import { HiddenLensNotice } from './ui/logs/hiddenLensNotice';
-import { LogAnalysisService } from './ui/logs/logAnalysis';
-import { LogCodeActions } from './ui/logs/logCodeActions';
-import { LogHoverProvider } from './ui/logs/logHoverProvider';
-import { LogLensProvider } from './ui/logs/logLensProvider';
-import { LogProblems } from './ui/logs/logProblems';
-import { ReportController } from './ui/report/reportController';
-import { NodeTreeProvider } from './ui/tree/nodeTreeProvider';
+import { LazyPart, lazyCodeActions, lazyCodeLenses, lazyHovers, lazyTreeView } from './ui/lazy';
+import type * as LogPartModule from './ui/parts/logPart';
+import type * as NodePartModule from './ui/parts/nodePart';
+import type { TreeElement } from './ui/tree/treeModel';
+import { NODES_VIEW_ID } from './ui/tree/viewIds';
 
-let engine: EngineHost | undefined;
+/** The commands of the log part (src/ui/commands/logCommands.ts, preventionCommands.ts); every other one is the node part's. */
+const LOG_COMMANDS = new Set([
+  'kubeNodeDoctor.pasteLog', 'kubeNodeDoctor.diagnoseActiveEditor', 'kubeNodeDoctor.explainFinding', 'kubeNodeDoctor.findingActions', 'kubeNodeDoctor.copyFixCommands',
+  'kubeNodeDoctor.copyCliCommand', 'kubeNodeDoctor.showLog', 'kubeNodeDoctor.generatePrevention',
+]);
 
-/** Composition root: builds the services once and registers every UI piece; everything is owned by the context. */
+let nodes: LazyPart<NodePartModule.NodePart> | undefined;
+
+/**
+ * Composition root, kept to what activation needs: the log channel and stand-ins that start each part on first use —
+ * log diagnosis (dist/logs.js) and nodes (dist/nodes.js: tree, report, node and repair commands); the node engine
+ * (dist/engine.js: client-node, gRPC) loads when a node is first opened. Everything is owned by the context.
+ */
 export function activate(context: vscode.ExtensionContext): void {
   const log = vscode.window.createOutputChannel('Kube Node Doctor', { log: true });
   const errors = new ErrorReporter(log);
+  const manifest = context.extension.packageJSON as { version: string; contributes: { commands: { command: string }[] } };
+  const commandIds = manifest.contributes.commands.map((c) => c.command);
 
-  // Log diagnosis: one cached analysis per document version, read by lenses, hovers, Quick Fixes and the Problems panel.
-  const analysis = new LogAnalysisService(log);
+  // Log diagnosis: lenses, hovers, Quick Fixes, the Problems panel and the log commands, from the first request of one.
+  const logs = new LazyPart<LogPartModule.LogPart>('logs.js', (m) => (m as typeof LogPartModule).startLogPart({ log, errors }), log);
   const documents: vscode.DocumentSelector = [{ scheme: 'file' }, { scheme: 'untitled' }];
-  const explanations = new ExplanationDocuments(analysis);
 
-  // Nodes: the engine (client-node, gRPC) loads on first use; the tree, the repairs and the report share it.
-  engine = new EngineHost(context, log);
-  const tree = new NodeTreeProvider(engine, log); // owns the 'kubeNodeDoctor.nodes' TreeView
-  const reports = new ReportController(context.extensionUri, engine, errors, log);
+  // Nodes: the tree (from the first time the Nodes view is shown), the report, the node and repair commands.
+  const nodesView = lazyTreeView<TreeElement>(NODES_VIEW_ID, () => (nodes as LazyPart<NodePartModule.NodePart>).get().tree);
+  nodes = new LazyPart<NodePartModule.NodePart>('nodes.js', (m) => (m as typeof NodePartModule).startNodePart({ context, log, errors, attachView: nodesView.attach }), log);
 
   context.subscriptions.push(
     log,
-    analysis,
-    explanations,
-    vscode.languages.registerCodeLensProvider(documents, new LogLensProvider(analysis)),
-    vscode.languages.registerHoverProvider(documents, new LogHoverProvider(analysis)),
-    vscode.languages.registerCodeActionsProvider(documents, new LogCodeActions(analysis), LogCodeActions.metadata),
-    new LogProblems(analysis, explanations),
-    new HiddenLensNotice(analysis, log),
-    registerLogCommands({ analysis, errors, log, explanations }),
-    registerPreventionCommands(errors),
-    tree,
-    reports,
-    registerNodeCommands({ engine, tree, reports, errors, log }),
-    registerRepairCommands({ engine, tree, reports, errors, log }),
-    registerStuckSandboxCommands({ engine, tree, reports, errors, log }),
-    onSettingsChanged(() => { analysis.refreshAll(); tree.refreshAll(); }),
+    vscode.languages.registerCodeLensProvider(documents, lazyCodeLenses(() => logs.get().lenses)),
+    vscode.languages.registerHoverProvider(documents, lazyHovers(() => logs.get().hovers)),
+    vscode.languages.registerCodeActionsProvider(documents, lazyCodeActions(() => logs.get().codeActions), { providedCodeActionKinds: [vscode.CodeActionKind.QuickFix] }),
+    logs.commands(commandIds.filter((id) => LOG_COMMANDS.has(id))),
+    nodes.commands(commandIds.filter((id) => !LOG_COMMANDS.has(id))),
+    nodesView.view,
+    { dispose: () => { logs.loaded?.dispose(); nodes?.loaded?.dispose(); } },
   );
-  log.info(`Kube Node Doctor ${String(context.extension.packageJSON.version)} activated`);
+  log.info(`Kube Node Doctor ${manifest.version} activated`);
 }
 
-/** Deletes the bridge pods this window created (VS Code waits for the promise, briefly). */
+/** Deletes the bridge pods this window created (VS Code waits for the promise, briefly); failures are reported. */
 export async function deactivate(): Promise<void> {
-  await engine?.dispose();
-  engine = undefined;
+  await nodes?.loaded?.shutdown();
+  nodes = undefined;
 }

@@ -1,6 +1,7 @@
 import type { KeptPod, LeftoverPod, SweepReport } from '../core/bridge/bridgeManager';
 import { openBridgeManager } from '../core/bridge/openBridge';
 import { NodeDoctorError } from '../core/errors';
+import { shellCommand } from '../core/shell';
 import { runCli } from './cliFrame';
 
 const HELP = `usage: kube-node-doctor bridge-cleanup [--context CTX] [--kubeconfig FILE] [--bridge-namespace NS] [--dry-run]
@@ -46,12 +47,13 @@ function describe(pod: LeftoverPod | KeptPod): string {
   return `${pod.name}  node ${pod.node || '?'}  session ${pod.session || '?'}${pod.client ? ` (${pod.client})` : ''}`;
 }
 
-/** The report, one pod a line, and a closing count. */
-export function formatSweep(report: SweepReport, namespace: string, dryRun: boolean): string {
+/** The report, one pod a line (a pod not deleted with the command that removes it), and a closing count. */
+export function formatSweep(report: SweepReport, namespace: string, dryRun: boolean, removeCommand?: (name: string) => readonly string[]): string {
   const lines: string[] = [];
   for (const pod of report.leftovers) {
     const verb = dryRun ? 'would delete' : pod.deleted ? 'deleted' : 'NOT deleted';
-    lines.push(`${verb.padEnd(12)}  ${describe(pod)}  ${pod.reason}: ${pod.detail}`);
+    const remove = !dryRun && !pod.deleted && removeCommand ? `; remove it with: ${shellCommand(removeCommand(pod.name))}` : '';
+    lines.push(`${verb.padEnd(12)}  ${describe(pod)}  ${pod.reason}: ${pod.detail}${remove}`);
   }
   for (const pod of report.kept) lines.push(`${'kept'.padEnd(12)}  ${describe(pod)}  ${pod.detail}`);
   const failed = report.leftovers.filter((p) => !p.deleted).length;
@@ -67,7 +69,7 @@ export async function bridgeCleanupCommand(args: readonly string[]): Promise<num
     const manager = await openBridgeManager({ explicitPath: parsed.kubeconfig, context: parsed.context, namespace: parsed.namespace, client: 'cli' });
     try {
       const report = await manager.sweepLeftovers({ dryRun: parsed.dryRun, signal });
-      process.stdout.write(formatSweep(report, manager.namespace, parsed.dryRun));
+      process.stdout.write(formatSweep(report, manager.namespace, parsed.dryRun, (name) => manager.removeCommand(name)));
       return report.leftovers.some((p) => !parsed.dryRun && !p.deleted) ? 1 : 0;
     } finally {
       await manager.dispose();

@@ -1,5 +1,6 @@
 import * as path from 'node:path';
 import type * as CliNodeModule from './cliNode';
+import { describeError } from '../core/errors';
 import { diagnoseCommand } from './diagnoseCommand';
 import { rulesCommand } from './rulesCommand';
 
@@ -56,7 +57,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     return await command(rest);
   } catch (error) {
     // Commands report expected failures themselves; anything reaching here is a bug. One line, no stack.
-    process.stderr.write(`kube-node-doctor: internal error: ${error instanceof Error ? error.message : String(error)}\n`);
+    process.stderr.write(`kube-node-doctor: internal error: ${describeError(error)}\n`);
     return 1;
   }
 }

@@ -2,6 +2,7 @@ import { NodeDoctorError } from '../core/errors';
 import { DEFAULT_RUNTIME_ENDPOINT } from '../core/node/nodePaths';
 import { discoveryOf, openLocalTarget, withDefaults } from '../core/session/nodeTarget';
 import type { NodeTarget } from '../core/session/nodeTarget';
+import { describeStranded } from '../core/bridge/stranded';
 import { openBridgeNodeAccess } from '../core/bridge/openBridge';
 import { podIdentities, sharedPodsOnNode } from '../core/cluster/podsOnNode';
 import { DEFAULT_DOCKER_ENDPOINT } from '../core/docker/dockershim';
@@ -104,6 +105,8 @@ async function resolveBridgeTarget(flags: NodeFlags, signal?: AbortSignal): Prom
     explicitPath: flags.kubeconfig, context: flags.context, node: flags.node, namespace: flags.bridgeNamespace, image: flags.bridgeImage,
     profile: flags.bridgeProfile as BridgeProfile | undefined, runtimeEndpoint: flags.runtimeEndpoint, cniCacheDir, cniConfDir,
     quarantineDir: flags.quarantineDir, discovery, dockershimDir: flags.dockershimDir, client: 'cli', signal,
+    // A pod that could not be deleted on the way out (any exit: done, failed, Ctrl-C, SIGTERM, SIGHUP) is named with its command.
+    onStranded: (pod) => process.stderr.write(`kube-node-doctor: ${describeStranded(pod)}\n`),
   });
   const node = flags.node;
   // A Docker node (containerRuntimeVersion docker://…) is read through the Docker socket the bridge mounts.

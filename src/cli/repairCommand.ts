@@ -1,3 +1,4 @@
+import { requireNodeDir } from '../core/node/nodeDir';
 import * as os from 'node:os';
 import { NodeDoctorError } from '../core/errors';
 import { DEFAULT_QUARANTINE_DIR, DEFAULT_STATE_DIR } from '../core/node/nodePaths';
@@ -121,7 +122,7 @@ function parseArgs(args: readonly string[]): RepairArgs | 'help' {
     throw new NodeDoctorError('invalid-id', `--stuck-sandbox "${stuckSandbox.slice(0, 80)}" is not a sandbox ID (hexadecimal: 64 characters or a unique prefix)`);
   }
   if (dryRun === yes) throw new NodeDoctorError('bad-input', 'say --dry-run (print the plan) or --yes (run it)');
-  if (!quarantineDir.startsWith('/')) throw new NodeDoctorError('bad-input', '--quarantine-dir must be an absolute node path');
+  requireNodeDir('--quarantine-dir', quarantineDir);
   // Through the bridge, the pod must mount the quarantine dir the executor backs files up into.
   return { flags: { ...flags, quarantineDir }, findings, all, yes, json, auditLog, quarantineDir, keep, minAgeMs, stuckSandbox, stopTimeoutMs };
 }

@@ -1,3 +1,5 @@
+import { redact } from './redact';
+
 /**
  * Typed errors raised by the core. The UI turns them into one sentence plus actions (src/ui/errors.ts);
  * the CLI turns them into one line and an exit code. Never branch on `message` text: branch on `reason`.
@@ -60,10 +62,7 @@ export function throwIfAborted(signal: AbortSignal | undefined): void {
   }
 }
 
-/** A one-line description of any thrown value, without stack traces. */
+/** A one-line description of any thrown value, without stack traces and without credential material (see redact.ts). */
 export function describeError(error: unknown): string {
-  if (error instanceof Error) {
-    return error.message;
-  }
-  return String(error);
+  return redact(error instanceof Error ? error.message : String(error));
 }

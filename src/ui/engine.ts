@@ -1,8 +1,11 @@
 import * as os from 'node:os';
 import * as path from 'node:path';
-import type * as vscode from 'vscode';
+import * as vscode from 'vscode';
+import { describeStranded } from '../core/bridge/stranded';
+import type { StrandedPod } from '../core/bridge/stranded';
 import type * as EngineModule from '../engine';
 import type { NodeDoctor } from '../core/session/nodeDoctor';
+import { describeError } from '../core/errors';
 import { readNodeSettings } from './config';
 
 export type Engine = typeof EngineModule;
@@ -52,10 +55,30 @@ export class EngineHost {
     return this.doctor;
   }
 
-  /** Deletes the bridge pods of this window; called from deactivate. */
+  /**
+   * Pods that could not be deleted: each in the log with the command that removes it, and one notification line
+   * (it may not show when the window is closing; the log always has them).
+   */
+  reportStranded(pods: readonly StrandedPod[]): void {
+    if (pods.length === 0) return;
+    for (const pod of pods) this.log.error(describeStranded(pod));
+    const first = pods[0];
+    const line = pods.length === 1
+      ? `Bridge pod ${first.namespace}/${first.name} could not be deleted; the command that removes it is in the log.`
+      : `${pods.length} bridge pods could not be deleted; the commands that remove them are in the log.`;
+    void vscode.window.showWarningMessage(line, 'Show Log').then((choice) => { if (choice) this.log.show(true); });
+  }
+
+  /** Deletes the bridge pods of this window; called from deactivate. Failures go to the log and a notification. */
   async dispose(): Promise<void> {
     const doctor = this.doctor;
     this.doctor = undefined;
-    if (doctor) await (await doctor).dispose();
+    if (!doctor) return;
+    try {
+      this.reportStranded(await (await doctor).dispose());
+    } catch (error) {
+      this.log.error(`Deleting the bridge pods of this window failed: ${describeError(error)}`);
+      void vscode.window.showWarningMessage(`Deleting the bridge pods of this window failed: ${describeError(error)}`);
+    }
   }
 }

@@ -1,5 +1,6 @@
 import * as vscode from 'vscode';
 import { NodeDoctorError, describeError } from '../core/errors';
+import { redact } from '../core/redact';
 
 /**
  * The one place where failures become messages: one sentence (plus the core's next step) and a "Show Log" action;
@@ -14,8 +15,8 @@ export class ErrorReporter {
       return;
     }
     const sentence = describeError(error);
-    const hint = error instanceof NodeDoctorError && error.hint ? ` ${error.hint}` : '';
-    this.log.error(`${action} failed: ${sentence}`, error instanceof Error && error.stack ? error.stack : '');
+    const hint = error instanceof NodeDoctorError && error.hint ? ` ${redact(error.hint)}` : '';
+    this.log.error(`${action} failed: ${sentence}`, error instanceof Error && error.stack ? redact(error.stack) : '');
     const choice = await vscode.window.showErrorMessage(`${action} failed: ${sentence}${hint}`, 'Show Log');
     if (choice === 'Show Log') this.log.show(true);
   }

@@ -68,7 +68,9 @@ describe('the node tree, repairs and report in VS Code, on a real containerd nod
   describe('local demo node', () => {
     let wb: Workbench;
     before(async () => {
-      wb = await Workbench.open({}, demo.workspace);
+      // The local-node settings are machine-scoped: VS Code reads them from user settings only, never from the workspace.
+      const { demoUserSettings } = await importEsm<{ demoUserSettings: (workspace: string) => Record<string, unknown> }>(path.join(REPO, 'test/harness/demo/demoNode.mjs'));
+      wb = await Workbench.open(demoUserSettings(demo.workspace), demo.workspace);
     });
     after(async () => wb?.close());
     afterEach(async function () {

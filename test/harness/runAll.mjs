@@ -10,7 +10,7 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import {
-  BROWSER_PACKAGES, RUNTIME_PACKAGES, build, cacheDir, ensureAptPackages, ensureCodeServer, ensureDockerPackages, ensureNodeModules,
+  BROWSER_PACKAGES, RUNTIME_PACKAGES, UNIT_PACKAGES, build, cacheDir, ensureAptPackages, ensureCodeServer, ensureDockerPackages, ensureNodeModules,
   log, repoRoot, run, systemProvisioningBlocker,
 } from './provision.mjs';
 
@@ -78,6 +78,7 @@ const STAGES = {
     return { passed, failed };
   },
   async unit() {
+    if (!systemProvisioningBlocker()) ensureAptPackages(UNIT_PACKAGES);
     return mocha('out/test/unit/**/*.test.js', 10_000);
   },
   async integration() {

@@ -8,7 +8,7 @@
 // to open in a browser is printed. Ctrl-C stops it and removes the demo node.
 import { spawn, spawnSync } from 'node:child_process';
 import path from 'node:path';
-import { DEMO_DEFAULTS, demoNodeBlocker, startDemoNode } from './demo/demoNode.mjs';
+import { DEMO_DEFAULTS, demoNodeBlocker, demoUserSettings, startDemoNode } from './demo/demoNode.mjs';
 import { build, ensureCodeServer, ensureNodeModules, log, repoRoot } from './provision.mjs';
 
 ensureNodeModules();
@@ -74,7 +74,8 @@ if (code.status === 0 && !process.env.KND_FORCE_CODE_SERVER) {
   // With a demo node, wait for the window to close so the lab lives exactly as long as it.
   const child = spawn('code', ['--new-window', ...(demo ? ['--wait'] : []), `--extensionDevelopmentPath=${repoRoot}`, workspace], { stdio: 'inherit' });
   if (demo) {
-    console.log(`\n${demoLine}Trust the workspace when VS Code asks: in Restricted Mode it ignores the workspace's local-node settings.\n` +
+    console.log(`\n${demoLine}The local-node settings are machine-scoped, so VS Code ignores them in ${path.join(workspace, '.vscode/settings.json')}: ` +
+      'copy them into your user settings to see the demo node.\n' +
       'Close the window or press Ctrl-C to stop; the demo node is removed then.\n');
     process.on('SIGINT', () => void shutdown(0));
     process.on('SIGTERM', () => void shutdown(0));
@@ -91,7 +92,8 @@ if (code.status === 0 && !process.env.KND_FORCE_CODE_SERVER) {
     process.exit(2);
   }
   const port = Number(process.env.KND_PORT ?? 0) || undefined;
-  const server = await startCodeServer({ bin, workspace, port });
+  // The local-node settings are machine-scoped (ignored in a workspace): they go into the throwaway user settings.
+  const server = await startCodeServer({ bin, workspace, port, settings: demo ? demoUserSettings(workspace) : {} });
   const url = workbenchUrl(server.base, workspace, { extensionDevelopmentPath: repoRoot });
   console.log(`\nKube Node Doctor is running in VS Code (code-server) at:\n\n  ${url}\n\nOpen it in a browser, then run "Node Doctor: Paste Log for Diagnosis" or open a file under logs/.\n${demoLine}Press Ctrl-C to stop.\n`);
   const stop = () => void shutdown(0, () => server.stop()); // kills code-server and removes its throwaway profile

@@ -55,6 +55,8 @@ export class ApiStandIn {
   readonly denied = new Set<string>();
   /** Images whose pull fails (ErrImagePull then ImagePullBackOff). */
   readonly failingImages = new Set<string>();
+  /** While true, every pod DELETE answers 500 (an API server in trouble) and the pod stays. */
+  failDeletes = false;
   readonly nodes: Json[] = [];
   readonly pods = new Map<string, PodState>();
   /** Workload pods the API lists on nodes besides the bridge pods (no processes; listed by `GET /api/v1/pods`). */
@@ -99,12 +101,15 @@ export class ApiStandIn {
   }
 
   /** A kubeconfig (JSON is YAML) with one context per entry; `server` defaults to this stand-in. */
-  kubeconfig(contexts: readonly { name: string; server?: string; token?: string }[], current?: string): string {
+  kubeconfig(contexts: readonly { name: string; server?: string; token?: string; exec?: { command: string; args?: string[] } }[], current?: string): string {
     return JSON.stringify({
       apiVersion: 'v1', kind: 'Config', 'current-context': current ?? contexts[0]?.name ?? '',
       // client-node refuses plain http unless insecure-skip-tls-verify is set (the stand-in serves http on loopback).
       clusters: contexts.map((c) => ({ name: `${c.name}-cluster`, cluster: { server: c.server ?? this.baseUrl, 'insecure-skip-tls-verify': true } })),
-      users: contexts.map((c) => ({ name: `${c.name}-user`, user: { token: c.token ?? this.token } })),
+      users: contexts.map((c) => ({
+        name: `${c.name}-user`,
+        user: c.exec ? { exec: { apiVersion: 'client.authentication.k8s.io/v1', command: c.exec.command, args: c.exec.args ?? [], interactiveMode: 'Never' } } : { token: c.token ?? this.token },
+      })),
       contexts: contexts.map((c) => ({ name: c.name, context: { cluster: `${c.name}-cluster`, user: `${c.name}-user` } })),
     }, null, 2);
   }
@@ -246,6 +251,7 @@ export class ApiStandIn {
     if (!state) { this.send(res, 404, statusBody(404, 'NotFound', `pods "${name}" not found`, { name, kind: 'pods' })); return; }
     if (method === 'GET') { this.send(res, 200, state.pod); return; }
     if (method === 'DELETE') {
+      if (this.failDeletes) { this.send(res, 500, statusBody(500, 'InternalError', 'Internal error occurred: etcdserver: request timed out')); return; }
       const pod = { ...state.pod, metadata: { ...state.pod.metadata, deletionTimestamp: new Date().toISOString(), deletionGracePeriodSeconds: 0 } };
       this.remove(state);
       this.send(res, 200, pod);

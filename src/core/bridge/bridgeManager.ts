@@ -1,20 +1,23 @@
 import { randomBytes } from 'node:crypto';
 import type { Duplex } from 'node:stream';
-import { NodeDoctorError, throwIfAborted } from '../errors';
+import { describeError, NodeDoctorError, throwIfAborted } from '../errors';
 import type { RunResult } from '../node/nodeAccess';
 import { ApiError } from '../cluster/kubeApi';
-import type { KubeApi } from '../cluster/kubeApi';
+import type { KubeRequester } from '../cluster/kubeApi';
+import { requireValidName } from '../cluster/names';
 import { getNode } from '../cluster/nodes';
 import { checkAccess, describeCheck, requireBridgeAccess } from '../cluster/rbac';
 import { kubeletMinor } from '../docker/dockerInventory';
 import { CRI_DOCKERD_DIR, DEFAULT_DOCKER_ENDPOINT, DEFAULT_DOCKERSHIM_DIR } from '../docker/dockershim';
-import { ExecInterruptedError, execInPod, relayThroughPod } from './podExec';
-import type { ExecOptions, PodRef } from './podExec';
+import { redact } from '../redact';
+import { ExecInterruptedError, WebSocketExecTransport } from './podExec';
+import type { ExecOptions, ExecTransport, PodRef } from './podExec';
 import {
   ANNOTATION_CLIENT, ANNOTATION_CREATED, ANNOTATION_HEARTBEAT, ANNOTATION_NODE, BRIDGE_CONTAINER, BRIDGE_SELECTOR, DEFAULT_BRIDGE_IMAGE, HEARTBEAT_FILE,
   LABEL_SESSION, STATE_DIR, bridgePodManifest, bridgePodName, planMounts,
 } from './podSpec';
 import type { BridgeMount, BridgeProfile, MountPlanOptions } from './podSpec';
+import type { StrandedPod } from './stranded';
 
 /** What the Node object says about a node's runtime (unknown fields are empty). */
 export interface NodeRuntime {
@@ -49,8 +52,12 @@ export interface BridgeOptions extends MountPlanOptions {
   readonly sessionId?: string;
   /** `vscode` or `cli`, recorded in an annotation. */
   readonly client?: string;
-  /** Progress lines (no credentials are ever passed here). */
+  /** Progress lines (passed through `redact` first). */
   readonly log?: (line: string) => void;
+  /** The kubeconfig file in use when it is not kubectl's default, for the `kubectl` commands shown to remove a pod. */
+  readonly kubeconfigPath?: string;
+  /** Called by `dispose` for each pod of this session that could not be deleted (see `describeStranded`). */
+  readonly onStranded?: (pod: StrandedPod) => void;
 }
 
 interface WirePod {
@@ -148,18 +155,29 @@ export class BridgeManager {
   private readonly bridges = new Map<string, Promise<NodeBridge>>();
   /** Per node, once its pod was planned: the mounts it got and its runtime. */
   private readonly planned = new Map<string, { mounts: readonly BridgeMount[]; runtime: NodeRuntime }>();
+  /** Pods whose DELETE failed (name → node, error): retried on dispose, then reported. */
+  private readonly stranded = new Map<string, { node: string; error: string }>();
+  private readonly transport: ExecTransport;
   private preflight: Promise<void> | undefined;
   private disposed = false;
 
-  constructor(readonly api: KubeApi, private readonly options: BridgeOptions = {}) {
+  /**
+   * `api` makes the REST calls; `transport` runs commands in the pods (default: client-node's WebSocket `Exec` with the
+   * kubeconfig of `api`), so the pod pool and the sweep can be driven by fakes.
+   */
+  constructor(readonly api: KubeRequester, private readonly options: BridgeOptions = {}, transport?: ExecTransport) {
     this.sessionId = options.sessionId ?? randomBytes(4).toString('hex');
-    this.namespace = options.namespace ?? 'kube-system';
+    this.namespace = requireValidName('namespace', options.namespace ?? 'kube-system');
     this.profile = options.profile ?? 'least-privilege';
     this.mounts = planMounts(options);
+    const config = api.kubeConfig;
+    if (transport) this.transport = transport;
+    else if (config) this.transport = new WebSocketExecTransport(config);
+    else throw new NodeDoctorError('internal', 'A bridge manager needs an exec transport or a kubeconfig.');
   }
 
   private log(line: string): void {
-    this.options.log?.(line);
+    this.options.log?.(redact(line));
   }
 
   private podsPath(name?: string): string {
@@ -178,6 +196,7 @@ export class BridgeManager {
   /** The running bridge pod for a node, creating it when needed. */
   async ensure(node: string, signal?: AbortSignal): Promise<PodRef> {
     if (this.disposed) throw new NodeDoctorError('cancelled', 'The bridge has been shut down.');
+    requireValidName('node', node);
     let bridge = this.bridges.get(node);
     if (!bridge) {
       bridge = this.create(node, signal);
@@ -232,6 +251,8 @@ export class BridgeManager {
     try {
       await this.api.request({ method: 'POST', path: this.podsPath(), body: manifest, signal });
     } catch (error) {
+      // Cancelled, timed out or cut off: the server may have created the pod all the same.
+      if (!(error instanceof ApiError)) await this.deletePod(name, node);
       if (error instanceof ApiError && error.httpStatus === 403) {
         // RBAC allowed `create pods` (preflight), so a 403 here comes from admission: Pod Security.
         throw new NodeDoctorError('rejected', `Pod Security admission in namespace ${this.namespace} of context "${this.api.context}" rejected the bridge pod (it needs hostPath volumes${this.profile === 'host-pid' ? ' and host PID' : ''}): ${error.status?.message ?? 'forbidden'}`, {
@@ -245,7 +266,7 @@ export class BridgeManager {
     try {
       await this.waitRunning(pod, node, signal);
     } catch (error) {
-      await this.deletePod(name);
+      await this.deletePod(name, node);
       throw error;
     }
     this.log(`bridge pod ${this.namespace}/${name} is running`);
@@ -262,10 +283,10 @@ export class BridgeManager {
 
   private async beat(bridge: NodeBridge): Promise<void> {
     try {
-      const result = await execInPod(this.api.kubeConfig, bridge.pod, ['touch', HEARTBEAT_FILE], { timeoutMs: 10_000 });
+      const result = await this.transport.exec(bridge.pod, ['touch', HEARTBEAT_FILE], { timeoutMs: 10_000 });
       if (result.exitCode !== 0) this.log(`heartbeat in ${bridge.pod.name} failed: ${result.stderr.toString('utf8').trim().split('\n')[0]}`);
     } catch (error) {
-      this.log(`heartbeat in ${bridge.pod.name} failed: ${error instanceof Error ? error.message : String(error)}`);
+      this.log(`heartbeat in ${bridge.pod.name} failed: ${describeError(error)}`);
     }
   }
 
@@ -309,17 +330,34 @@ export class BridgeManager {
     }
   }
 
-  /** Deletes a pod now; true when it is gone (deleted, or already absent). */
-  private async deletePod(name: string): Promise<boolean> {
+  /**
+   * Deletes a pod now (never cancelled: it is what runs on the way out); true when it is gone (deleted, or already absent).
+   * A pod of this session whose delete fails is remembered: `dispose` tries again and reports what is still there.
+   */
+  private async deletePod(name: string, node: string, own = true): Promise<boolean> {
     try {
       await this.api.request({ method: 'DELETE', path: this.podsPath(name), query: { gracePeriodSeconds: 0 }, timeoutMs: 10_000 });
       this.log(`deleted bridge pod ${this.namespace}/${name}`);
+      this.stranded.delete(name);
       return true;
     } catch (error) {
-      if (error instanceof ApiError && error.httpStatus === 404) return true;
-      this.log(`could not delete bridge pod ${this.namespace}/${name}: ${error instanceof Error ? error.message : String(error)}`);
+      if (error instanceof ApiError && error.httpStatus === 404) {
+        this.stranded.delete(name);
+        return true;
+      }
+      const why = describeError(error);
+      this.log(`could not delete bridge pod ${this.namespace}/${name}: ${why}`);
+      if (own) this.stranded.set(name, { node, error: why });
       return false;
     }
+  }
+
+  /** The `kubectl` argv that deletes a pod of this manager by hand. */
+  removeCommand(name: string): string[] {
+    return [
+      'kubectl', ...(this.options.kubeconfigPath ? ['--kubeconfig', this.options.kubeconfigPath] : []),
+      '--context', this.api.context, '-n', this.namespace, 'delete', 'pod', name,
+    ];
   }
 
   private async settled(node: string): Promise<NodeBridge | undefined> {
@@ -377,7 +415,7 @@ export class BridgeManager {
   async exec(node: string, argv: readonly string[], options: ExecOptions): Promise<RunResult> {
     const { bridge, release } = await this.hold(node, options.signal);
     try {
-      return await execInPod(this.api.kubeConfig, bridge.pod, argv, options);
+      return await this.transport.exec(bridge.pod, argv, options);
     } catch (error) {
       throw await this.explain(bridge, error);
     } finally {
@@ -389,7 +427,7 @@ export class BridgeManager {
   async relay(node: string, argv: readonly string[], local: Duplex, signal?: AbortSignal): Promise<void> {
     const { bridge, release } = await this.hold(node, signal);
     try {
-      await relayThroughPod(this.api.kubeConfig, bridge.pod, argv, local, (stderr) => {
+      await this.transport.relay(bridge.pod, argv, local, (stderr) => {
         if (stderr.trim()) this.log(`relay in ${bridge.pod.name}: ${stderr.trim().split('\n')[0]}`);
         release();
       });
@@ -413,7 +451,7 @@ export class BridgeManager {
     if (bridge.idleTimer) clearTimeout(bridge.idleTimer);
     if (bridge.heartbeat) clearInterval(bridge.heartbeat);
     this.log(`removing bridge pod ${bridge.pod.name} (${why})`);
-    await this.deletePod(bridge.pod.name);
+    await this.deletePod(bridge.pod.name, node);
   }
 
   /**
@@ -468,7 +506,7 @@ export class BridgeManager {
         session: pod.metadata?.labels?.[LABEL_SESSION] ?? '', client: pod.metadata?.annotations?.[ANNOTATION_CLIENT] ?? '',
       };
       if (reason === undefined) { kept.push({ ...who, detail }); return; }
-      const deleted = options.dryRun ? false : await this.deletePod(who.name);
+      const deleted = options.dryRun ? false : await this.deletePod(who.name, who.node, false);
       leftovers.push({ ...who, reason, detail, deleted });
     }));
     const byName = (a: { name: string }, b: { name: string }): number => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
@@ -510,10 +548,10 @@ export class BridgeManager {
     const ref: PodRef = { namespace: this.namespace, name: pod.metadata?.name ?? '', container: BRIDGE_CONTAINER };
     let probe: RunResult;
     try {
-      probe = await execInPod(this.api.kubeConfig, ref, ['sh', '-c', PROBE_SCRIPT, 'knd-alive', STATE_DIR], { timeoutMs: 10_000, signal: options.signal });
+      probe = await this.transport.exec(ref, ['sh', '-c', PROBE_SCRIPT, 'knd-alive', STATE_DIR], { timeoutMs: 10_000, signal: options.signal });
     } catch (error) {
       if (error instanceof NodeDoctorError && error.reason === 'cancelled') throw error;
-      return { detail: `heartbeat not readable (${error instanceof Error ? error.message : String(error)})` };
+      return { detail: `heartbeat not readable (${describeError(error)})` };
     }
     const [now, ...stamps] = probe.stdout.toString('utf8').split('\n').filter((l) => /^\d+$/.test(l.trim())).map(Number);
     if (now === undefined) return { detail: `heartbeat not readable (exit code ${probe.exitCode})` };
@@ -535,9 +573,18 @@ export class BridgeManager {
     return (list.items ?? []).map((p) => ({ name: p.metadata?.name ?? '', node: p.metadata?.annotations?.[ANNOTATION_NODE] ?? '' }));
   }
 
-  /** Deletes every pod of this session (on deactivate / CLI exit). */
-  async dispose(): Promise<void> {
+  /**
+   * Deletes every pod of this session (on deactivate, CLI exit, a signal), retries the deletes that failed earlier (idle,
+   * broken, failed start), and returns the pods still there, each with the command that removes it. Idempotent.
+   */
+  async dispose(): Promise<StrandedPod[]> {
     this.disposed = true;
     await Promise.all([...this.bridges.keys()].map((node) => this.remove(node, 'shutdown')));
+    await Promise.all([...this.stranded].map(([name, { node }]) => this.deletePod(name, node)));
+    const left = [...this.stranded].map(([name, { node, error }]): StrandedPod => ({
+      context: this.api.context, namespace: this.namespace, name, node, error, command: this.removeCommand(name),
+    }));
+    for (const pod of left) this.options.onStranded?.(pod);
+    return left;
   }
 }

@@ -30,9 +30,75 @@ export interface BridgeNodeAccessOptions {
   readonly onDispose?: () => Promise<void>;
 }
 
-/** `stat -c` format understood by busybox and GNU stat: raw mode (hex), size, mtime (s), name. */
-const STAT_FORMAT = '%f\t%s\t%Y\t%n';
+/**
+ * `stat -c` format understood by busybox and GNU stat: raw mode (hex), size, mtime (s), device:inode. No name: a name
+ * may hold a newline, so names never travel in newline-separated text (see LIST_SCRIPT).
+ */
+export const STAT_FORMAT = '%f\t%s\t%Y\t%d:%i';
 const S_IFMT = 0o170000;
+
+/**
+ * Directory listing, NUL-separated, one exec: in directory $1, the directory's own record (`stat -c $2 .`) and a NUL,
+ * then per batch of names (`find -print0 | xargs -0`, so names with newlines, spaces or quotes pass intact) the
+ * batch script $3: each name as `./name` NUL-terminated, an empty record (two NULs: a name is never empty), one stat
+ * record per name, newline-separated and in the same order (records hold no name), and a closing NUL. When a name
+ * vanished before stat (stat fails), the batch is stat'ed name by name and a vanished one gets `-`, so a record never
+ * shifts onto the wrong name.
+ * Exit code 3: the directory is not there; 5: it is there but cannot be entered (not a directory, or no permission).
+ */
+export const LIST_SCRIPT = 'cd -- "$1" 2>/dev/null || { test -e "$1" && exit 5; exit 3; }; stat -c "$2" . || exit 4; printf \'\\0\'; find . -mindepth 1 -maxdepth 1 -print0 | xargs -r -0 -s 65536 sh -c "$3" "$2"';
+/** One batch of LIST_SCRIPT: $0 = the stat format, "$@" = the names. */
+export const LIST_BATCH_SCRIPT = 'printf \'%s\\0\' "$@"; printf \'\\0\'; if out=$(stat -c "$0" -- "$@" 2>/dev/null); then printf \'%s\\n\' "$out"; else for f in "$@"; do stat -c "$0" -- "$f" 2>/dev/null || echo -; done; fi; printf \'\\0\'';
+
+interface StatRecord {
+  readonly mode: number;
+  readonly size: number;
+  readonly mtimeMs: number;
+  /** `device:inode`. */
+  readonly id: string;
+}
+
+function parseRecord(line: string): StatRecord | undefined {
+  const m = /^([0-9a-f]+)\t(\d+)\t(\d+)\t(\d+:\d+)$/.exec(line);
+  return m ? { mode: parseInt(m[1], 16), size: Number(m[2]), mtimeMs: Number(m[3]) * 1000, id: m[4] } : undefined;
+}
+
+/**
+ * Parses LIST_SCRIPT's output into the directory's own record and its children's (name → record); names that vanished
+ * between find and stat are left out. Throws when the output does not have the documented shape.
+ */
+export function parseListing(out: Buffer): { self: StatRecord; children: { name: string; record: StatRecord }[] } {
+  const bad = (why: string): NodeDoctorError => new NodeDoctorError('runtime-error', `The directory listing from the bridge pod is malformed (${why}).`);
+  let at = out.indexOf(0);
+  if (at < 0) throw bad('no directory record');
+  const self = parseRecord(out.subarray(0, at).toString('utf8').replace(/\n$/, ''));
+  if (!self) throw bad('unreadable directory record');
+  at += 1;
+  const children: { name: string; record: StatRecord }[] = [];
+  while (at < out.length) {
+    const names: string[] = [];
+    for (;;) {
+      const end = out.indexOf(0, at);
+      if (end < 0) throw bad('a batch of names does not end');
+      if (end === at) { at += 1; break; }
+      const name = out.subarray(at, end).toString('utf8');
+      names.push(name.startsWith('./') ? name.slice(2) : name);
+      at = end + 1;
+    }
+    const end = out.indexOf(0, at);
+    if (end < 0) throw bad('a batch of records does not end');
+    const lines = out.subarray(at, end).toString('utf8').split('\n').filter((l) => l !== '');
+    at = end + 1;
+    if (lines.length !== names.length) throw bad(`${lines.length} records for ${names.length} names`);
+    names.forEach((name, i) => {
+      if (lines[i] === '-') return; // vanished before stat
+      const record = parseRecord(lines[i]);
+      if (!record) throw bad('an unreadable record');
+      children.push({ name, record });
+    });
+  }
+  return { self, children };
+}
 
 /**
  * Bulk read, one exec per batch: in directory $1, the names arriving on stdin (`./name` NUL-terminated, exactly $4
@@ -126,18 +192,10 @@ export class BridgeNodeAccess implements NodeAccess {
     return new NodeDoctorError('runtime-error', `Could not ${action} ${nodePath} in the bridge pod: ${stderr.split('\n')[0] || `exit code ${result.exitCode}`}.`);
   }
 
-  private parseStat(line: string, dir: string | undefined): FileEntry | undefined {
-    const parts = line.split('\t');
-    if (parts.length < 4) return undefined;
-    const mode = parseInt(parts[0], 16);
-    const name = path.posix.basename(parts.slice(3).join('\t'));
+  private entry(name: string, entryPath: string, record: StatRecord): FileEntry {
     return {
-      name,
-      path: dir === undefined ? '' : path.posix.join(dir, name),
-      size: Number(parts[1]),
-      mtimeMs: Number(parts[2]) * 1000,
-      isFile: (mode & S_IFMT) === 0o100000,
-      isDirectory: (mode & S_IFMT) === 0o040000,
+      name, path: entryPath, size: record.size, mtimeMs: record.mtimeMs,
+      isFile: (record.mode & S_IFMT) === 0o100000, isDirectory: (record.mode & S_IFMT) === 0o040000,
     };
   }
 
@@ -149,24 +207,28 @@ export class BridgeNodeAccess implements NodeAccess {
       if (classify(result.stderr.toString('utf8')) === 'missing') return undefined;
       throw this.failure('stat', nodePath, result);
     }
-    const entry = this.parseStat(result.stdout.toString('utf8').split('\n')[0], undefined);
-    return entry && { ...entry, name: path.posix.basename(nodePath), path: path.posix.normalize(nodePath) };
+    const record = parseRecord(result.stdout.toString('utf8').split('\n')[0]);
+    if (!record) throw new NodeDoctorError('runtime-error', `Unreadable stat output for ${nodePath} from the bridge pod.`);
+    return this.entry(path.posix.basename(nodePath), path.posix.normalize(nodePath), record);
   }
 
   async listDir(dir: string, signal?: AbortSignal): Promise<FileEntry[] | undefined> {
     const mapped = podPathFor(this.options.mounts, dir);
     if (!mapped) return undefined;
-    // One exec: the directory itself comes first (find's pre-order), then each child; a missing directory prints nothing.
-    const result = await this.call(['find', mapped.podPath, '-maxdepth', '1', '-exec', 'stat', '-c', STAT_FORMAT, '{}', '+'], signal);
-    const lines = result.stdout.toString('utf8').split('\n').filter((l) => l !== '');
-    if (lines.length === 0) {
-      if (result.exitCode === 0 || classify(result.stderr.toString('utf8')) === 'missing') return undefined;
+    // One exec, NUL-separated (see LIST_SCRIPT): a name with a newline is listed, and no name can forge an entry.
+    const result = await this.call(['sh', '-c', LIST_SCRIPT, 'knd-list', mapped.podPath, STAT_FORMAT, LIST_BATCH_SCRIPT], signal);
+    if (result.exitCode === 3 && result.stdout.length === 0) return undefined;
+    if (result.exitCode === 5 && result.stdout.length === 0) throw new NodeDoctorError('bad-input', `${dir} is not a directory (or cannot be entered).`);
+    if (result.stdout.indexOf(0) < 0) {
+      const stderr = result.stderr.toString('utf8');
+      if (classify(stderr) === 'missing') return undefined;
+      if (/Not a directory/i.test(stderr)) throw new NodeDoctorError('bad-input', `${dir} is not a directory.`);
       throw this.failure('list', dir, result);
     }
-    const self = this.parseStat(lines[0], undefined);
-    if (!self?.isDirectory) throw new NodeDoctorError('bad-input', `${dir} is not a directory.`);
+    const { self, children } = parseListing(result.stdout);
+    if ((self.mode & S_IFMT) !== 0o040000) throw new NodeDoctorError('bad-input', `${dir} is not a directory.`);
     const normal = path.posix.normalize(dir);
-    const entries = lines.slice(1).map((l) => this.parseStat(l, normal)).filter((e): e is FileEntry => e !== undefined);
+    const entries = children.map((c) => this.entry(c.name, path.posix.join(normal, c.name), c.record));
     return entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   }
 

@@ -2,6 +2,7 @@ import { NodeDoctorError } from '../errors';
 import { KubeApi } from '../cluster/kubeApi';
 import { loadKubeconfigs } from '../cluster/kubeconfig';
 import type { KubeconfigSourceOptions } from '../cluster/kubeconfig';
+import { requireValidName } from '../cluster/names';
 import { getNode } from '../cluster/nodes';
 import { BridgeManager } from './bridgeManager';
 import type { BridgeOptions } from './bridgeManager';
@@ -33,7 +34,7 @@ export interface OpenBridgeOptions extends BridgeOptions, KubeconfigSourceOption
 export async function openBridgeManager(options: Omit<OpenBridgeOptions, 'node'>): Promise<BridgeManager> {
   const configs = await loadKubeconfigs(options);
   const context = options.context ?? configs.currentContext ?? '';
-  return new BridgeManager(new KubeApi(context, configs.forContext(options.context), options.requestTimeoutMs ?? 10_000), options);
+  return new BridgeManager(new KubeApi(context, configs.forContext(options.context), options.requestTimeoutMs ?? 10_000), { kubeconfigPath: options.explicitPath, ...options });
 }
 
 /**
@@ -41,10 +42,11 @@ export async function openBridgeManager(options: Omit<OpenBridgeOptions, 'node'>
  * bridge pod. The returned NodeAccess deletes the pod on dispose.
  */
 export async function openBridgeNodeAccess(options: OpenBridgeOptions): Promise<{ access: BridgeNodeAccess; manager: BridgeManager }> {
+  requireValidName('node', options.node);
   const configs = await loadKubeconfigs(options);
   const context = options.context ?? configs.currentContext ?? '';
   const api = new KubeApi(context, configs.forContext(options.context), options.requestTimeoutMs ?? 10_000);
-  const manager = new BridgeManager(api, options);
+  const manager = new BridgeManager(api, { kubeconfigPath: options.explicitPath, ...options });
   try {
     await manager.checkAccess(options.signal);
     try {
@@ -60,5 +62,5 @@ export async function openBridgeNodeAccess(options: OpenBridgeOptions): Promise<
     await manager.dispose();
     throw error;
   }
-  return { access: bridgeAccessFor(manager, options.node, () => manager.dispose()), manager };
+  return { access: bridgeAccessFor(manager, options.node, async () => { await manager.dispose(); }), manager };
 }

@@ -1,6 +1,7 @@
 import { PassThrough, Writable } from 'node:stream';
 import type { Duplex } from 'node:stream';
 import { NodeDoctorError } from '../errors';
+import { redact } from '../redact';
 import type { RunResult } from '../node/nodeAccess';
 import { loadClientNode } from '../cluster/clientNode';
 import type { KubeConfigObject } from '../cluster/clientNode';
@@ -66,6 +67,21 @@ class Collector extends Writable {
 }
 
 const V5 = 'v5.channel.k8s.io';
+const NETWORK_CODES = /^(?:E[A-Z]+|ERR_TLS\w*|\w*CERT\w*)$/;
+
+/**
+ * Why an exec stream could not be opened, in words that hold no credential: a network error code, the HTTP status of the
+ * upgrade, or the fact that the context's credentials failed. The raw error stays the cause only: an exec-credential
+ * plugin's failure message is its stderr verbatim (client-node `exec_auth.ts`), which may quote tokens.
+ */
+export function describeOpenFailure(error: unknown): string {
+  const code = typeof error === 'object' && error !== null && 'code' in error ? String((error as { code: unknown }).code) : undefined;
+  if (code && NETWORK_CODES.test(code)) return `connection failed (${code})`;
+  const message = error instanceof Error ? error.message : '';
+  const status = /^Unexpected server response: (\d{3})$/.exec(message);
+  if (status) return `the API server answered ${status[1]}`;
+  return 'the connection could not be prepared (the context\'s credentials, auth plugin or TLS settings failed; their output is not shown because it may hold secrets)';
+}
 
 interface ExecSocket {
   close(): void;
@@ -107,7 +123,7 @@ export async function execInPod(config: KubeConfigObject, pod: PodRef, argv: rea
     const onStatus = (status: ExecStatus): void => {
       const code = exitCodeOf(status);
       if (code === undefined) {
-        finish(() => reject(new NodeDoctorError('runtime-error', `Could not run ${argv[0]} in pod ${pod.namespace}/${pod.name}: ${status.message ?? status.reason ?? 'unknown failure'}`)));
+        finish(() => reject(new NodeDoctorError('runtime-error', `Could not run ${argv[0]} in pod ${pod.namespace}/${pod.name}: ${redact(status.message ?? status.reason ?? 'unknown failure')}`)));
         return;
       }
       // Output frames precede the status frame on the same socket: everything has been written.
@@ -122,7 +138,7 @@ export async function execInPod(config: KubeConfigObject, pod: PodRef, argv: rea
         if (socket.protocol === V5) stdin?.end();
         socket.on('close', () => finish(() => reject(new ExecInterruptedError(`The exec stream of ${argv[0]} in pod ${pod.namespace}/${pod.name} ended without an exit status.`))));
       })
-      .catch((error: unknown) => finish(() => reject(new ExecInterruptedError(`Could not open an exec stream to pod ${pod.namespace}/${pod.name}: ${error instanceof Error ? error.message : 'connection failed'}.`, error))));
+      .catch((error: unknown) => finish(() => reject(new ExecInterruptedError(`Could not open an exec stream to pod ${pod.namespace}/${pod.name}: ${describeOpenFailure(error)}.`, error))));
   });
 }
 
@@ -145,4 +161,25 @@ export async function relayThroughPod(config: KubeConfigObject, pod: PodRef, arg
   ws.on('close', end);
   local.on('close', () => { ws.close(); end(); });
   local.on('error', () => ws.close());
+}
+
+/** How commands reach a pod: client-node's `Exec` (WebSocket) in production; anything with the same contract in tests. */
+export interface ExecTransport {
+  /** Runs an argv in the pod's container and collects its output and exit status (see `execInPod`). */
+  exec(pod: PodRef, argv: readonly string[], options: ExecOptions): Promise<RunResult>;
+  /** Carries a local byte stream through an exec'd relay command (see `relayThroughPod`). */
+  relay(pod: PodRef, argv: readonly string[], local: Duplex, onEnd: (stderr: string) => void): Promise<void>;
+}
+
+/** The production transport: the Kubernetes exec subresource over WebSocket, authenticated by the kubeconfig. */
+export class WebSocketExecTransport implements ExecTransport {
+  constructor(private readonly config: KubeConfigObject) {}
+
+  exec(pod: PodRef, argv: readonly string[], options: ExecOptions): Promise<RunResult> {
+    return execInPod(this.config, pod, argv, options);
+  }
+
+  relay(pod: PodRef, argv: readonly string[], local: Duplex, onEnd: (stderr: string) => void): Promise<void> {
+    return relayThroughPod(this.config, pod, argv, local, onEnd);
+  }
 }

@@ -2,6 +2,7 @@ import * as path from 'node:path';
 import { socketPath } from '../cri/endpoints';
 import { NodeDoctorError } from '../errors';
 import type { DiscoveryPaths } from '../inventory/discovery';
+import { requireNodeDir } from '../node/nodeDir';
 import {
   DEFAULT_CNI_CACHE_DIR, DEFAULT_CNI_CONF_DIR, DEFAULT_CONTAINERD_ROOT, DEFAULT_CONTAINERD_STATE, DEFAULT_POD_LOG_DIR,
   DEFAULT_RUNTIME_ENDPOINT, DEFAULT_STATE_DIR,
@@ -40,10 +41,13 @@ export const COMPONENT = 'node-bridge';
 export const BRIDGE_SELECTOR = `${LABEL_MANAGED_BY}=${MANAGED_BY},${LABEL_COMPONENT}=${COMPONENT}`;
 
 export interface BridgeMount {
-  /** Node-absolute directory; mounted at `/host<hostPath>`. */
+  /** Node-absolute directory (or socket); mounted at `/host<hostPath>`. */
   readonly hostPath: string;
   readonly readOnly: boolean;
-  /** hostPath type: `Directory` must exist; `DirectoryOrCreate` is created by the kubelet; `Socket`: one unix socket (Docker's). */
+  /**
+   * hostPath type: `Directory` must exist; `DirectoryOrCreate` is created by the kubelet; `Socket`: a UNIX socket that
+   * must exist (the runtime's or Docker's, mounted alone rather than its whole directory).
+   */
   readonly type: 'Directory' | 'DirectoryOrCreate' | 'Socket';
 }
 
@@ -83,11 +87,14 @@ export function discoveryMounts(discovery: DiscoveryPaths = {}, runtimeEndpoint 
   if (podLogs) dirs.push(podLogs);
   const crio = discovery.crioStorage ?? (/crio/.test(runtimeEndpoint) ? '/var/lib/containers/storage' : '');
   if (crio) dirs.push(path.posix.join(crio, 'overlay-containers'));
-  return dirs.map((hostPath): BridgeMount => ({ hostPath, readOnly: true, type: 'DirectoryOrCreate' }));
+  return dirs.map((dir): BridgeMount => ({ hostPath: requireNodeDir('A discovery directory', dir), readOnly: true, type: 'DirectoryOrCreate' }));
 }
 
-
-/** The least set of host directories: the runtime socket's directory, the CNI cache and configs, the runtime state, the quarantine. */
+/**
+ * The least set of host paths: the runtime socket itself (not its directory, which holds the runtime's other sockets and
+ * state), the CNI cache and configs, the runtime state, the quarantine. Every path must be absolute, without `.`/`..`
+ * segments and not `/` (see `requireNodeDir`): a setting cannot widen a mount to the node's root.
+ */
 export function planMounts(options: MountPlanOptions = {}): BridgeMount[] {
   const socket = socketPath(options.runtimeEndpoint ?? DEFAULT_RUNTIME_ENDPOINT);
   if (!socket) {
@@ -95,17 +102,19 @@ export function planMounts(options: MountPlanOptions = {}): BridgeMount[] {
   }
   const docker = options.docker;
   const mounts: BridgeMount[] = [
-    ...(docker && options.runtimeEndpoint === undefined ? [] : [{ hostPath: path.posix.dirname(socket), readOnly: false, type: 'Directory' } as const]),
+    // Connecting needs write permission on the socket inode, which a read-only mount does not take away (the kernel
+    // refuses writes on read-only mounts only for files, directories and links): the flag would promise nothing.
+    ...(docker && options.runtimeEndpoint === undefined ? [] : [{ hostPath: requireNodeDir('The runtime socket', socket), readOnly: false, type: 'Socket' } as const]),
     ...(docker ? [
-      { hostPath: docker.socket, readOnly: false, type: 'Socket' } as const,
-      { hostPath: docker.dockershimDir, readOnly: false, type: 'DirectoryOrCreate' } as const,
+      { hostPath: requireNodeDir('The Docker socket', docker.socket), readOnly: false, type: 'Socket' } as const,
+      { hostPath: requireNodeDir('The dockershim directory', docker.dockershimDir), readOnly: false, type: 'DirectoryOrCreate' } as const,
     ] : []),
-    { hostPath: options.cniCacheDir ?? DEFAULT_CNI_CACHE_DIR, readOnly: false, type: 'DirectoryOrCreate' },
-    { hostPath: options.cniConfDir ?? DEFAULT_CNI_CONF_DIR, readOnly: true, type: 'DirectoryOrCreate' },
+    { hostPath: requireNodeDir('The CNI cache directory', options.cniCacheDir ?? DEFAULT_CNI_CACHE_DIR), readOnly: false, type: 'DirectoryOrCreate' },
+    { hostPath: requireNodeDir('The CNI config directory', options.cniConfDir ?? DEFAULT_CNI_CONF_DIR), readOnly: true, type: 'DirectoryOrCreate' },
     // On a Docker node containerd's state is Docker's business: nothing of it is mounted unless asked for.
-    ...(options.runtimeStateDirs ?? (docker ? [] : ['/var/lib/containerd'])).map((dir): BridgeMount => ({ hostPath: dir, readOnly: true, type: 'DirectoryOrCreate' })),
-    { hostPath: options.quarantineDir ?? DEFAULT_STATE_DIR, readOnly: false, type: 'DirectoryOrCreate' },
-    ...(options.extraMounts ?? []),
+    ...(options.runtimeStateDirs ?? (docker ? [] : ['/var/lib/containerd'])).map((dir): BridgeMount => ({ hostPath: requireNodeDir('The runtime state directory', dir), readOnly: true, type: 'DirectoryOrCreate' })),
+    { hostPath: requireNodeDir('The quarantine directory', options.quarantineDir ?? DEFAULT_STATE_DIR), readOnly: false, type: 'DirectoryOrCreate' },
+    ...(options.extraMounts ?? []).map((m): BridgeMount => ({ ...m, hostPath: requireNodeDir('An extra bridge mount', m.hostPath) })),
   ];
   const seen = new Set<string>();
   const planned = mounts.filter((m) => {

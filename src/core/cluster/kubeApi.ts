@@ -2,6 +2,7 @@ import * as http from 'node:http';
 import * as https from 'node:https';
 import { NodeDoctorError } from '../errors';
 import type { ErrorReason } from '../errors';
+import { redact } from '../redact';
 import type { KubeConfigObject } from './clientNode';
 
 /** The `Status` object the API server returns with an error. */
@@ -44,12 +45,36 @@ function errorCode(error: unknown): string | undefined {
   return typeof error === 'object' && error !== null && 'code' in error ? String((error as { code: unknown }).code) : undefined;
 }
 
+/** What the bridge and the RBAC checks need of an API client (a `KubeApi`, or a fake in unit tests). */
+export interface KubeRequester {
+  /** The kubeconfig context, for messages. */
+  readonly context: string;
+  /** For client-node's exec transport; absent on fakes, which bring their own transport. */
+  readonly kubeConfig?: KubeConfigObject;
+  request<T>(req: ApiRequest): Promise<T>;
+}
+
+/**
+ * The request URL for an API path. Every segment must reach the server as written: a `.` or `..` segment (which `new URL`
+ * would fold into another API path), an encoded slash or dot, or a path the URL parser rewrote is refused.
+ */
+export function apiUrl(server: string, apiPath: string, context: string): URL {
+  const segments = apiPath.split('/');
+  const bad = !apiPath.startsWith('/') || /[?#\\]/.test(apiPath) || segments.some((s) => /^(?:%2e|\.){1,2}$/i.test(s) || /%2f|%5c/i.test(s));
+  const url = bad ? undefined : new URL(server.replace(/\/+$/, '') + apiPath);
+  const base = new URL(server).pathname.replace(/\/+$/, '');
+  if (!url || url.pathname !== base + apiPath) {
+    throw new NodeDoctorError('bad-input', `Refused to send a request to the API server of context "${context}": the path ${JSON.stringify(apiPath.slice(0, 200))} would not reach the server as written.`, { cluster: context });
+  }
+  return url;
+}
+
 /**
  * A minimal JSON client for the few API calls the tool makes. Authentication (token, client certificate, exec plugin,
  * OIDC) comes from client-node's `applyToHTTPSOptions`; every request has a timeout and an abort signal.
  * Error messages name the context and the cause, never a header, token or certificate.
  */
-export class KubeApi {
+export class KubeApi implements KubeRequester {
   constructor(
     readonly context: string,
     readonly kubeConfig: KubeConfigObject,
@@ -96,7 +121,7 @@ export class KubeApi {
   private async send<T>(req: ApiRequest, signal: AbortSignal): Promise<T> {
     const server = this.server;
     if (!server) throw new NodeDoctorError('bad-input', `Context "${this.context}" has no cluster server URL.`, { cluster: this.context });
-    const url = new URL(server.replace(/\/+$/, '') + req.path);
+    const url = apiUrl(server, req.path, this.context);
     for (const [key, value] of Object.entries(req.query ?? {})) {
       if (value !== undefined && value !== '') url.searchParams.set(key, String(value));
     }
@@ -138,7 +163,7 @@ export class KubeApi {
   }
 
   private statusError(httpStatus: number, status: ApiStatus | undefined, req: ApiRequest): ApiError {
-    const said = status?.message ? `: ${status.message}` : '';
+    const said = status?.message ? `: ${redact(status.message)}` : '';
     const cluster = this.context;
     switch (httpStatus) {
       case 401:

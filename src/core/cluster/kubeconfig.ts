@@ -2,6 +2,8 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { NodeDoctorError } from '../errors';
+import { displayUrl } from '../redact';
+import { requireValidName } from './names';
 import { loadClientNode } from './clientNode';
 import type { KubeConfigObject } from './clientNode';
 
@@ -20,7 +22,7 @@ export interface ContextInfo {
   readonly cluster: string;
   readonly user: string;
   readonly namespace?: string;
-  /** The API server URL (never credentials). */
+  /** The API server URL as shown to users: user information and query removed (see `displayUrl`). */
   readonly server?: string;
 }
 
@@ -64,7 +66,7 @@ export class Kubeconfigs {
   get contexts(): ContextInfo[] {
     return this.merged.getContexts().map((c) => ({
       name: c.name, cluster: c.cluster, user: c.user, namespace: c.namespace,
-      server: this.merged.getCluster(c.cluster)?.server,
+      server: displayUrl(this.merged.getCluster(c.cluster)?.server),
     }));
   }
 
@@ -74,6 +76,7 @@ export class Kubeconfigs {
     if (!wanted) {
       throw new NodeDoctorError('not-found', 'The kubeconfig has no current context.', { hint: 'Pass --context NAME (kubectl config get-contexts lists them).' });
     }
+    requireValidName('context', wanted);
     const context = this.merged.getContextObject(wanted);
     if (!context) {
       throw new NodeDoctorError('not-found', `Context "${wanted}" is not in the kubeconfig (${this.files.length} file(s) read).`, {

@@ -1,4 +1,5 @@
-import type { KubeApi } from './kubeApi';
+import type { KubeApi, KubeRequester } from './kubeApi';
+import { requireValidName } from './names';
 
 export interface NodeCondition {
   readonly type: string;
@@ -105,6 +106,6 @@ export async function listNodes(api: KubeApi, options: ListNodesOptions = {}): P
 }
 
 /** One node by name. */
-export async function getNode(api: KubeApi, name: string, signal?: AbortSignal): Promise<NodeSummary> {
-  return toSummary(await api.request<WireNode>({ method: 'GET', path: `/api/v1/nodes/${encodeURIComponent(name)}`, signal }));
+export async function getNode(api: KubeRequester, name: string, signal?: AbortSignal): Promise<NodeSummary> {
+  return toSummary(await api.request<WireNode>({ method: 'GET', path: `/api/v1/nodes/${encodeURIComponent(requireValidName('node', name))}`, signal }));
 }

@@ -1,4 +1,4 @@
-import type { KubeApi } from './kubeApi';
+import type { KubeRequester } from './kubeApi';
 
 /** A pod as the stuck-sandbox check needs it: who it is, and whether (and when) it was deleted. */
 export interface NodePod {
@@ -26,7 +26,7 @@ interface WirePodList {
 export const MIRROR_ANNOTATION = 'kubernetes.io/config.mirror';
 
 /** Every pod the API has scheduled on `node` (field selector `spec.nodeName`, all namespaces), page by page. */
-export async function listPodsOnNode(api: KubeApi, node: string, options: { signal?: AbortSignal; pageSize?: number } = {}): Promise<NodePod[]> {
+export async function listPodsOnNode(api: KubeRequester, node: string, options: { signal?: AbortSignal; pageSize?: number } = {}): Promise<NodePod[]> {
   const pods: NodePod[] = [];
   let token: string | undefined;
   do {
@@ -54,7 +54,7 @@ export async function listPodsOnNode(api: KubeApi, node: string, options: { sign
  * One API list of the node's pods per node target, shared by the inventory (its namespace/UID split of the runtime's
  * lists) and the stuck-sandbox check: the first caller's request is the one both use.
  */
-export function sharedPodsOnNode(api: KubeApi, node: string): (signal?: AbortSignal) => Promise<NodePod[]> {
+export function sharedPodsOnNode(api: KubeRequester, node: string): (signal?: AbortSignal) => Promise<NodePod[]> {
   let pending: Promise<NodePod[]> | undefined;
   return (signal) => {
     pending ??= listPodsOnNode(api, node, { signal });

@@ -1,5 +1,5 @@
 import { NodeDoctorError } from '../errors';
-import type { KubeApi } from './kubeApi';
+import type { KubeRequester } from './kubeApi';
 
 /** One `resourceAttributes` of a SelfSubjectAccessReview. */
 export interface AccessCheck {
@@ -38,7 +38,7 @@ interface ReviewAnswer {
 }
 
 /** Asks the API server, one SelfSubjectAccessReview per check (in parallel), what the current user may do. */
-export async function checkAccess(api: KubeApi, checks: readonly AccessCheck[], signal?: AbortSignal): Promise<AccessReport> {
+export async function checkAccess(api: KubeRequester, checks: readonly AccessCheck[], signal?: AbortSignal): Promise<AccessReport> {
   const answers = await Promise.all(checks.map((check) => api.request<ReviewAnswer>({
     method: 'POST',
     path: '/apis/authorization.k8s.io/v1/selfsubjectaccessreviews',
@@ -56,7 +56,7 @@ export async function checkAccess(api: KubeApi, checks: readonly AccessCheck[], 
 }
 
 /** Throws one `forbidden` error naming every missing verb; read-only features that need none of them keep working. */
-export async function requireBridgeAccess(api: KubeApi, namespace: string, signal?: AbortSignal): Promise<void> {
+export async function requireBridgeAccess(api: KubeRequester, namespace: string, signal?: AbortSignal): Promise<void> {
   const report = await checkAccess(api, bridgeAccessChecks(namespace), signal);
   if (report.denied.length > 0) {
     throw new NodeDoctorError('forbidden', `RBAC in context "${api.context}" does not allow ${report.denied.map(describeCheck).join(', ')}.`, {

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { BridgeManager } from '../bridge/bridgeManager';
+import type { StrandedPod } from '../bridge/stranded';
 import { bridgeAccessFor } from '../bridge/openBridge';
 import type { BridgeProfile } from '../bridge/podSpec';
 import { KubeApi } from '../cluster/kubeApi';
@@ -12,6 +13,7 @@ import { NodeDoctorError } from '../errors';
 import { podIdentities, sharedPodsOnNode } from '../cluster/podsOnNode';
 import type { Inventory } from '../inventory/types';
 import { LocalNodeAccess } from '../node/localNodeAccess';
+import { requireNodeDir } from '../node/nodeDir';
 import { DEFAULT_QUARANTINE_DIR, DEFAULT_RUNTIME_ENDPOINT } from '../node/nodePaths';
 import { RepairExecutor } from '../repair/executor';
 import type { ExecutionReport } from '../repair/executor';
@@ -120,12 +122,17 @@ export class NodeDoctor {
     return this.configs;
   }
 
-  /** Forgets the kubeconfig (and the bridge managers built from it, deleting their pods). */
-  async reloadKubeconfig(): Promise<void> {
+  /** Forgets the kubeconfig (and the bridge managers built from it, deleting their pods); returns the pods left behind. */
+  async reloadKubeconfig(): Promise<StrandedPod[]> {
     this.configs = undefined;
+    return this.disposeManagers();
+  }
+
+  private async disposeManagers(): Promise<StrandedPod[]> {
     const managers = [...this.managers.values()];
     this.managers.clear();
-    await Promise.all(managers.map(async (m) => (await m.catch(() => undefined))?.dispose()));
+    const left = await Promise.all(managers.map(async (m) => (await (await m.catch(() => undefined))?.dispose()) ?? []));
+    return left.flat();
   }
 
   /** Contexts, the current one first. */
@@ -172,6 +179,7 @@ export class NodeDoctor {
         namespace: bridge.namespace, image: bridge.image, profile: this.profiles.get(context) ?? bridge.profile, idleTimeoutMs: bridge.idleTimeoutMs,
         startTimeoutMs: bridge.startTimeoutMs, runtimeEndpoint: bridge.runtimeEndpoint, cniCacheDir, cniConfDir, dockershimDir: bridge.dockershimDir,
         quarantineDir: this.quarantineDir, discovery: discoveryOf(bridge), client: this.options.client, log: this.options.log,
+        kubeconfigPath: this.settings.kubeconfig || undefined,
       }));
       manager.catch(() => this.managers.delete(context));
       this.managers.set(context, manager);
@@ -352,7 +360,7 @@ export class NodeDoctor {
   }
 
   private get quarantineDir(): string {
-    return this.settings.quarantineDir || DEFAULT_QUARANTINE_DIR;
+    return requireNodeDir('The quarantine directory (kubeNodeDoctor.repair.quarantineDir)', this.settings.quarantineDir || DEFAULT_QUARANTINE_DIR);
   }
 
   /**
@@ -407,11 +415,9 @@ export class NodeDoctor {
     return (await this.manager(context)).cleanupLeftovers(options);
   }
 
-  /** Deletes every bridge pod this session created. */
-  async dispose(): Promise<void> {
+  /** Deletes every bridge pod this session created; returns those that could not be deleted (with their commands). */
+  async dispose(): Promise<StrandedPod[]> {
     this.disposed = true;
-    const managers = [...this.managers.values()];
-    this.managers.clear();
-    await Promise.all(managers.map(async (m) => (await m.catch(() => undefined))?.dispose()));
+    return this.disposeManagers();
   }
 }

@@ -131,16 +131,10 @@ async function chooseKubeconfig(deps: NodeCommandDeps): Promise<void> {
   if (!file) return;
   await vscode.workspace.getConfiguration(SECTION).update('kubeconfig', file, vscode.ConfigurationTarget.Global);
   deps.log.info(`kubeconfig set to ${file} (user settings)`);
-  const inspected = vscode.workspace.getConfiguration(SECTION).inspect<string>('kubeconfig');
-  const override = vscode.workspace.isTrusted ? (inspected?.workspaceFolderValue || inspected?.workspaceValue) : undefined;
+  // kubeNodeDoctor.kubeconfig is machine-scoped: a workspace cannot override it, so the user setting is the one in force.
   const doctor = await deps.engine.nodeDoctor();
-  await doctor.reloadKubeconfig();
+  deps.engine.reportStranded(await doctor.reloadKubeconfig());
   deps.tree.refreshAll();
-  if (override) {
-    void vscode.window.showWarningMessage(`Saved ${file} in your user settings, but this workspace's kubeNodeDoctor.kubeconfig (${override}) takes precedence.`, 'Open Workspace Settings')
-      .then((c) => (c ? vscode.commands.executeCommand('workbench.action.openWorkspaceSettings', 'kubeNodeDoctor.kubeconfig') : undefined));
-    return;
-  }
   const { contexts } = await doctor.contexts();
   vscode.window.setStatusBarMessage(`$(check) Kubeconfig ${path.basename(file)}: ${plural(contexts.length, 'context')}`, 8000);
 }

@@ -1,7 +1,9 @@
 import { incompleteText } from '../../core/inventory/completeness';
+import { NODES_VIEW_ID } from './viewIds';
 import * as vscode from 'vscode';
 import type { NodeSummary } from '../../core/cluster/nodes';
 import { NodeDoctorError, describeError, isNodeDoctorError } from '../../core/errors';
+import { redact } from '../../core/redact';
 import type { Inventory } from '../../core/inventory/types';
 import { shortId } from '../../core/model/ids';
 import type { NodeDoctor } from '../../core/session/nodeDoctor';
@@ -18,7 +20,6 @@ import { INSPECT_COMMAND, present } from './treeLabels';
 import type { NodeView, PresentationContext } from './treeLabels';
 import type { TreeController, TreeElement } from './treeModel';
 
-export const NODES_VIEW_ID = 'kubeNodeDoctor.nodes';
 const TREE_STATE_KEY = 'kubeNodeDoctor.treeState';
 type TreeState = 'loading' | 'noKubeconfig' | 'ready';
 
@@ -36,6 +37,11 @@ export interface NodeTreeOptions {
   readonly pageSize?: () => number;
   /** Whether a `kubeNodeDoctor.kubeconfig` file is configured (default: read from the settings). */
   readonly explicitKubeconfig?: () => boolean;
+  /**
+   * The view to draw into, when one already exists (the activation shell creates the Nodes view with a stand-in provider
+   * and hands it over on first use); the provider's changes go to `onDidChangeTreeData` of that stand-in. Default: a new view.
+   */
+  readonly attachView?: (provider: vscode.TreeDataProvider<TreeElement>) => vscode.TreeView<TreeElement>;
 }
 
 interface ErrorInfo {
@@ -108,7 +114,7 @@ export class NodeTreeProvider implements vscode.TreeDataProvider<TreeElement>, T
 
   constructor(private readonly engine: TreeEngine, private readonly log: TreeLog, private readonly options: NodeTreeOptions = {}) {
     this.pageSize = this.readPageSize();
-    this.view = vscode.window.createTreeView(NODES_VIEW_ID, { treeDataProvider: this, showCollapseAll: true });
+    this.view = options.attachView?.(this) ?? vscode.window.createTreeView(NODES_VIEW_ID, { treeDataProvider: this, showCollapseAll: true });
   }
 
   // -------------------------------------------------------------------------------------------------------------
@@ -469,7 +475,7 @@ export class NodeTreeProvider implements vscode.TreeDataProvider<TreeElement>, T
         return undefined;
       }
       state.error = errorInfo(error);
-      this.log.error(`inspecting ${name} failed: ${describeError(error)}${state.error.hint ? ` (${state.error.hint})` : ''}`, error instanceof Error && error.stack ? error.stack : '');
+      this.log.error(`inspecting ${name} failed: ${describeError(error)}${state.error.hint ? ` (${state.error.hint})` : ''}`, error instanceof Error && error.stack ? redact(error.stack) : '');
       return undefined;
     } finally {
       this.lifetime.signal.removeEventListener('abort', onLifetimeAbort);

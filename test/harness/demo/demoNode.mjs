@@ -88,3 +88,13 @@ export async function startDemoNode({ labDir = DEMO_DEFAULTS.labDir, bridge = DE
     throw error;
   }
 }
+
+/**
+ * The demo workspace's settings (the local node = the lab), to be passed as USER settings: the local-node paths and
+ * socket, the kubeconfig and the bridge and quarantine settings are machine-scoped, so VS Code ignores them in a
+ * workspace's .vscode/settings.json (a repository must not point "Inspect node" at another socket or mount).
+ */
+export function demoUserSettings(workspace) {
+  const file = path.join(workspace, '.vscode', 'settings.json');
+  return fs.existsSync(file) ? JSON.parse(fs.readFileSync(file, 'utf8')) : {};
+}

@@ -35,12 +35,16 @@ describe('bridge pod manifest', () => {
     assert.equal(metadata.annotations['kube-node-doctor.io/created-at'], '2026-01-02T03:04:05.000Z');
   });
 
-  it('mounts only the runtime socket directory, the CNI cache, the CNI configs, runtime state and pod logs (read-only) and the quarantine by default', () => {
+  it('mounts only the runtime socket itself (type Socket), the CNI cache, the CNI configs, runtime state and the discovery dirs (read-only) and the quarantine by default', () => {
     const { spec } = manifest('least-privilege');
-    assert.deepEqual(spec.volumes.filter((v) => v.hostPath).map((v) => v.hostPath?.path), ['/run/containerd', '/var/lib/cni', '/etc/cni/net.d', '/var/lib/containerd', '/var/lib/kube-node-doctor', '/var/log/pods']);
+    assert.deepEqual(spec.volumes.filter((v) => v.hostPath).map((v) => v.hostPath?.path), [
+      '/run/containerd/containerd.sock', '/var/lib/cni', '/etc/cni/net.d', '/var/lib/containerd', '/var/lib/kube-node-doctor',
+      '/run/containerd/io.containerd.grpc.v1.cri', '/var/log/pods',
+    ]);
+    assert.deepEqual(spec.volumes.filter((v) => v.hostPath).map((v) => v.hostPath?.type), ['Socket', 'DirectoryOrCreate', 'DirectoryOrCreate', 'DirectoryOrCreate', 'DirectoryOrCreate', 'DirectoryOrCreate', 'DirectoryOrCreate']);
     assert.deepEqual(spec.containers[0].volumeMounts.map((m) => [m.mountPath, m.readOnly]), [
-      ['/host/run/containerd', false], ['/host/var/lib/cni', false], ['/host/etc/cni/net.d', true], ['/host/var/lib/containerd', true], ['/host/var/lib/kube-node-doctor', false],
-      ['/host/var/log/pods', true], ['/run/kube-node-doctor', undefined],
+      ['/host/run/containerd/containerd.sock', false], ['/host/var/lib/cni', false], ['/host/etc/cni/net.d', true], ['/host/var/lib/containerd', true], ['/host/var/lib/kube-node-doctor', false],
+      ['/host/run/containerd/io.containerd.grpc.v1.cri', true], ['/host/var/log/pods', true], ['/run/kube-node-doctor', undefined],
     ]);
     assert.equal(spec.hostPID, false);
     assert.equal(spec.hostNetwork, false);
@@ -55,8 +59,8 @@ describe('bridge pod manifest', () => {
     ]);
     assert.ok(!mounts.some((m) => m.hostPath === '/run/containerd'));
     assert.equal(podPathFor(mounts, '/var/run/docker.sock')?.podPath, '/host/var/run/docker.sock');
-    // A configured CRI endpoint keeps its directory.
-    assert.equal(planMounts({ runtimeEndpoint: 'unix:///var/run/cri-dockerd.sock', docker: { socket: '/var/run/docker.sock', dockershimDir: '/var/lib/cri-dockerd' } })[0].hostPath, '/var/run');
+    // A configured CRI endpoint (cri-dockerd's) is mounted too: the socket alone, not its directory.
+    assert.deepEqual(planMounts({ runtimeEndpoint: 'unix:///var/run/cri-dockerd.sock', docker: { socket: '/var/run/docker.sock', dockershimDir: '/var/lib/cri-dockerd' } })[0], { hostPath: '/var/run/cri-dockerd.sock', readOnly: false, type: 'Socket' });
   });
 
   it('gives the pod a 1 MiB in-memory state dir for the heartbeat and records the heartbeat interval', () => {
@@ -71,8 +75,28 @@ describe('bridge pod manifest', () => {
     assert.equal(spec.containers[0].securityContext.privileged, true);
   });
 
-  it('mounts the directory of a non-default runtime endpoint', () => {
-    assert.equal(planMounts({ runtimeEndpoint: 'unix:///run/k3s/containerd/containerd.sock' })[0].hostPath, '/run/k3s/containerd');
+  it('mounts the socket of a non-default runtime endpoint, and nothing else of its directory', () => {
+    const mounts = planMounts({ runtimeEndpoint: 'unix:///run/k3s/containerd/containerd.sock' });
+    assert.deepEqual(mounts[0], { hostPath: '/run/k3s/containerd/containerd.sock', readOnly: false, type: 'Socket' });
+    assert.equal(podPathFor(mounts, '/run/k3s/containerd/containerd.sock')?.podPath, '/host/run/k3s/containerd/containerd.sock');
+    assert.equal(podPathFor(mounts, '/run/k3s/containerd/io.containerd.runtime.v2.task'), undefined, 'the runtime\'s other state is not visible');
+  });
+
+  it('refuses a quarantine (or any mounted) directory with "..", a relative one, or the node\'s root', () => {
+    const refused = (options: Parameters<typeof planMounts>[0], pattern: RegExp): void => {
+      assert.throws(() => planMounts(options), (e: unknown) => e instanceof NodeDoctorError && e.reason === 'bad-input' && pattern.test(e.message), JSON.stringify(options));
+    };
+    refused({ quarantineDir: '/var/lib/kube-node-doctor/../../..' }, /quarantine directory .* "\." or "\.\." segment/);
+    refused({ quarantineDir: '/var/lib/kube-node-doctor/./q' }, /segment/);
+    refused({ quarantineDir: 'var/lib/kube-node-doctor' }, /not an absolute path/);
+    refused({ quarantineDir: '/' }, /root directory/);
+    refused({ quarantineDir: '///' }, /root directory/);
+    refused({ quarantineDir: '/var/lib/q\nx' }, /control characters/);
+    refused({ cniCacheDir: '/' }, /CNI cache directory/);
+    refused({ cniConfDir: '/etc/cni/../..' }, /CNI config directory/);
+    refused({ runtimeEndpoint: 'unix:///run/../containerd.sock' }, /runtime socket/);
+    refused({ extraMounts: [{ hostPath: '/var/..', readOnly: true, type: 'Directory' }] }, /extra bridge mount/);
+    assert.equal(planMounts({ quarantineDir: '/var/lib/kube-node-doctor/quarantine/' }).find((m) => m.hostPath.startsWith('/var/lib/kube-node-doctor'))?.hostPath, '/var/lib/kube-node-doctor/quarantine');
   });
 
   it('mounts what the inventory\'s discovery reads, read-only, and only what no other mount covers', () => {
@@ -143,11 +167,12 @@ describe('bridge node access over exec’d argv', () => {
   });
   after(() => fs.rmSync(root, { recursive: true, force: true }));
 
-  it('lists a directory in one find+stat exec with names, sizes, mtimes and types, sorted by name', async () => {
+  it('lists a directory in one exec (NUL-separated find+stat) with names, sizes, mtimes and types, sorted by name', async () => {
     seen.length = 0;
     const entries = await access.listDir('/var/lib/cni/results');
     assert.equal(seen.length, 1);
-    assert.deepEqual(seen[0].slice(0, 4), ['find', '/host/var/lib/cni/results', '-maxdepth', '1']);
+    assert.deepEqual(seen[0].slice(0, 2), ['sh', '-c']);
+    assert.equal(seen[0][4], '/host/var/lib/cni/results');
     assert.deepEqual(entries, [
       { name: 'cbr0-a-eth0', path: '/var/lib/cni/results/cbr0-a-eth0', size: 21, mtimeMs: 1_700_000_000_000, isFile: true, isDirectory: false },
       { name: 'cbr0-b-eth0', path: '/var/lib/cni/results/cbr0-b-eth0', size: 0, mtimeMs: entries?.[1].mtimeMs ?? 0, isFile: true, isDirectory: false },

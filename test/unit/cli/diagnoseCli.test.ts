@@ -163,7 +163,7 @@ describe('kube-node-doctor diagnose (the bundled CLI)', function () {
     assert.equal(run.signal, null, 'ended by its own exit, not killed');
     assert.equal(run.status, 130);
     assert.equal(run.stdout, '');
-    assert.match(run.stderr, /^kube-node-doctor diagnose: cancelled \(interrupted\)\n$/);
+    assert.match(run.stderr, /^kube-node-doctor diagnose: stopped by SIGINT\.\n$/);
     assert.ok(run.msAfterInterrupt < 2000, `took ${run.msAfterInterrupt} ms after SIGINT`);
   });
 
@@ -183,7 +183,7 @@ describe('kube-node-doctor diagnose (the bundled CLI)', function () {
         return writer !== undefined && !waitsForFifoWriter(pid);
       });
       assert.equal(run.status, 130, run.stderr);
-      assert.match(run.stderr, /^kube-node-doctor diagnose: cancelled \(interrupted\)\n$/);
+      assert.match(run.stderr, /^kube-node-doctor diagnose: stopped by SIGINT\.\n$/);
       assert.ok(run.msAfterInterrupt < 2000, `took ${run.msAfterInterrupt} ms after SIGINT`);
     } finally {
       if (writer !== undefined) fs.closeSync(writer);
