@@ -90,6 +90,39 @@ function releaseFifo(file: string): void {
   }
 }
 
+/**
+ * A regular file is read into one reused 1 MiB buffer (the diagnoser copies what it keeps): no garbage per chunk, so
+ * memory stays flat whatever the file's size. Ctrl-C is seen between reads, which a regular file never blocks.
+ */
+async function scanFile(file: string, diagnoser: LogDiagnoser, signal: AbortSignal): Promise<void> {
+  let handle: fs.promises.FileHandle;
+  try {
+    handle = await fs.promises.open(file, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK);
+  } catch (error) {
+    throw ioReason(error, file);
+  }
+  try {
+    const buf = Buffer.allocUnsafe(1024 * 1024);
+    for (;;) {
+      if (signal.aborted) {
+        throw new NodeDoctorError('cancelled', 'cancelled (interrupted)');
+      }
+      let bytesRead: number;
+      try {
+        ({ bytesRead } = await handle.read(buf, 0, buf.length, null));
+      } catch (error) {
+        throw ioReason(error, file);
+      }
+      if (bytesRead === 0) {
+        return;
+      }
+      diagnoser.pushChunk(buf.subarray(0, bytesRead));
+    }
+  } finally {
+    await handle.close();
+  }
+}
+
 async function scan(input: string, diagnoser: LogDiagnoser, signal: AbortSignal): Promise<void> {
   let stream: Readable;
   let fifo = false;
@@ -104,6 +137,9 @@ async function scan(input: string, diagnoser: LogDiagnoser, signal: AbortSignal)
     }
     if (stat.isDirectory()) {
       throw new NodeDoctorError('bad-input', `cannot read ${input}: is a directory`);
+    }
+    if (stat.isFile()) {
+      return scanFile(input, diagnoser, signal);
     }
     fifo = stat.isFIFO();
     stream = fs.createReadStream(input, { highWaterMark: 1024 * 1024 });
@@ -177,15 +213,17 @@ function formatLines(f: LogFinding): string {
 }
 
 /** The human-readable report. */
-export function formatReport(report: DiagnosisReport): string {
-  const out: string[] = [];
+/** The text report, one piece per finding, so that a report of 10,000 findings is written without building it whole. */
+export function* reportPieces(report: DiagnosisReport): Generator<string> {
   const { findings } = report;
   const scanned = `${n(report.linesScanned)} line${report.linesScanned === 1 ? '' : 's'} (${formatBytes(report.bytesScanned)})`;
   if (findings.length === 0) {
-    return `No known node or runtime problem found in ${scanned}.\n`;
+    yield `No known node or runtime problem found in ${scanned}.\n`;
+    return;
   }
-  out.push(`${n(findings.length)} finding${findings.length === 1 ? '' : 's'} in ${scanned}:`, '');
-  findings.forEach((f, i) => {
+  yield `${n(findings.length)} finding${findings.length === 1 ? '' : 's'} in ${scanned}:\n\n`;
+  for (const [i, f] of findings.entries()) {
+    const out: string[] = [];
     out.push(`${i + 1}. [${f.severity}] ${f.title}  (${f.category}, rule ${f.rule})`);
     out.push(`   object: ${describeObject(f)}`);
     if (f.reason !== undefined && !describeObject(f).includes(f.reason)) {
@@ -202,10 +240,13 @@ export function formatReport(report: DiagnosisReport): string {
         out.push(`     ${command}`);
       }
     }
-    out.push('');
-  });
-  out.push('Explanations and references: kube-node-doctor rules --markdown');
-  return `${out.join('\n')}\n`;
+    yield `${out.join('\n')}\n\n`;
+  }
+  yield 'Explanations and references: kube-node-doctor rules --markdown\n';
+}
+
+export function formatReport(report: DiagnosisReport): string {
+  return [...reportPieces(report)].join('');
 }
 
 export async function diagnoseCommand(args: readonly string[]): Promise<number> {
@@ -217,7 +258,10 @@ export async function diagnoseCommand(args: readonly string[]): Promise<number> 
     if (parsed.json) {
       process.stdout.write(`${JSON.stringify({ findings: report.findings.map(findingJson), linesScanned: report.linesScanned, bytesScanned: report.bytesScanned })}\n`);
     } else {
-      process.stdout.write(formatReport(report));
+      // stdout to a file, a terminal or a pipe is written synchronously on Linux: each piece is out before the next is built.
+      for (const piece of reportPieces(report)) {
+        process.stdout.write(piece);
+      }
     }
     if (stats.binaryLines > 0) {
       process.stderr.write(`kube-node-doctor: note: ${n(stats.binaryLines)} line${stats.binaryLines === 1 ? '' : 's'} contained NUL bytes (binary data); they were scanned with the NUL bytes ignored.\n`);
