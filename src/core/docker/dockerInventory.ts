@@ -3,7 +3,7 @@ import type { Container, PodSandbox } from '../cri/types';
 import { NodeDoctorError, throwIfAborted } from '../errors';
 import { computeFindings } from '../inventory/findings';
 import { analyseCacheFiles, countsOf, readCacheFiles, statusCandidates } from '../inventory/inspect';
-import { containerWireBytes, listWireBytes, sandboxWireBytes } from '../inventory/payload';
+import { containerWireBytes, listLimits, listWireBytes, sandboxWireBytes } from '../inventory/payload';
 import type { CheckpointItem, ContainerItem, Finding, Inventory, ListSize, SandboxItem } from '../inventory/types';
 import { shortId } from '../model/ids';
 import type { NodeAccess } from '../node/nodeAccess';
@@ -38,15 +38,6 @@ export interface DockerInspectOptions {
   readonly perPodThreshold?: number;
   readonly totalThreshold?: number;
   readonly maxCacheFileBytes?: number;
-}
-
-const MIB = 1024 * 1024;
-
-function limits(bytes: number): ListSize['limits'] {
-  return [
-    { label: '4 MiB client default', bytes: 4 * MIB, percent: Math.round((bytes / (4 * MIB)) * 100) },
-    { label: '16 MiB runtime send limit', bytes: 16 * MIB, percent: Math.round((bytes / (16 * MIB)) * 100) },
-  ];
 }
 
 /** `v1.18.6` → 18 (minor of a 1.x version); undefined when it does not parse. */
@@ -252,7 +243,7 @@ export async function inspectDockerNode(access: NodeAccess, docker: DockerApi, o
   const listSizes: ListSize[] = [
     { method: 'ListPodSandbox' as const, items: criSandboxes.length, bytes: listWireBytes(criSandboxes, sandboxWireBytes) },
     { method: 'ListContainers' as const, items: criContainers.length, bytes: listWireBytes(criContainers, containerWireBytes) },
-  ].map((s) => ({ ...s, limits: limits(s.bytes) }));
+  ].map((s) => ({ ...s, limits: listLimits(s.bytes) }));
   const base = computeFindings(sandboxes, containers, cache, listSizes, {
     listComplete: complete, perPodThreshold: options.perPodThreshold, totalThreshold: options.totalThreshold,
   });

@@ -12,7 +12,7 @@ import { DEFAULT_CNI_CACHE_DIR, DEFAULT_CNI_CONF_DIR } from '../node/nodePaths';
 import { discoverNode, withCniCache } from './discovery';
 import type { DiscoveryPaths, PodIdentity } from './discovery';
 import { computeFindings } from './findings';
-import { containerWireBytes, listWireBytes, sandboxWireBytes } from './payload';
+import { containerWireBytes, listLimits, listWireBytes, sandboxWireBytes } from './payload';
 import type { CacheEntry, ContainerItem, Counts, Inventory, ListSize, PodCount, RuntimeInfo, SandboxItem } from './types';
 
 export interface InspectOptions extends DiscoveryPaths {
@@ -61,19 +61,6 @@ async function mapLimit<T, R>(items: readonly T[], limit: number, work: (item: T
   };
   await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
   return results;
-}
-
-function limits(bytes: number, sendCap?: number): ListSize['limits'] {
-  const out = [
-    { label: '4 MiB client default', bytes: 4 * MIB, percent: Math.round((bytes / (4 * MIB)) * 100) },
-    { label: '16 MiB runtime send limit', bytes: 16 * MIB, percent: Math.round((bytes / (16 * MIB)) * 100) },
-  ];
-  // A runtime whose cap differs from containerd's default said so when it refused: that limit is the one that bit.
-  if (sendCap !== undefined && sendCap !== 16 * MIB) {
-    const size = sendCap >= MIB ? `${(sendCap / MIB).toFixed(1)} MiB` : `${Math.round(sendCap / 1024)} KiB`;
-    out.push({ label: `${size} send cap this runtime stated`, bytes: sendCap, percent: Math.round((bytes / sendCap) * 100) });
-  }
-  return out;
 }
 
 /** A cache file as read from the node, before analysis. */
@@ -345,7 +332,7 @@ export async function inspectNode(access: NodeAccess, cri: CriRuntime, options: 
       { method: 'ListContainers', items: listedContainers.items.length, bytes: listWireBytes(listedContainers.items, containerWireBytes), limits: [] },
     ].map((s): ListSize => ({
       ...s, method: s.method as ListSize['method'],
-      limits: limits(s.bytes, s.method === 'ListPodSandbox' ? listedSandboxes.sendCap ?? listedContainers.sendCap : listedContainers.sendCap ?? listedSandboxes.sendCap),
+      limits: listLimits(s.bytes, s.method === 'ListPodSandbox' ? listedSandboxes.sendCap ?? listedContainers.sendCap : listedContainers.sendCap ?? listedSandboxes.sendCap),
     }));
     const complete = listedSandboxes.complete && listedContainers.complete;
     const findings = computeFindings(sandboxes, containers, cache, listSizes, {

@@ -1,4 +1,7 @@
 import type { Container, PodSandbox } from '../cri/types';
+import type { ListSize } from './types';
+
+const MIB = 1024 * 1024;
 
 /**
  * Protobuf wire size of the List answers, computed from the listed objects (the same encoding rules as the runtime's
@@ -59,4 +62,21 @@ export function listWireBytes<T>(items: readonly T[], size: (item: T) => number)
   let total = 0;
   for (const item of items) total += size(item);
   return total;
+}
+
+/**
+ * A list's size against the 4 MiB client default and containerd's 16 MiB send limit, plus the send cap a runtime stated
+ * when it refused a list (CRI and Docker inventories alike).
+ */
+export function listLimits(bytes: number, sendCap?: number): ListSize['limits'] {
+  const out = [
+    { label: '4 MiB client default', bytes: 4 * MIB, percent: Math.round((bytes / (4 * MIB)) * 100) },
+    { label: '16 MiB runtime send limit', bytes: 16 * MIB, percent: Math.round((bytes / (16 * MIB)) * 100) },
+  ];
+  // A runtime whose cap differs from containerd's default said so when it refused: that limit is the one that bit.
+  if (sendCap !== undefined && sendCap !== 16 * MIB) {
+    const size = sendCap >= MIB ? `${(sendCap / MIB).toFixed(1)} MiB` : `${Math.round(sendCap / 1024)} KiB`;
+    out.push({ label: `${size} send cap this runtime stated`, bytes: sendCap, percent: Math.round((bytes / sendCap) * 100) });
+  }
+  return out;
 }
