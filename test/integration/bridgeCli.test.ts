@@ -1,27 +1,15 @@
 import * as assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as path from 'node:path';
 import { BridgeManager } from '../../src/core/bridge/bridgeManager';
 import { STATE_DIR } from '../../src/core/bridge/podSpec';
 import { KubeApi } from '../../src/core/cluster/kubeApi';
 import { loadKubeconfigs } from '../../src/core/cluster/kubeconfig';
 import { labPaths, startLabStandIn } from '../standin/labStandIn';
 import type { LabStandIn } from '../standin/labStandIn';
+import { CLI, runCli } from './support/cliRun';
 
-const CLI = path.resolve(__dirname, '../../../dist/cli.js');
 
-function cli(args: string[], env: NodeJS.ProcessEnv = process.env): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (c: Buffer) => { stdout += c.toString(); });
-    child.stderr.on('data', (c: Buffer) => { stderr += c.toString(); });
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code: code ?? 1, stdout, stderr }));
-  });
-}
+const cli = runCli;
 
 /** Starts the API stand-in over the lab for the calling describe (skipped without a lab or a built CLI). */
 function useStandIn(): { readonly env: LabStandIn } {

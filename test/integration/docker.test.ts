@@ -2,7 +2,6 @@
 // made as dockershim makes them (support/dockerLab.ts). Seed 004: a container whose podsandbox container and checkpoint
 // are gone stops kubelet < 1.24 with `no PodsandBox found with Id '<id>'`.
 import * as assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as path from 'node:path';
@@ -15,20 +14,10 @@ import { connectRuntime, inspectTarget, openLocalTarget, runtimeStepsFor } from 
 import { ApiStandIn } from '../standin/apiStandIn';
 import { DockerNode, dockerLabEnv } from './support/dockerLab';
 import type { DockerPod } from './support/dockerLab';
+import { CLI, runCli } from './support/cliRun';
 
-const CLI = path.resolve(__dirname, '../../../dist/cli.js');
 
-function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (c: Buffer) => { stdout += c.toString(); });
-    child.stderr.on('data', (c: Buffer) => { stderr += c.toString(); });
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code: code ?? 1, stdout, stderr }));
-  });
-}
+const cli = runCli;
 
 /** A unix socket file nobody listens on: kubelet's dockershim.sock while kubelet is down. */
 function staleSocket(file: string): Promise<void> {

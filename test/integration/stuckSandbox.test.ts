@@ -17,9 +17,9 @@ import { labPaths, startLabStandIn } from '../standin/labStandIn';
 import type { LabStandIn } from '../standin/labStandIn';
 import { dropKill, labEnv, repoRoot, requireLab, runSandbox, sleep, startContainer } from './support/lab';
 import { inspectLab, labExecutor, labNode, useLabRuntime } from './support/labNode';
+import { CLI, runCli } from './support/cliRun';
 
 const STOP_DEADLINE_MS = 2_000;
-const CLI = path.resolve(__dirname, '../../../dist/cli.js');
 
 /** Whether PID `pid` with start time `start` is still a live (non-zombie) process. */
 function alive(pid: number, start: string): boolean {
@@ -252,17 +252,7 @@ describe('Stuck sandboxes through the bridge: found by joining the API\'s pods, 
   });
 
   /** The bundled CLI, run asynchronously: the API stand-in answers from this process. */
-  function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-    return new Promise((resolve, reject) => {
-      const child = spawn(process.execPath, [CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-      let stdout = '';
-      let stderr = '';
-      child.stdout.on('data', (c: Buffer) => { stdout += c.toString(); });
-      child.stderr.on('data', (c: Buffer) => { stderr += c.toString(); });
-      child.on('error', reject);
-      child.on('close', (code) => resolve({ code: code ?? 1, stdout, stderr }));
-    });
-  }
+  const cli = runCli;
 
   it('a pod deleted 10 min ago whose sandbox is still Ready is a sandbox-stop-timeout finding; the repair asks for host-pid, then kills the shim', async () => {
     const env = standIn as LabStandIn;
