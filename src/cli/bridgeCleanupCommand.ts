@@ -1,7 +1,7 @@
 import type { KeptPod, LeftoverPod, SweepReport } from '../core/bridge/bridgeManager';
 import { openBridgeManager } from '../core/bridge/openBridge';
 import { NodeDoctorError } from '../core/errors';
-import { shellCommand } from '../core/shell';
+import { shellLine } from '../core/model/shell';
 import { runCli } from './cliFrame';
 
 const HELP = `usage: kube-node-doctor bridge-cleanup [--context CTX] [--kubeconfig FILE] [--bridge-namespace NS] [--dry-run]
@@ -52,7 +52,7 @@ export function formatSweep(report: SweepReport, namespace: string, dryRun: bool
   const lines: string[] = [];
   for (const pod of report.leftovers) {
     const verb = dryRun ? 'would delete' : pod.deleted ? 'deleted' : 'NOT deleted';
-    const remove = !dryRun && !pod.deleted && removeCommand ? `; remove it with: ${shellCommand(removeCommand(pod.name))}` : '';
+    const remove = !dryRun && !pod.deleted && removeCommand ? `; remove it with: ${shellLine(removeCommand(pod.name))}` : '';
     lines.push(`${verb.padEnd(12)}  ${describe(pod)}  ${pod.reason}: ${pod.detail}${remove}`);
   }
   for (const pod of report.kept) lines.push(`${'kept'.padEnd(12)}  ${describe(pod)}  ${pod.detail}`);

@@ -245,10 +245,6 @@ export function* reportPieces(report: DiagnosisReport): Generator<string> {
   yield 'Explanations and references: kube-node-doctor rules --markdown\n';
 }
 
-export function formatReport(report: DiagnosisReport): string {
-  return [...reportPieces(report)].join('');
-}
-
 export async function diagnoseCommand(args: readonly string[]): Promise<number> {
   return runCli('diagnose', HELP, args, parseArgs, async (parsed, signal) => {
     const diagnoser = new LogDiagnoser();

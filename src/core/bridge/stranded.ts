@@ -1,4 +1,4 @@
-import { shellCommand } from '../shell';
+import { shellLine } from '../model/shell';
 
 /** A bridge pod this manager created and could not delete (the API server failed or was unreachable). */
 export interface StrandedPod {
@@ -14,5 +14,5 @@ export interface StrandedPod {
 
 /** One line naming the pod and the exact (shell-quoted) command that removes it. */
 export function describeStranded(pod: StrandedPod): string {
-  return `Bridge pod ${pod.namespace}/${pod.name} on node ${pod.node || '?'} could not be deleted (${pod.error}); remove it with: ${shellCommand(pod.command)}`;
+  return `Bridge pod ${pod.namespace}/${pod.name} on node ${pod.node || '?'} could not be deleted (${pod.error}); remove it with: ${shellLine(pod.command)}`;
 }

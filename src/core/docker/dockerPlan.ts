@@ -1,7 +1,8 @@
 import * as path from 'node:path';
 import type { CheckpointItem, Finding, Inventory } from '../inventory/types';
 import { shortId } from '../model/ids';
-import { backupName, planStamp, shellLine, shellQuote } from '../repair/shell';
+import { shellLine, shellQuote } from '../model/shell';
+import { backupName, planStamp } from '../repair/shell';
 import type { PlanStep, RepairPlan, StepAction } from '../repair/types';
 import { DEFAULT_DOCKER_ENDPOINT, DEFAULT_DOCKERSHIM_DIR, SANDBOX_ID_LABEL, checkpointDir } from './dockershim';
 

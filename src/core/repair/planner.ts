@@ -9,7 +9,8 @@ import type { CacheEntry, ContainerItem, Finding, Inventory, SandboxItem } from 
 import { shortId } from '../model/ids';
 import { DEFAULT_CNI_BIN_DIR, DEFAULT_QUARANTINE_DIR, DEFAULT_RUNTIME_ENDPOINT } from '../node/nodePaths';
 import { DEFAULT_PRUNE_KEEP, DEFAULT_PRUNE_MIN_AGE_MS, formatDuration } from './duration';
-import { backupName, crictl, manualCniDel, planStamp, shellLine, shellQuote } from './shell';
+import { shellLine, shellQuote } from '../model/shell';
+import { backupName, crictl, manualCniDel, planStamp } from './shell';
 import { planForceStop } from './stuckSandbox';
 import type { ShimDiscovery } from './stuckSandbox';
 import type { PlanStep, RepairPlan, StepAction } from './types';

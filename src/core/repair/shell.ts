@@ -3,17 +3,7 @@
 // commands shown and nothing a value holds (`$(…)`, backquotes, `;`, newlines).
 import { createHash } from 'node:crypto';
 import type { PluginDel } from '../cni/cniDel';
-
-/** One POSIX shell word: bare when it holds only safe characters, else single-quoted (`'` as `'\''`). */
-export function shellQuote(value: string): string {
-  if (value !== '' && /^[A-Za-z0-9_./:=,@%+-]+$/.test(value)) return value;
-  return `'${value.replace(/'/g, `'\\''`)}'`;
-}
-
-/** An argv as one shell line. */
-export function shellLine(argv: readonly string[]): string {
-  return argv.map(shellQuote).join(' ');
-}
+import { shellLine, shellQuote } from '../model/shell';
 
 /** `crictl --runtime-endpoint <endpoint> …` as one line. */
 export function crictl(endpoint: string, ...args: string[]): string {

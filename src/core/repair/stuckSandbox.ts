@@ -12,7 +12,8 @@ import { shortId } from '../model/ids';
 import type { NodeAccess } from '../node/nodeAccess';
 import { DEFAULT_QUARANTINE_DIR, DEFAULT_RUNTIME_ENDPOINT } from '../node/nodePaths';
 import { flagValue, shimIdOf } from '../node/processes';
-import { crictl, shellLine, shellQuote } from './shell';
+import { shellLine, shellQuote } from '../model/shell';
+import { crictl } from './shell';
 import type { ProcessInfo } from '../node/processes';
 import type { PlanStep, RepairPlan, ShimProcess, StepAction } from './types';
 
