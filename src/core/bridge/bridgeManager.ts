@@ -18,6 +18,7 @@ import {
 } from './podSpec';
 import type { BridgeMount, BridgeProfile, MountPlanOptions } from './podSpec';
 import type { StrandedPod } from './stranded';
+import { sleep } from '../model/sleep';
 
 /** What the Node object says about a node's runtime (unknown fields are empty). */
 export interface NodeRuntime {
@@ -133,14 +134,6 @@ function formatDuration(ms: number): string {
   if (s < 120) return `${s} s`;
   if (s < 7200) return `${Math.round(s / 60)} min`;
   return `${Math.round(s / 3600)} h`;
-}
-
-function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => { signal?.removeEventListener('abort', onAbort); resolve(); }, ms);
-    const onAbort = (): void => { clearTimeout(timer); reject(new NodeDoctorError('cancelled', 'Cancelled.')); };
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
 }
 
 /**

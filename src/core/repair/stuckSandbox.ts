@@ -16,6 +16,7 @@ import { shellLine, shellQuote } from '../model/shell';
 import { crictl } from './shell';
 import type { ProcessInfo } from '../node/processes';
 import type { PlanStep, RepairPlan, ShimProcess, StepAction } from './types';
+import { sleep } from '../model/sleep';
 
 export const FORCE_STOP_REPAIR = 'force-stop-stuck-sandbox';
 /** How long the first StopPodSandbox may take before the shim is killed (kubelet's own runtime request timeout is 2 min). */
@@ -208,14 +209,6 @@ export interface ForceStopContext {
   readonly signal?: AbortSignal;
   /** Per CRI call after the kill. */
   readonly timeoutMs: number;
-}
-
-function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => { signal?.removeEventListener('abort', onAbort); resolve(); }, ms);
-    const onAbort = (): void => { clearTimeout(timer); reject(new NodeDoctorError('cancelled', 'Cancelled.')); };
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
 }
 
 async function sandboxState(ctx: ForceStopContext, id: string): Promise<string | undefined> {
