@@ -3,6 +3,7 @@ import type { Article } from '../knowledge/articles';
 import { shortId } from '../model/ids';
 import { markdownCode, markdownText } from '../model/markdown';
 import type { LogFinding } from './types';
+import { plural } from '../model/plural';
 
 /** The manual fix for a finding, as exact shell commands with the finding's values filled in. */
 export function fixCommandsFor(finding: LogFinding): string[] {
@@ -50,9 +51,6 @@ export function describeObject(finding: LogFinding): string {
   return parts.length > 0 ? parts.join(' · ') : 'this node';
 }
 
-function plural(count: number, word: string): string {
-  return `${count.toLocaleString('en-US')} ${word}${count === 1 ? '' : 's'}`;
-}
 
 /**
  * A Markdown explanation of one finding: what it is, the object, how often, the manual fix, version notes (those

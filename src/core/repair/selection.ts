@@ -8,6 +8,7 @@ import { planRepairs, withRequiredFindings } from './planner';
 import { discoverShimsFor } from './stuckSandbox';
 import type { PlanOptions } from './planner';
 import type { RepairPlan } from './types';
+import { plural } from '../model/plural';
 
 /** The repair commands of the extension; each maps the object it is invoked on to findings of the last inventory. */
 export type RepairCommand =
@@ -47,9 +48,6 @@ export interface FindingSelection {
   readonly nothing?: string;
 }
 
-function plural(count: number, singular: string): string {
-  return `${count.toLocaleString('en-US')} ${count === 1 ? singular : `${singular}s`}`;
-}
 
 function capitalize(text: string): string {
   return text.charAt(0).toUpperCase() + text.slice(1);

@@ -17,7 +17,8 @@ import {
   nodeRefOf, objectJson, tooLargeText,
 } from './nodeText';
 import { ReadOnlyDocuments } from './readOnlyDocuments';
-import { findingsAbout, manualCommandsText, plural } from './repairText';
+import { findingsAbout, manualCommandsText } from './repairText';
+import { plural } from '../../core/model/plural';
 
 export const OBJECT_SCHEME = 'kube-node-doctor-object';
 

@@ -8,6 +8,7 @@ import type { AuditEntry, Backup, PlanStep, RepairPlan, StepOutcome, StepResult 
 import { isNodeRef } from '../../core/session/nodeRef';
 import type { NodeRef } from '../../core/session/nodeRef';
 import type { NodeElement, TreeElement } from '../tree/treeModel';
+import { plural } from '../../core/model/plural';
 
 export type { RepairCommand } from '../../core/repair/selection';
 export { COMMAND_TITLES } from '../../core/repair/selection';
@@ -51,9 +52,6 @@ export const MAX_LISTED_STEPS = 100;
 /** Above this, one line per step instead of three. */
 const COMPACT_AFTER = 8;
 
-export function plural(count: number, singular: string, pluralForm = `${singular}s`): string {
-  return `${count.toLocaleString('en-US')} ${count === 1 ? singular : pluralForm}`;
-}
 
 function joinAnd(parts: readonly string[]): string {
   if (parts.length <= 1) return parts.join('');
