@@ -19,12 +19,12 @@ import { RepairExecutor } from '../repair/executor';
 import type { ExecutionReport } from '../repair/executor';
 import { planRepairs } from '../repair/planner';
 import { discoverShim, discoverShimsFor, planForceStop, stuckFindingId } from '../repair/stuckSandbox';
-import type { ShimDiscovery } from '../repair/stuckSandbox';
 import type { PlanOptions } from '../repair/planner';
 import { planSelection, readPlanInputs, releasedFiles } from '../repair/selection';
 import type { RepairSelection, SelectedPlan } from '../repair/selection';
 import type { AuditSink, Backup, PlanStep, RepairPlan, StepResult } from '../repair/types';
-import { describeNode, nodeKey, nodeName } from './nodeRef';
+import { InventoryStore } from './inventoryStore';
+import { describeNode, nodeName } from './nodeRef';
 import type { NodeRef } from './nodeRef';
 import { DEFAULT_DOCKER_ENDPOINT } from '../docker/dockershim';
 import { connectRuntime, discoveryOf, inspectTarget, openLocalTarget, runtimeStepsFor, withDefaults } from './nodeTarget';
@@ -99,7 +99,8 @@ export interface SandboxMatch {
  * backups and audit, and deletes every bridge pod it created on dispose. No UI: progress and cancellation come in.
  */
 export class NodeDoctor {
-  private readonly inventories = new Map<string, { ref: NodeRef; inventory: Inventory; shims?: ReadonlyMap<string, ShimDiscovery> }>();
+  /** The node inventories of this process: views subscribe to its change event. */
+  readonly store = new InventoryStore();
   private readonly emptyPlans = new WeakMap<Inventory, Set<string>>();
   /** Bridge profile chosen for a context in this session (the host-pid switch a force-stop asks for), over the setting. */
   private readonly profiles = new Map<string, BridgeProfile>();
@@ -239,7 +240,7 @@ export class NodeDoctor {
       // Stuck sandboxes: their shims are looked for now, while the node is open, so every plan (tree, report) names the PID.
       return { inventory: read, shims: await discoverShimsFor(target.access, read, 'all', { endpoint: target.endpoint, signal: progress.signal }) };
     });
-    this.inventories.set(nodeKey(ref), { ref, inventory, shims });
+    this.store.set(ref, inventory, shims);
     return inventory;
   }
 
@@ -268,7 +269,7 @@ export class NodeDoctor {
 
   /** The last inventory read of a node, if any. */
   inventory(ref: NodeRef): Inventory | undefined {
-    return this.inventories.get(nodeKey(ref))?.inventory;
+    return this.store.get(ref)?.inventory;
   }
 
   /** The plan options of a node from the settings: its plugin dir, the quarantine dir, the prune thresholds. */
@@ -277,7 +278,7 @@ export class NodeDoctor {
     return {
       cniBinDir: withDefaults(ref.kind === 'local' ? settings.local : settings.bridge).cniBinDir, quarantineDir: this.quarantineDir,
       keep: settings.prune?.keep, minAgeMs: settings.prune?.minAgeMs,
-      shims: this.inventories.get(nodeKey(ref))?.shims, stopTimeoutMs: settings.stopTimeoutMs, ...options,
+      shims: this.store.get(ref)?.shims, stopTimeoutMs: settings.stopTimeoutMs, ...options,
     };
   }
 
@@ -353,10 +354,14 @@ export class NodeDoctor {
 
   /** Runs a plan: each step re-checked right before it acts, its intent and outcome audited, files moved to quarantine. */
   async execute(ref: NodeRef, plan: RepairPlan, progress: ExecuteProgress = {}): Promise<ExecutionReport> {
-    return this.withNode(ref, progress.signal, async (target, runtime) => new RepairExecutor({
-      access: target.access, cri: runtime.cri, audit: this.options.audit, actor: this.options.actor,
-      signal: progress.signal, onStep: progress.onStep, runtimeSteps: runtimeStepsFor(target, runtime, progress.signal),
-    }).execute(plan));
+    try {
+      return await this.withNode(ref, progress.signal, async (target, runtime) => new RepairExecutor({
+        access: target.access, cri: runtime.cri, audit: this.options.audit, actor: this.options.actor,
+        signal: progress.signal, onStep: progress.onStep, runtimeSteps: runtimeStepsFor(target, runtime, progress.signal),
+      }).execute(plan));
+    } finally {
+      this.store.markStale(ref, 'a repair ran on the node after this inventory was read');
+    }
   }
 
   private get quarantineDir(): string {
@@ -388,6 +393,7 @@ export class NodeDoctor {
       await target.access.writeFile(backup.original, data, 0o600, signal);
       await record('done', `restored from ${backup.quarantinePath}`, `present (${data.length} bytes)`);
       this.options.log(`restored ${backup.original} on ${describeNode(ref)} from ${backup.quarantinePath}`);
+      this.store.markStale(ref, 'a backup was restored on the node after this inventory was read');
     });
   }
 
@@ -400,7 +406,7 @@ export class NodeDoctor {
   findSandbox(prefix: string): SandboxMatch[] {
     const wanted = prefix.toLowerCase();
     const matches: SandboxMatch[] = [];
-    for (const { ref, inventory } of this.inventories.values()) {
+    for (const { ref, inventory } of this.store.all()) {
       const ids = new Set<string>();
       for (const s of inventory.sandboxes) if (s.id.startsWith(wanted)) ids.add(s.id);
       for (const c of inventory.cniCache) if (c.sandboxId.startsWith(wanted)) ids.add(c.sandboxId);
