@@ -22,7 +22,7 @@ const builds = [
   // engine (client-node, gRPC) are separate bundles it requires on first use.
   { ...nodeTarget, entryPoints: { extension: 'src/extension.ts' }, outdir: 'dist', external: ['vscode'] },
   { ...nodeTarget, entryPoints: { logs: 'src/ui/parts/logPart.ts', nodes: 'src/ui/parts/nodePart.ts' }, outdir: 'dist', external: ['vscode'] },
-  { ...nodeTarget, entryPoints: { engine: 'src/engine.ts' }, outdir: 'dist' },
+  { ...nodeTarget, entryPoints: { nodeEngine: 'src/nodeEngine.ts' }, outdir: 'dist' },
   // The CLI likewise: `rules` and `diagnose` run from dist/cli.js alone; the node commands are in dist/cliNode.js, required on demand.
   { ...nodeTarget, entryPoints: { cli: 'src/cli/main.ts' }, outdir: 'dist', banner: { js: '#!/usr/bin/env node' }, external: ['./cliNode.js'] },
   { ...nodeTarget, entryPoints: { cliNode: 'src/cli/cliNode.ts' }, outdir: 'dist' },

@@ -1,6 +1,6 @@
 // The sidebar's two budgets, measured for real (NOT part of CI: building thousands of sandboxes takes minutes).
 //  (a) bundle sizes and activation: `node esbuild.mjs --production`, sizes of dist/extension.js (target ≤ 1.5 MB) and of
-//      the lazily loaded dist/engine.js; then L launches of a real VS Code extension host (code-server, driven by
+//      the lazily loaded dist/nodeEngine.js; then L launches of a real VS Code extension host (code-server, driven by
 //      test/harness/exthost.mjs) whose payload (bench/treeActivation) times the first `await ext.activate()`;
 //      median (target ≤ 50 ms), and the same launches with an empty activate() as a baseline (what the extension
 //      host costs any extension: context and storage set-up). The production bundles are copied into a throwaway
@@ -8,7 +8,7 @@
 //      rebuilt for development afterwards.
 //  (b) "Inspect node" → tree populated on a node with N stopped sandboxes on the real runtime: empties the lab, builds the
 //      sandboxes the way bench/inventory.mjs does (Run + Stop 3 at a time, one exited container every K, one cache file
-//      copy per sandbox), then R runs of NodeDoctor.inspect (dist/engine.js, the local node = the lab as the CLI tests
+//      copy per sandbox), then R runs of NodeDoctor.inspect (dist/nodeEngine.js, the local node = the lab as the CLI tests
 //      map it) + the tree content (src/ui/tree/treeContent.ts: buildNodeContent and the first page of every group;
 //      also every page, as if "Show more" were clicked to the end). Cleans up unless --keep.
 // Usage (repo root, as root on Debian; (b) needs a lab and the compiled tests):
@@ -72,7 +72,7 @@ function productionExtension() {
   say('node esbuild.mjs --production');
   run(['node', 'esbuild.mjs', '--production'], { capture: true });
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'knd-bench-ext-'));
-  for (const file of ['package.json', 'README.md', 'CHANGELOG.md', 'LICENSE', 'dist/extension.js', 'dist/logs.js', 'dist/nodes.js', 'dist/engine.js', 'dist/webview', 'media']) {
+  for (const file of ['package.json', 'README.md', 'CHANGELOG.md', 'LICENSE', 'dist/extension.js', 'dist/logs.js', 'dist/nodes.js', 'dist/nodeEngine.js', 'dist/webview', 'media']) {
     const from = path.join(root, file);
     if (fs.existsSync(from)) fs.cpSync(from, path.join(dir, file), { recursive: true, filter: (src) => !src.endsWith('.map') && !src.includes(`${path.sep}screenshots`) });
   }
@@ -86,7 +86,7 @@ function productionExtension() {
 
 function sizes(dir) {
   const out = {};
-  for (const file of ['dist/extension.js', 'dist/logs.js', 'dist/nodes.js', 'dist/engine.js', 'dist/webview/report.js']) {
+  for (const file of ['dist/extension.js', 'dist/logs.js', 'dist/nodes.js', 'dist/nodeEngine.js', 'dist/webview/report.js']) {
     const full = path.join(dir, file);
     if (fs.existsSync(full)) out[file] = fs.statSync(full).size;
   }
@@ -133,7 +133,7 @@ if (!a['skip-activation']) {
     const ext = s['dist/extension.js'];
     console.log(`dist/extension.js ${(ext / MB).toFixed(3)} MB (${ext} bytes; target ≤ 1.5 MB: ${ext <= 1.5 * MB ? 'met' : 'MISSED'})`);
     for (const part of ['dist/logs.js', 'dist/nodes.js']) if (s[part]) console.log(`${part.padEnd(17)} ${(s[part] / MB).toFixed(3)} MB (${s[part]} bytes; loaded on first use, not at activation)`);
-    if (s['dist/engine.js']) console.log(`dist/engine.js    ${(s['dist/engine.js'] / MB).toFixed(3)} MB (${s['dist/engine.js']} bytes; loaded on first use, not at activation)`);
+    if (s['dist/nodeEngine.js']) console.log(`dist/nodeEngine.js    ${(s['dist/nodeEngine.js'] / MB).toFixed(3)} MB (${s['dist/nodeEngine.js']} bytes; loaded on first use, not at activation)`);
     if (s['dist/webview/report.js']) console.log(`dist/webview/report.js ${(s['dist/webview/report.js'] / MB).toFixed(3)} MB`);
   } catch (error) {
     console.log(`bundle sizes and activation: not measured, the production build failed: ${error.message.split('\n').slice(0, 12).join('\n')}`);
@@ -175,22 +175,22 @@ if (!a['skip-activation']) {
 
 // ---- (b) Inspect node → tree populated -----------------------------------------------------------------------------
 
-/** The engine bundle: the production dist/engine.js of part (a), else dist/engine.js, else src/engine.ts bundled here. */
+/** The engine bundle: the production dist/nodeEngine.js of part (a), else dist/nodeEngine.js, else src/nodeEngine.ts bundled here. */
 async function loadEngine() {
-  const production = extDir && path.join(extDir, 'dist/engine.js');
+  const production = extDir && path.join(extDir, 'dist/nodeEngine.js');
   if (production && fs.existsSync(production)) {
-    say('engine: the production dist/engine.js of part (a)');
+    say('engine: the production dist/nodeEngine.js of part (a)');
     return require(production);
   }
-  if (fs.existsSync(path.join(root, 'dist/engine.js'))) {
-    say('engine: dist/engine.js');
-    return require(path.join(root, 'dist/engine.js'));
+  if (fs.existsSync(path.join(root, 'dist/nodeEngine.js'))) {
+    say('engine: dist/nodeEngine.js');
+    return require(path.join(root, 'dist/nodeEngine.js'));
   }
-  say('engine: dist/engine.js is missing (the build fails?); bundling src/engine.ts with the options of esbuild.mjs');
+  say('engine: dist/nodeEngine.js is missing (the build fails?); bundling src/nodeEngine.ts with the options of esbuild.mjs');
   const esbuild = await import('esbuild');
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'knd-bench-engine-'));
-  await esbuild.build({ entryPoints: [path.join(root, 'src/engine.ts')], bundle: true, minify: true, platform: 'node', target: 'node20', format: 'cjs', outfile: path.join(dir, 'engine.js'), logLevel: 'error' });
-  const engine = require(path.join(dir, 'engine.js'));
+  await esbuild.build({ entryPoints: [path.join(root, 'src/nodeEngine.ts')], bundle: true, minify: true, platform: 'node', target: 'node20', format: 'cjs', outfile: path.join(dir, 'nodeEngine.js'), logLevel: 'error' });
+  const engine = require(path.join(dir, 'nodeEngine.js'));
   fs.rmSync(dir, { recursive: true, force: true });
   return engine;
 }

@@ -17,7 +17,7 @@ let nodes: LazyPart<NodePartModule.NodePart> | undefined;
 /**
  * Composition root, kept to what activation needs: the log channel and stand-ins that start each part on first use —
  * log diagnosis (dist/logs.js) and nodes (dist/nodes.js: tree, report, node and repair commands); the node engine
- * (dist/engine.js: client-node, gRPC) loads when a node is first opened. Everything is owned by the context.
+ * (dist/nodeEngine.js: client-node, gRPC) loads when a node is first opened. Everything is owned by the context.
  */
 export function activate(context: vscode.ExtensionContext): void {
   const log = vscode.window.createOutputChannel('Kube Node Doctor', { log: true });

@@ -28,7 +28,7 @@ export async function loadFromRepo(exports) {
 /** src/core/diagnosis (engine, parse, catalog), as the diagnose and fuzz benches use it. */
 export function loadDiagnosis() {
   return loadFromRepo([
-    ['diagnoseText, LogDiagnoser', 'src/core/diagnosis/engine'],
+    ['diagnoseText, LogDiagnoser', 'src/core/diagnosis/logDiagnoser'],
     ['parseLogLine', 'src/core/diagnosis/parse'],
     ['eventOf', 'src/core/diagnosis/event'],
     ['RULES, catalogLiterals', 'src/core/diagnosis/catalog'],

@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import type { Readable } from 'node:stream';
-import { LogDiagnoser } from '../core/diagnosis/engine';
+import { LogDiagnoser } from '../core/diagnosis/logDiagnoser';
 import { describeObject, fixCommandsFor } from '../core/diagnosis/explain';
 import type { DiagnosisReport, LogFinding } from '../core/diagnosis/types';
 import { describeError, NodeDoctorError } from '../core/errors';

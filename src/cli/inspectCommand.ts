@@ -2,8 +2,8 @@ import { NodeDoctorError } from '../core/errors';
 import { incompleteText } from '../core/inventory/completeness';
 import type { Finding, Inventory } from '../core/inventory/types';
 import { runNodeCommand } from './nodeSession';
-import { NODE_FLAGS_HELP, parseNodeFlag } from './nodeTarget';
-import type { NodeFlags } from './nodeTarget';
+import { NODE_FLAGS_HELP, parseNodeFlag } from './nodeFlags';
+import type { NodeFlags } from './nodeFlags';
 
 const HELP = `usage: kube-node-doctor inspect [options] [--json]
 

@@ -3,8 +3,8 @@ import type { Inventory } from '../core/inventory/types';
 import { connectRuntime, inspectTarget } from '../core/session/nodeTarget';
 import type { RuntimeConnection } from '../core/session/nodeTarget';
 import { runCli } from './cliFrame';
-import { resolveNodeTarget } from './nodeTarget';
-import type { NodeFlags, NodeTarget } from './nodeTarget';
+import { resolveNodeTarget } from './nodeFlags';
+import type { NodeFlags, NodeTarget } from './nodeFlags';
 
 /** A node opened for one command: its access, its runtime, and the inventory read through them. */
 export interface NodeSession {

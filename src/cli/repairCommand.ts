@@ -11,8 +11,8 @@ import { planStuckSandbox } from './stuckSandboxPlan';
 import { runtimeStepsFor } from '../core/session/nodeTarget';
 import type { RepairPlan } from '../core/repair/types';
 import { runNodeCommand } from './nodeSession';
-import { NODE_FLAGS_HELP, parseNodeFlag } from './nodeTarget';
-import type { NodeFlags } from './nodeTarget';
+import { NODE_FLAGS_HELP, parseNodeFlag } from './nodeFlags';
+import type { NodeFlags } from './nodeFlags';
 
 const HELP = `usage: kube-node-doctor repair [options] (--finding ID ... | --all | --stuck-sandbox ID) (--dry-run | --yes)
 

@@ -7,11 +7,11 @@ import { shortId } from '../../core/model/ids';
 import { describeNode } from '../../core/session/nodeRef';
 import type { NodeRef } from '../../core/session/nodeRef';
 import { readNodeSettings, SECTION } from '../config';
-import type { EngineHost } from '../engine';
+import type { EngineHost } from '../nodeEngineHost';
 import type { ErrorReporter } from '../errors';
 import { hasNodeRef } from '../tree/treeModel';
 import type { NodeElement, TreeController, TreeElement } from '../tree/treeModel';
-import { locateSandbox, sandboxPrefixOf } from './locateSandbox';
+import { findSandboxForLog, sandboxPrefixOf } from './findSandboxForLog';
 import {
   bridgeCleanupConfirmation, bridgeCleanupSummary, cacheFileView, copyIdText, inspectionText, isElementOf, MAX_CACHE_FILE_BYTES,
   nodeRefOf, objectJson, tooLargeText,
@@ -182,7 +182,7 @@ async function findOnNode(deps: NodeCommandDeps, sandboxId: unknown): Promise<vo
     void vscode.window.showInformationMessage('Find on Node runs from the code lens of a log finding that names a sandbox ID.');
     return;
   }
-  const match = await locateSandbox(await deps.engine.nodeDoctor(), deps.tree, prefix, deps.log);
+  const match = await findSandboxForLog(await deps.engine.nodeDoctor(), deps.tree, prefix, deps.log);
   if (match) vscode.window.setStatusBarMessage(`$(search) Sandbox ${shortId(match.sandboxId)} is on ${describeNode(match.ref)}`, 8000);
 }
 

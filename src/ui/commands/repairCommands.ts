@@ -6,10 +6,10 @@ import { describeNode, isNodeRef } from '../../core/session/nodeRef';
 import type { NodeRef } from '../../core/session/nodeRef';
 import { needsHostProcesses } from '../../core/repair/stuckSandbox';
 import { readRepairSettings } from '../config';
-import type { EngineHost } from '../engine';
+import type { EngineHost } from '../nodeEngineHost';
 import type { ErrorReporter } from '../errors';
 import type { TreeController } from '../tree/treeModel';
-import { locateSandbox, sandboxPrefixOf } from './locateSandbox';
+import { findSandboxForLog, sandboxPrefixOf } from './findSandboxForLog';
 import { hostPidConfirmation, isStopTimeoutLogFinding } from './stuckSandboxText';
 import { forceStopStuckSandbox } from './stuckSandboxCommands';
 import { ReadOnlyDocuments } from './readOnlyDocuments';
@@ -326,7 +326,7 @@ export function registerRepairCommands(deps: RepairCommandDeps): vscode.Disposab
         void vscode.window.showInformationMessage('Repair on Node runs from the code lens of a log finding that names a sandbox ID.');
         return;
       }
-      const match = await locateSandbox(await deps.engine.nodeDoctor(), deps.tree, prefix, deps.log);
+      const match = await findSandboxForLog(await deps.engine.nodeDoctor(), deps.tree, prefix, deps.log);
       if (!match) return;
       // A log's "sandbox stop timed out" on a sandbox still listed: the force-stop, with the log as the reason.
       if (isStopTimeoutLogFinding(logFinding)) await forceStopStuckSandbox(deps, { ref: match.ref, sandboxId: match.sandboxId, logFinding });

@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import { LogDiagnoser } from '../../core/diagnosis/engine';
+import { LogDiagnoser } from '../../core/diagnosis/logDiagnoser';
 import type { DiagnosisReport, LogFinding } from '../../core/diagnosis/types';
 import { readLogDiagnosisSettings } from '../config';
 

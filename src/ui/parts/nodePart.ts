@@ -6,7 +6,7 @@ import { registerNodeCommands } from '../commands/nodeCommands';
 import { registerRepairCommands } from '../commands/repairCommands';
 import { registerStuckSandboxCommands } from '../commands/stuckSandboxCommands';
 import { onSettingsChanged } from '../config';
-import { EngineHost } from '../engine';
+import { EngineHost } from '../nodeEngineHost';
 import type { ErrorReporter } from '../errors';
 import { ReportController } from '../report/reportController';
 import { NodeTreeProvider } from '../tree/nodeTreeProvider';

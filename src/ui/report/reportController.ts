@@ -11,7 +11,7 @@ import type { ReportModel, WebviewMessage } from '../../shared/reportProtocol';
 import { showPreventionFiles } from '../commands/preventionCommands';
 import { manualCommandsText } from '../commands/repairText';
 import { plural } from '../../core/model/plural';
-import type { EngineHost } from '../engine';
+import type { EngineHost } from '../nodeEngineHost';
 import type { ErrorReporter } from '../errors';
 import { ReportPanel } from './reportPanel';
 import type { ReportActions } from './reportPanel';

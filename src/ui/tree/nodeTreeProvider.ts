@@ -11,7 +11,7 @@ import { describeNode, nodeKey } from '../../core/session/nodeRef';
 import type { NodeRef } from '../../core/session/nodeRef';
 import { readNodeSettings, readTreePageSize } from '../config';
 import {
-  buildNodeContent, clusterElement, clusterId, groupChildren, groupSize, inspectElement, locateSandbox, messageElement, nodeElement, nodeGroups, nodeId,
+  buildNodeContent, clusterElement, clusterId, groupChildren, groupSize, inspectElement, sandboxElementIn, messageElement, nodeElement, nodeGroups, nodeId,
   page, parentGroupOf, shownToInclude, sortNodes, visibleCount,
 } from './treeContent';
 import type { ClusterElement, NodeContent, NodeTreeElement } from './treeContent';
@@ -240,11 +240,11 @@ export class NodeTreeProvider implements vscode.TreeDataProvider<TreeElement>, T
       if (!(await this.inspect(ref))) return;
       fresh = true;
     }
-    let location = state.content ? locateSandbox(state.content, sandboxId) : undefined;
+    let location = state.content ? sandboxElementIn(state.content, sandboxId) : undefined;
     if (!location && !fresh) {
       // The sandbox may be newer than the inventory: read the node once more before giving up.
       if (!(await this.inspect(ref))) return;
-      location = state.content ? locateSandbox(state.content, sandboxId) : undefined;
+      location = state.content ? sandboxElementIn(state.content, sandboxId) : undefined;
     }
     if (!location || !state.content) {
       throw new NodeDoctorError('not-found', `Sandbox ${shortId(sandboxId)} is not on ${describeNode(ref)} (neither in the runtime nor in the CNI cache).`, {

@@ -306,7 +306,7 @@ export function groupChildren(content: NodeContent, group: GroupElement, shown: 
 }
 
 /** Where a sandbox (by full ID or a prefix) sits: in the sandbox list, else as a cache file, else as its (orphaned) containers. */
-export function locateSandbox(content: NodeContent, sandboxId: string): { group: GroupElement; index: number; element: TreeElement } | undefined {
+export function sandboxElementIn(content: NodeContent, sandboxId: string): { group: GroupElement; index: number; element: TreeElement } | undefined {
   const wanted = sandboxId.toLowerCase();
   const sIndex = content.sandboxes.findIndex((s) => s.id === wanted || s.id.startsWith(wanted));
   if (sIndex >= 0) {

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { LogDiagnoser } from '../../../src/core/diagnosis/engine';
+import { LogDiagnoser } from '../../../src/core/diagnosis/logDiagnoser';
 import { repoRoot } from './fixturePaths';
 
 /**

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { ARTICLES, articleFor } from '../../../src/core/knowledge/articles';
 import { RULES, ruleById } from '../../../src/core/diagnosis/catalog';
-import { diagnoseText } from '../../../src/core/diagnosis/engine';
+import { diagnoseText } from '../../../src/core/diagnosis/logDiagnoser';
 import { describeObject, explainMarkdown, fixCommandsFor } from '../../../src/core/diagnosis/explain';
 import { CATEGORIES } from '../../../src/core/model/category';
 import { readLogFixture } from './fixturePaths';

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { diagnoseText } from '../../../src/core/diagnosis/engine';
+import { diagnoseText } from '../../../src/core/diagnosis/logDiagnoser';
 import type { LogFinding } from '../../../src/core/diagnosis/types';
 
 /**

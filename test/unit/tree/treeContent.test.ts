@@ -3,7 +3,7 @@ import type { NodeSummary } from '../../../src/core/cluster/nodes';
 import type { Inventory } from '../../../src/core/inventory/types';
 import type { NodeRef } from '../../../src/core/session/nodeRef';
 import {
-  buildNodeContent, formatAge, groupChildren, groupElement, groupSize, locateSandbox, moreLabel, nodeGroups, page, parentGroupOf,
+  buildNodeContent, formatAge, groupChildren, groupElement, groupSize, sandboxElementIn, moreLabel, nodeGroups, page, parentGroupOf,
   shownToInclude, sortNodes, visibleCount,
 } from '../../../src/ui/tree/treeContent';
 import type { MoreElement } from '../../../src/ui/tree/treeContent';
@@ -134,16 +134,16 @@ describe('tree content of an inspected node', () => {
 
   it('finds a sandbox by ID prefix, else its cache file, else the orphan containers it left', () => {
     const content = buildNodeContent(local, seed);
-    const bySandbox = locateSandbox(content, SEED.stuck.slice(0, 12));
+    const bySandbox = sandboxElementIn(content, SEED.stuck.slice(0, 12));
     assert.equal(bySandbox?.element.kind, 'sandbox');
     assert.equal(bySandbox?.group.group, 'sandboxes');
     assert.equal(bySandbox?.index, 0);
-    const gone = locateSandbox(content, SEED.gone);
+    const gone = sandboxElementIn(content, SEED.gone);
     assert.equal(gone?.element.kind, 'cniCache');
     assert.equal(gone?.element.kind === 'cniCache' ? gone.element.status : undefined, 'orphaned');
-    const onlyContainer = locateSandbox(buildNodeContent(local, { ...seed, cniCache: seed.cniCache.filter((e) => e.sandboxId !== SEED.gone) }), SEED.gone);
+    const onlyContainer = sandboxElementIn(buildNodeContent(local, { ...seed, cniCache: seed.cniCache.filter((e) => e.sandboxId !== SEED.gone) }), SEED.gone);
     assert.equal(onlyContainer?.group.subgroup, 'orphans');
-    assert.equal(locateSandbox(content, 'ffffffffffff'), undefined);
+    assert.equal(sandboxElementIn(content, 'ffffffffffff'), undefined);
   });
 
   it('names each item\'s parent group (container subgroups under Containers) for getParent', () => {
@@ -226,7 +226,7 @@ describe('tree paging of a 5,000-sandbox node', () => {
   it('grows the page to whole pages so that a revealed sandbox deep in the list is shown', () => {
     const content = buildNodeContent(bridge, pileUp);
     const ready = content.sandboxes[4999];
-    const where = locateSandbox(content, ready.id);
+    const where = sandboxElementIn(content, ready.id);
     assert.equal(where?.index, 4999);
     const shown = shownToInclude(where?.index ?? 0, PAGE);
     assert.equal(shown, 5000);

@@ -1,7 +1,7 @@
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { diagnoseText } from '../../../src/core/diagnosis/engine';
+import { diagnoseText } from '../../../src/core/diagnosis/logDiagnoser';
 import { fixCommandsFor } from '../../../src/core/diagnosis/explain';
 import type { LogFinding } from '../../../src/core/diagnosis/types';
 import {

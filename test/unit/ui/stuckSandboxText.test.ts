@@ -1,7 +1,7 @@
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { diagnoseText } from '../../../src/core/diagnosis/engine';
+import { diagnoseText } from '../../../src/core/diagnosis/logDiagnoser';
 import type { Finding, SandboxItem } from '../../../src/core/inventory/types';
 import type { RepairPlan } from '../../../src/core/repair/types';
 import { buttonLabel, confirmation } from '../../../src/ui/commands/repairText';

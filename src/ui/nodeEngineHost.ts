@@ -3,7 +3,7 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { describeStranded } from '../core/bridge/stranded';
 import type { StrandedPod } from '../core/bridge/stranded';
-import type * as EngineModule from '../engine';
+import type * as EngineModule from '../nodeEngine';
 import type { NodeDoctor } from '../core/session/nodeDoctor';
 import { describeError } from '../core/errors';
 import { readNodeSettings } from './config';
@@ -11,7 +11,7 @@ import { readNodeSettings } from './config';
 export type Engine = typeof EngineModule;
 
 /**
- * Loads dist/engine.js (client-node, gRPC) on first use, so activation stays fast, and owns the one NodeDoctor of the
+ * Loads dist/nodeEngine.js (client-node, gRPC) on first use, so activation stays fast, and owns the one NodeDoctor of the
  * window. `dispose` deletes every bridge pod it created (awaited by deactivate).
  */
 export class EngineHost {
@@ -29,7 +29,7 @@ export class EngineHost {
     if (!this.engine) {
       const started = Date.now();
       // eslint-disable-next-line @typescript-eslint/no-require-imports -- a second bundle, required lazily on purpose
-      this.engine = require(path.join(__dirname, 'engine.js')) as Engine;
+      this.engine = require(path.join(__dirname, 'nodeEngine.js')) as Engine;
       this.log.info(`engine loaded in ${Date.now() - started} ms`);
     }
     return this.engine;

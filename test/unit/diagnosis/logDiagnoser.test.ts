@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { diagnoseText, LogDiagnoser } from '../../../src/core/diagnosis/engine';
+import { diagnoseText, LogDiagnoser } from '../../../src/core/diagnosis/logDiagnoser';
 import { readLogFixture } from './fixturePaths';
 
 const SANDBOXES = [

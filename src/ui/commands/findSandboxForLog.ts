@@ -39,7 +39,7 @@ async function pickNode(doctor: NodeDoctor, nodes: readonly NodeRef[], prefix: s
  * Finds the node holding a sandbox a log names: the cached inventories first; else the user picks a node of the tree,
  * which is inspected (with progress) and searched again. Found: the tree reveals it. Not found: a message says so.
  */
-export async function locateSandbox(doctor: NodeDoctor, tree: TreeController, prefix: string, log: vscode.LogOutputChannel): Promise<SandboxMatch | undefined> {
+export async function findSandboxForLog(doctor: NodeDoctor, tree: TreeController, prefix: string, log: vscode.LogOutputChannel): Promise<SandboxMatch | undefined> {
   let match = await pickMatch(doctor.findSandbox(prefix), prefix);
   const tried = new Set<string>();
   while (!match) {
