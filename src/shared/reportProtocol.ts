@@ -13,6 +13,7 @@ export interface ReportStep {
 }
 
 export interface ReportFinding {
+  /** The finding's full ID (`category:<64-hex>`): cards show it short, with the full value in a tooltip and Copy. */
   readonly id: string;
   readonly category: string;
   readonly severity: ReportSeverity;
@@ -21,6 +22,8 @@ export interface ReportFinding {
   readonly explanation: string;
   /** The object it is about, e.g. `sandbox 055b221e44a2` or a cache file path. */
   readonly object: string;
+  /** The full 64-hex sandbox or container ID the object names, for its tooltip and Copy ID. */
+  readonly objectId?: string;
   /** Empty when no repair applies (then no Repair button). */
   readonly steps: readonly ReportStep[];
   /** The plan's notes: why nothing or less is done (prune thresholds, a Ready sandbox left running). */
@@ -44,13 +47,55 @@ export interface ReportModel {
   /** How the node was reached: `local` or the bridge pod. */
   readonly access: string;
   readonly generatedAt: string;
+  /** When this inventory was read (epoch ms, the store's `readAt`): the stale notice and the export name compare to it. */
+  readonly readAt: number;
+  /** Why the node no longer matches this report (a repair ran, it was read again); shown with Refresh. */
+  readonly stale?: string;
   readonly versions: Readonly<Record<string, string>>;
   readonly counts: readonly ReportCount[];
   readonly listSizes: readonly ReportListSize[];
   readonly listStrategy: string;
   /** `inventory incomplete: <reason>` when the lists are not proven complete (shown where the counts are). */
   readonly incomplete?: string;
+  /** Errors first, then warnings, then information (`compareSeverity`); the inventory's order within each. */
   readonly findings: readonly ReportFinding[];
+}
+
+const SEVERITY_RANK: Readonly<Record<ReportSeverity, number>> = { error: 0, warning: 1, info: 2 };
+
+/** Sort order of findings in the report: errors first, then warnings, then information. */
+export function compareSeverity(a: { readonly severity: ReportSeverity }, b: { readonly severity: ReportSeverity }): number {
+  return SEVERITY_RANK[a.severity] - SEVERITY_RANK[b.severity];
+}
+
+/** A piece of text, and the full ID when the piece is a shortened 64-hex ID. */
+export interface TextSegment {
+  readonly text: string;
+  readonly fullId?: string;
+}
+
+const FULL_ID = /(?<![0-9a-f])[0-9a-f]{64}(?![0-9a-f])/g;
+
+/**
+ * Splits text so every 64-hex ID in it shows as its 12-character short form (the full ID goes in the segment's
+ * `fullId`, for a tooltip); IDs inside longer hex runs are left alone. Commands are never shortened: they run as shown.
+ */
+export function idSegments(text: string): TextSegment[] {
+  const out: TextSegment[] = [];
+  let last = 0;
+  for (const match of text.matchAll(FULL_ID)) {
+    const at = match.index;
+    if (at > last) out.push({ text: text.slice(last, at) });
+    out.push({ text: match[0].slice(0, 12), fullId: match[0] }); // the short form crictl shows (core/model/ids shortId)
+    last = at + match[0].length;
+  }
+  if (last < text.length || out.length === 0) out.push({ text: text.slice(last) });
+  return out;
+}
+
+/** `idSegments` joined back: the text with every full ID shortened. */
+export function shortenIds(text: string): string {
+  return idSegments(text).map((s) => s.text).join('');
 }
 
 export type MonitoringChoice = 'prometheus' | 'victoriametrics';
@@ -60,6 +105,7 @@ export type WebviewMessage =
   | { readonly type: 'ready' }
   | { readonly type: 'repair'; readonly findingId: string }
   | { readonly type: 'copyCommands'; readonly findingId: string }
+  | { readonly type: 'copyId'; readonly findingId: string }
   | { readonly type: 'exportMarkdown' }
   | { readonly type: 'refresh' }
   | { readonly type: 'generatePrevention'; readonly monitoring: MonitoringChoice; readonly talos: boolean };
@@ -68,7 +114,9 @@ export type WebviewMessage =
 export type HostMessage =
   | { readonly type: 'model'; readonly model: ReportModel }
   | { readonly type: 'busy'; readonly findingId: string; readonly busy: boolean }
-  | { readonly type: 'notice'; readonly text: string };
+  | { readonly type: 'notice'; readonly text: string }
+  /** The node's inventory changed after this report was made (text), or the report is current again (undefined). */
+  | { readonly type: 'stale'; readonly text?: string };
 
 /** Narrows an untrusted message from the webview; anything else is dropped by the host. */
 export function isWebviewMessage(value: unknown): value is WebviewMessage {
@@ -81,6 +129,7 @@ export function isWebviewMessage(value: unknown): value is WebviewMessage {
       return true;
     case 'repair':
     case 'copyCommands':
+    case 'copyId':
       return typeof m.findingId === 'string' && m.findingId.length > 0 && m.findingId.length < 512;
     case 'generatePrevention':
       return (m.monitoring === 'prometheus' || m.monitoring === 'victoriametrics') && typeof m.talos === 'boolean';

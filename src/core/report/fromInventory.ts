@@ -1,7 +1,8 @@
 import { incompleteText } from '../inventory/completeness';
 import type { Inventory } from '../inventory/types';
-import { shortId } from '../model/ids';
+import { isFullId, shortId } from '../model/ids';
 import type { RepairPlan } from '../repair/types';
+import { compareSeverity } from '../../shared/reportProtocol';
 import type { ReportFinding, ReportModel } from '../../shared/reportProtocol';
 
 function objectOf(f: Inventory['findings'][number]): string {
@@ -12,12 +13,21 @@ function objectOf(f: Inventory['findings'][number]): string {
   return f.id.slice(f.id.indexOf(':') + 1);
 }
 
+/** The full sandbox or container ID a finding names, when it names one (the ID its card shows short). */
+function fullIdOf(f: Inventory['findings'][number]): string | undefined {
+  const id = f.containerId ?? f.sandboxId;
+  return id && isFullId(id) ? id : undefined;
+}
+
 /**
  * The node report webview's model from an inventory and the plan made for each finding (`NodeDoctor.planEach`): a
  * card shows every step of its finding's plan (a sandbox's other bad files included), the same plan its Repair and
- * Copy buttons use, and the plan's notes (why prune keeps what it keeps). No steps: no Repair button.
+ * Copy buttons use, and the plan's notes (why prune keeps what it keeps). No steps: no Repair button. Findings are
+ * sorted errors first (stable within a severity); `readAt` is the store's time of the read (default: the inventory's).
  */
-export function reportModelFromInventory(inventory: Inventory, plans: ReadonlyMap<string, RepairPlan> = new Map()): ReportModel {
+export function reportModelFromInventory(
+  inventory: Inventory, plans: ReadonlyMap<string, RepairPlan> = new Map(), readAt: number = Date.parse(inventory.generatedAt), stale?: string,
+): ReportModel {
   const findings: ReportFinding[] = inventory.findings.map((f) => ({
     id: f.id,
     category: f.category,
@@ -25,15 +35,18 @@ export function reportModelFromInventory(inventory: Inventory, plans: ReadonlyMa
     title: f.title,
     explanation: f.detail,
     object: objectOf(f),
+    ...(fullIdOf(f) ? { objectId: fullIdOf(f) } : {}),
     steps: (plans.get(f.id)?.steps ?? []).map((s) => ({ title: s.title, risk: s.risk, manualCommand: s.manualCommand })),
     notes: plans.get(f.id)?.notes ?? [],
-  }));
+  })).sort(compareSeverity);
   const c = inventory.counts;
   const ls = inventory.listStrategy;
   return {
     node: inventory.node,
     access: inventory.access,
     generatedAt: inventory.generatedAt,
+    readAt,
+    ...(stale ? { stale } : {}),
     versions: {
       runtime: `${inventory.runtime.runtimeName} ${inventory.runtime.runtimeVersion}${inventory.runtime.backend === 'docker' ? ' (read through the Docker Engine API and dockershim checkpoints)' : ''}`.trim(),
       'CRI API': inventory.runtime.runtimeApiVersion,

@@ -1,8 +1,10 @@
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import type { Inventory } from '../../core/inventory/types';
+import { exportFileName } from '../../core/report/exportName';
 import { reportMarkdown } from '../../core/report/reportMarkdown';
+import { staleNotice } from '../../core/report/staleNotice';
+import type { StoredInventory, Subscription } from '../../core/session/inventoryStore';
 import type { RepairPlan } from '../../core/repair/types';
 import type { NodeDoctor } from '../../core/session/nodeDoctor';
 import { describeNode, nodeKey } from '../../core/session/nodeRef';
@@ -19,10 +21,12 @@ import type { ReportActions } from './reportPanel';
 /**
  * Opens and updates node reports, one panel per node. Inspection and repair go through the commands the tree uses
  * (kubeNodeDoctor.inspectNode / refreshNode / repairFinding), so the tree, the report and the repair flow share one
- * inventory per node and one confirmed repair path.
+ * inventory per node (NodeDoctor.store) and one confirmed repair path. An open report listens to the store: when its
+ * node is read again or repaired after the report was made, the report says so and offers Refresh.
  */
 export class ReportController implements vscode.Disposable {
   private readonly panels = new Map<string, { panel: ReportPanel; ref: NodeRef }>();
+  private subscription: Subscription | undefined;
 
   constructor(
     private readonly extensionUri: vscode.Uri,
@@ -34,13 +38,15 @@ export class ReportController implements vscode.Disposable {
   /** Opens (or reveals and updates) the report of a node, inspecting it first when it has not been read. */
   async show(ref: NodeRef): Promise<void> {
     const doctor = await this.engine.nodeDoctor();
-    if (!doctor.inventory(ref)) await vscode.commands.executeCommand('kubeNodeDoctor.inspectNode', ref);
-    const inventory = doctor.inventory(ref);
-    if (!inventory) {
+    this.subscribe(doctor);
+    if (!doctor.store.get(ref)) await vscode.commands.executeCommand('kubeNodeDoctor.inspectNode', ref);
+    const entry = doctor.store.get(ref);
+    if (!entry) {
       void vscode.window.showInformationMessage(`${describeNode(ref)} could not be read, so there is no report; the Node Doctor view shows why.`);
       return;
     }
-    const model = await this.model(doctor, ref, inventory);
+    const inventory = entry.inventory;
+    const model = await this.model(doctor, ref, entry);
     const key = nodeKey(ref);
     const open = this.panels.get(key);
     if (open) {
@@ -58,20 +64,30 @@ export class ReportController implements vscode.Disposable {
     const open = this.panels.get(nodeKey(ref));
     if (!open) return;
     void this.engine.nodeDoctor().then(async (doctor) => {
-      const inventory = doctor.inventory(ref);
-      if (inventory) open.panel.update(await this.model(doctor, ref, inventory));
+      const entry = doctor.store.get(ref);
+      if (entry) open.panel.update(await this.model(doctor, ref, entry));
     }).catch((error: unknown) => this.log.warn(`report update for ${describeNode(ref)} failed: ${String(error)}`));
   }
 
+  /** Listens to the one inventory store (once): an open report of a node that changed says so, or stops saying so. */
+  private subscribe(doctor: NodeDoctor): void {
+    this.subscription ??= doctor.store.onDidChange((change) => {
+      const open = this.panels.get(change.key);
+      if (open) open.panel.setStale(staleNotice(open.panel.readAt, change.kind === 'delete' ? undefined : change.entry));
+    });
+  }
+
   /** The model with one plan per repairable finding: the plan its Repair and Copy buttons use. */
-  private async model(doctor: NodeDoctor, ref: NodeRef, inventory: Inventory): Promise<ReportModel> {
+  private async model(doctor: NodeDoctor, ref: NodeRef, entry: StoredInventory): Promise<ReportModel> {
     let plans = new Map<string, RepairPlan>();
     try {
       plans = await doctor.planEach(ref);
     } catch (error) {
       this.log.warn(`report: no plans for ${describeNode(ref)}: ${String(error)}`);
     }
-    return this.engine.load().reportModelFromInventory(inventory, plans);
+    // The store may have moved on while the plans were made: the notice compares with what it holds now.
+    const stale = staleNotice(entry.readAt, doctor.store.get(ref));
+    return this.engine.load().reportModelFromInventory(entry.inventory, plans, entry.readAt, stale);
   }
 
   private actions(ref: NodeRef): ReportActions {
@@ -85,6 +101,13 @@ export class ReportController implements vscode.Disposable {
         // The command runs the confirmed flow (modal, re-checks, audit) and reports its own errors; it updates this panel.
         await guard('Repair', () => Promise.resolve(vscode.commands.executeCommand('kubeNodeDoctor.repairFinding', { ref, findingId })));
       },
+      copyId: (findingId, model) => guard('Copy ID', async () => {
+        const finding = model.findings.find((f) => f.id === findingId);
+        const id = finding?.objectId ?? finding?.id;
+        if (!id) return undefined;
+        await vscode.env.clipboard.writeText(id);
+        return `Copied ${finding?.objectId ? 'the full ID' : 'the finding ID'} to the clipboard.`;
+      }),
       copyCommands: (findingId) => guard('Copy Commands', async () => {
         const doctor = await this.engine.nodeDoctor();
         // The plan the card shows and its Repair button runs: the same selection, the same planner.
@@ -94,11 +117,13 @@ export class ReportController implements vscode.Disposable {
         return `${plural(plan.steps.length, 'command')} copied to the clipboard.`;
       }),
       exportMarkdown: (model) => guard('Export to Markdown', () => this.exportMarkdown(model)),
-      refresh: () => guard('Refresh Report', async () => {
-        await vscode.commands.executeCommand('kubeNodeDoctor.refreshNode', ref);
+      refresh: (shownReadAt) => guard('Refresh Report', async () => {
         const doctor = await this.engine.nodeDoctor();
-        const inventory = doctor.inventory(ref);
-        return inventory ? await this.model(doctor, ref, inventory) : undefined;
+        // A newer read that nothing has changed since (the tree's Inspect) is shown as it is; otherwise read the node again.
+        const held = doctor.store.get(ref);
+        if (!held || held.staleReason || held.readAt <= shownReadAt) await vscode.commands.executeCommand('kubeNodeDoctor.refreshNode', ref);
+        const entry = doctor.store.get(ref);
+        return entry ? await this.model(doctor, ref, entry) : undefined;
       }),
       generatePrevention: async (message: Extract<WebviewMessage, { type: 'generatePrevention' }>) => {
         await guard('Generate Prevention Rules', async () => {
@@ -112,8 +137,7 @@ export class ReportController implements vscode.Disposable {
 
   /** Save dialog (in the workspace folder, else the home directory); the saved file opens in an editor. */
   private async exportMarkdown(model: ReportModel): Promise<string | undefined> {
-    const stamp = model.generatedAt.replace(/\.\d+Z$/, 'Z').replace(/:/g, '-');
-    const name = `node-report-${model.node}-${stamp}.md`.replace(/[^\w.-]/g, '_');
+    const name = exportFileName(model.node, model.readAt);
     const folder = vscode.workspace.workspaceFolders?.[0]?.uri;
     const target = await vscode.window.showSaveDialog({
       title: 'Export the node report to Markdown', saveLabel: 'Export',
@@ -124,10 +148,11 @@ export class ReportController implements vscode.Disposable {
     await vscode.workspace.fs.writeFile(target, Buffer.from(reportMarkdown(model), 'utf8'));
     this.log.info(`report of ${model.node} exported to ${target.toString()}`);
     await vscode.window.showTextDocument(target, { preview: true, viewColumn: vscode.ViewColumn.Beside });
-    return `Exported to ${target.scheme === 'file' ? target.fsPath : target.toString()}.`;
+    return `Exported to ${path.basename(target.path)}.`;
   }
 
   dispose(): void {
+    this.subscription?.dispose();
     for (const { panel } of [...this.panels.values()]) panel.dispose();
     this.panels.clear();
   }

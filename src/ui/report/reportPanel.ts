@@ -11,8 +11,11 @@ export interface ReportActions {
   /** Runs the confirmed repair flow; the flow re-renders the panel (ReportController.updateOpen) with the verified state. */
   repair(findingId: string): Promise<void>;
   copyCommands(findingId: string): Promise<string | undefined>;
+  /** Copies the full ID of the object a card names (else the finding's ID). */
+  copyId(findingId: string, model: ReportModel): Promise<string | undefined>;
   exportMarkdown(model: ReportModel): Promise<string | undefined>;
-  refresh(): Promise<ReportModel | undefined>;
+  /** The current model of the node, read again unless the store holds a newer, unchanged read than `shownReadAt`. */
+  refresh(shownReadAt: number): Promise<ReportModel | undefined>;
   generatePrevention(message: Extract<WebviewMessage, { type: 'generatePrevention' }>): Promise<void>;
 }
 
@@ -45,6 +48,19 @@ export class ReportPanel implements vscode.Disposable {
     this.panel.reveal();
   }
 
+  /** When the inventory this panel shows was read (epoch ms). */
+  get readAt(): number {
+    return this.model.readAt;
+  }
+
+  /** Shows (text) or clears (undefined) the notice that the node changed after this report was made. */
+  setStale(text: string | undefined): void {
+    if (text === this.model.stale) return;
+    const { stale: _previous, ...rest } = this.model;
+    this.model = text ? { ...rest, stale: text } : rest;
+    if (!this.disposed) void this.post({ type: 'stale', ...(text ? { text } : {}) });
+  }
+
   static html(webview: vscode.Webview, extensionUri: vscode.Uri): string {
     const nonce = randomBytes(16).toString('base64');
     const script = webview.asWebviewUri(vscode.Uri.joinPath(extensionUri, 'dist', 'webview', 'report.js'));
@@ -56,7 +72,7 @@ export class ReportPanel implements vscode.Disposable {
 <meta name="viewport" content="width=device-width, initial-scale=1.0">
 <link rel="stylesheet" href="${style.toString()}">
 <title>Node report</title></head>
-<body><div id="notice" role="status"></div><div id="root">Loading…</div>
+<body><main id="root" aria-busy="true">Loading…</main><div id="notice" role="status" aria-live="polite"></div>
 <script nonce="${nonce}" src="${script.toString()}"></script></body></html>`;
   }
 
@@ -83,6 +99,11 @@ export class ReportPanel implements vscode.Disposable {
           if (!this.disposed) await this.post({ type: 'busy', findingId: message.findingId, busy: false });
         }
         return;
+      case 'copyId': {
+        const notice = await this.actions.copyId(message.findingId, this.model);
+        if (notice) await this.post({ type: 'notice', text: notice });
+        return;
+      }
       case 'copyCommands': {
         const notice = await this.actions.copyCommands(message.findingId);
         if (notice) await this.post({ type: 'notice', text: notice });
@@ -94,7 +115,7 @@ export class ReportPanel implements vscode.Disposable {
         return;
       }
       case 'refresh': {
-        const fresh = await this.actions.refresh();
+        const fresh = await this.actions.refresh(this.model.readAt);
         if (fresh) this.update(fresh);
         return;
       }

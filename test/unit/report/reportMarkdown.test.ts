@@ -10,6 +10,7 @@ function model(overrides: Partial<ReportModel> = {}): ReportModel {
     node: 'talos-192-168-1-15',
     access: 'local',
     generatedAt: '2026-11-23T08:00:00.000Z',
+    readAt: Date.parse('2026-11-23T08:00:00.000Z'),
     versions: { runtime: 'containerd 1.6.20~ds1' },
     counts: [{ label: 'Sandboxes', value: 1204, detail: '3 NotReady' }],
     listSizes: [{ method: 'ListPodSandbox', bytes: 5 * 1024 * 1024 }],
