@@ -2,8 +2,9 @@
 //  (a) bundle sizes and activation: `node esbuild.mjs --production`, sizes of dist/extension.js (target ≤ 1.5 MB) and of
 //      the lazily loaded dist/nodeEngine.js; then L launches of a real VS Code extension host (code-server, driven by
 //      test/harness/exthost.mjs) whose payload (bench/treeActivation) times the first `await ext.activate()`;
-//      median (target ≤ 50 ms), and the same launches with an empty activate() as a baseline (what the extension
-//      host costs any extension: context and storage set-up). The production bundles are copied into a throwaway
+//      median (target ≤ 50 ms), and as many launches with an empty activate() as a baseline (what the extension
+//      host costs any extension: context and storage set-up), alternating with the extension's so both see the same
+//      load; the extension's own share is the difference of the medians (target ≤ 10 ms), also given paired. The production bundles are copied into a throwaway
 //      extension folder (what the .vsix ships), so a concurrent `node esbuild.mjs` cannot change them mid-run; dist/ is
 //      rebuilt for development afterwards.
 //  (b) "Inspect node" → tree populated on a node with N stopped sandboxes on the real runtime: empties the lab, builds the
@@ -93,35 +94,55 @@ function sizes(dir) {
   return out;
 }
 
-async function activation(extDir, launches, label = 'activation') {
+/** One launch of a fresh code-server whose payload times the first activation of the extension in `dir`. */
+async function launch(bin, dir, workspace) {
+  const started = performance.now();
+  const { code, out } = await capture(['node', 'test/harness/exthost.mjs', '--code-server', bin, '--ext', dir,
+    '--tests', path.join(root, 'bench/treeActivation'), '--workspace', workspace, '--timeout', '120'], 180_000);
+  const m = /KND_BENCH_ACTIVATION_MS=([\d.]+)/.exec(out);
+  const seconds = ((performance.now() - started) / 1000).toFixed(1);
+  if (!m) {
+    const why = /KND_BENCH_ACTIVATION already-active/.test(out) ? 'the extension was already active' : `exit ${code}: ${out.trim().split('\n').slice(-5).join(' | ')}`;
+    return { why, seconds };
+  }
+  const call = /KND_BENCH_ACTIVATE_CALL_MS=([\d.]+)/.exec(out);
+  const reload = /KND_BENCH_RELOAD_MS=([\d.]+)/.exec(out);
+  return { ms: Number(m[1]), call: call ? Number(call[1]) : undefined, reload: reload ? Number(reload[1]) : undefined, seconds };
+}
+
+/**
+ * L launches of the extension and, when `baseDir` is given, L of the empty extension, alternating (extension,
+ * baseline, extension, …) so both see the same machine load: on a shared machine, running one series after the other
+ * lets a change of load pass for a difference between them. Also the median of the per-pair differences.
+ */
+async function activation(extDir, baseDir, launches) {
   const bin = ensureCodeServer();
   const workspace = fs.mkdtempSync(path.join(os.tmpdir(), 'knd-bench-ws-')); // empty: no log editor to activate the extension early
-  const figures = [];
-  const callFigures = [];
-  const reloadFigures = [];
+  const series = { ext: { figures: [], callFigures: [], reloadFigures: [] }, base: { figures: [], callFigures: [], reloadFigures: [] } };
+  const pairs = [];
   try {
     for (let i = 0; i < launches; i++) {
-      const started = performance.now();
-      const { code, out } = await capture(['node', 'test/harness/exthost.mjs', '--code-server', bin, '--ext', extDir,
-        '--tests', path.join(root, 'bench/treeActivation'), '--workspace', workspace, '--timeout', '120'], 180_000);
-      const m = /KND_BENCH_ACTIVATION_MS=([\d.]+)/.exec(out);
-      if (m) {
-        figures.push(Number(m[1]));
-        const call = /KND_BENCH_ACTIVATE_CALL_MS=([\d.]+)/.exec(out);
-        const reload = /KND_BENCH_RELOAD_MS=([\d.]+)/.exec(out);
-        if (call) callFigures.push(Number(call[1]));
-        if (reload) reloadFigures.push(Number(reload[1]));
-        console.log(`${label}, launch ${i + 1}: ${m[1]} ms (activate() call by VS Code's marks ${call?.[1] ?? '?'} ms; ` +
-          `re-require of dist/extension.js ${reload?.[1] ?? '?'} ms; launch took ${((performance.now() - started) / 1000).toFixed(1)} s)`);
-      } else {
-        const why = /KND_BENCH_ACTIVATION already-active/.test(out) ? 'the extension was already active' : `exit ${code}: ${out.trim().split('\n').slice(-5).join(' | ')}`;
-        console.log(`${label}, launch ${i + 1}: no figure (${why})`);
+      const row = {};
+      for (const [key, dir, label] of [['ext', extDir, 'activation'], ['base', baseDir, 'baseline']]) {
+        if (!dir) continue;
+        const r = await launch(bin, dir, workspace);
+        if (r.ms === undefined) {
+          console.log(`${label}, launch ${i + 1}: no figure (${r.why})`);
+          continue;
+        }
+        row[key] = r.ms;
+        series[key].figures.push(r.ms);
+        if (r.call !== undefined) series[key].callFigures.push(r.call);
+        if (r.reload !== undefined) series[key].reloadFigures.push(r.reload);
+        console.log(`${label}, launch ${i + 1}: ${r.ms} ms (activate() call by VS Code's marks ${r.call ?? '?'} ms; ` +
+          `re-require of dist/extension.js ${r.reload ?? '?'} ms; launch took ${r.seconds} s)`);
       }
+      if (row.ext !== undefined && row.base !== undefined) pairs.push(row.ext - row.base);
     }
   } finally {
     fs.rmSync(workspace, { recursive: true, force: true });
   }
-  return { figures, callFigures, reloadFigures };
+  return { ...series, pairs };
 }
 
 let extDir;
@@ -142,8 +163,17 @@ if (!a['skip-activation']) {
     if (run(['node', 'esbuild.mjs'], { capture: true, allowFail: true }).status !== 0) say('rebuilding dist/ for development failed (node esbuild.mjs)');
   }
   if (extDir) {
+    let baseDir;
     try {
-      const { figures, callFigures, reloadFigures } = await activation(extDir, Number(a.launches));
+      if (!a['skip-baseline']) {
+        // An empty activate() under the same ID and manifest: what the extension host costs any extension.
+        baseDir = fs.mkdtempSync(path.join(os.tmpdir(), 'knd-bench-base-'));
+        fs.cpSync(extDir, baseDir, { recursive: true });
+        fs.writeFileSync(path.join(baseDir, 'dist/extension.js'), 'exports.activate = () => undefined;\nexports.deactivate = () => undefined;\n');
+        say('baseline: an empty extension, launched alternately with the extension');
+      }
+      const { ext, base, pairs } = await activation(extDir, baseDir, Number(a.launches));
+      const { figures, callFigures, reloadFigures } = ext;
       if (figures.length > 0) {
         const m = median(figures);
         summary.activationMs = { median: round(m), runs: figures, target: 50 };
@@ -152,23 +182,20 @@ if (!a['skip-activation']) {
         console.log(`activation median ${round(m)} ms over ${figures.length} launches (target ≤ 50 ms: ${m <= 50 ? 'met' : 'MISSED'}); all: ${figures.join(', ')} ms` +
           `${summary.activateCallMs ? `; activate() call median ${summary.activateCallMs.median} ms` : ''}${summary.reloadMs ? `; re-require median ${summary.reloadMs.median} ms` : ''}`);
       }
-      if (!a['skip-baseline']) {
-        // The same launches with an empty activate() under the same ID: what the extension host costs any extension.
-        const baseDir = fs.mkdtempSync(path.join(os.tmpdir(), 'knd-bench-base-'));
-        fs.cpSync(extDir, baseDir, { recursive: true });
-        fs.writeFileSync(path.join(baseDir, 'dist/extension.js'), 'exports.activate = () => undefined;\nexports.deactivate = () => undefined;\n');
-        say('baseline: the same launches with an empty extension');
-        const base = await activation(baseDir, Number(a.launches), 'baseline');
-        fs.rmSync(baseDir, { recursive: true, force: true });
-        if (base.figures.length > 0) {
-          const b = median(base.figures);
-          summary.baselineActivationMs = { median: round(b), runs: base.figures };
-          console.log(`baseline (empty activate(), same host): median ${round(b)} ms; all: ${base.figures.join(', ')} ms` +
-            (summary.activationMs ? `; the extension's own share ≈ ${round(summary.activationMs.median - b)} ms` : ''));
-        }
+      if (base.figures.length > 0) {
+        const b = median(base.figures);
+        summary.baselineActivationMs = { median: round(b), runs: base.figures };
+        if (base.callFigures.length > 0) summary.baselineActivateCallMs = { median: round(median(base.callFigures)), runs: base.callFigures };
+        const share = summary.activationMs ? round(summary.activationMs.median - b) : undefined;
+        if (share !== undefined) summary.ownShareMs = { medianDifference: share, pairedMedian: pairs.length > 0 ? round(median(pairs)) : undefined, pairs, target: 10 };
+        console.log(`baseline (empty activate(), same host, launched alternately): median ${round(b)} ms; all: ${base.figures.join(', ')} ms` +
+          (share !== undefined ? `; the extension's own share ≈ ${share} ms (target ≤ 10 ms: ${share <= 10 ? 'met' : 'MISSED'})` +
+            (pairs.length > 0 ? `; median of the ${pairs.length} paired differences ${round(median(pairs))} ms` : '') : ''));
       }
     } catch (error) {
       console.log(`activation: not measured: ${error.message}`);
+    } finally {
+      if (baseDir) fs.rmSync(baseDir, { recursive: true, force: true });
     }
   }
 }

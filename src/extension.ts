@@ -1,5 +1,4 @@
 import * as vscode from 'vscode';
-import { ErrorReporter } from './ui/errors';
 import { LazyPart, lazyCodeActions, lazyCodeLenses, lazyHovers, lazyTreeView } from './ui/lazy';
 import type * as LogPartModule from './ui/parts/logPart';
 import type * as NodePartModule from './ui/parts/nodePart';
@@ -15,23 +14,23 @@ const LOG_COMMANDS = new Set([
 let nodes: LazyPart<NodePartModule.NodePart> | undefined;
 
 /**
- * Composition root, kept to what activation needs: the log channel and stand-ins that start each part on first use —
+ * Composition root, kept to what activation needs (bench/tree.mjs measures it): the log channel and stand-ins that
+ * start each part on first use, nothing constructed or imported that a part can build itself (the error reporter) —
  * log diagnosis (dist/logs.js) and nodes (dist/nodes.js: tree, report, node and repair commands); the node engine
  * (dist/nodeEngine.js: client-node, gRPC) loads when a node is first opened. Everything is owned by the context.
  */
 export function activate(context: vscode.ExtensionContext): void {
   const log = vscode.window.createOutputChannel('Kube Node Doctor', { log: true });
-  const errors = new ErrorReporter(log);
   const manifest = context.extension.packageJSON as { version: string; contributes: { commands: { command: string }[] } };
   const commandIds = manifest.contributes.commands.map((c) => c.command);
 
   // Log diagnosis: lenses, hovers, Quick Fixes, the Problems panel and the log commands, from the first request of one.
-  const logs = new LazyPart<LogPartModule.LogPart>('logs.js', (m) => (m as typeof LogPartModule).startLogPart({ log, errors }), log);
+  const logs = new LazyPart<LogPartModule.LogPart>('logs.js', (m) => (m as typeof LogPartModule).startLogPart({ log }), log);
   const documents: vscode.DocumentSelector = [{ scheme: 'file' }, { scheme: 'untitled' }];
 
   // Nodes: the tree (from the first time the Nodes view is shown), the report, the node and repair commands.
   const nodesView = lazyTreeView<TreeElement>(NODES_VIEW_ID, () => (nodes as LazyPart<NodePartModule.NodePart>).get().tree);
-  nodes = new LazyPart<NodePartModule.NodePart>('nodes.js', (m) => (m as typeof NodePartModule).startNodePart({ context, log, errors, attachView: nodesView.attach }), log);
+  nodes = new LazyPart<NodePartModule.NodePart>('nodes.js', (m) => (m as typeof NodePartModule).startNodePart({ context, log, attachView: nodesView.attach }), log);
 
   context.subscriptions.push(
     log,

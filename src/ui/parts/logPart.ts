@@ -4,7 +4,7 @@ import * as vscode from 'vscode';
 import { registerLogCommands } from '../commands/logCommands';
 import { registerPreventionCommands } from '../commands/preventionCommands';
 import { onSettingsChanged } from '../config';
-import type { ErrorReporter } from '../errors';
+import { ErrorReporter } from '../errors';
 import { ExplanationDocuments } from '../logs/explanationDocuments';
 import { HiddenLensNotice } from '../logs/hiddenLensNotice';
 import { LogAnalysisService } from '../logs/logAnalysis';
@@ -15,7 +15,6 @@ import { LogProblems } from '../logs/logProblems';
 
 export interface LogPartDeps {
   readonly log: vscode.LogOutputChannel;
-  readonly errors: ErrorReporter;
 }
 
 export interface LogPart extends vscode.Disposable {
@@ -25,7 +24,8 @@ export interface LogPart extends vscode.Disposable {
 }
 
 /** One cached analysis per document version, read by lenses, hovers, Quick Fixes and the Problems panel; the log commands. */
-export function startLogPart({ log, errors }: LogPartDeps): LogPart {
+export function startLogPart({ log }: LogPartDeps): LogPart {
+  const errors = new ErrorReporter(log);
   const analysis = new LogAnalysisService(log);
   const explanations = new ExplanationDocuments(analysis);
   const owned = vscode.Disposable.from(

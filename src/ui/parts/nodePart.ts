@@ -7,7 +7,7 @@ import { registerRepairCommands } from '../commands/repairCommands';
 import { registerStuckSandboxCommands } from '../commands/stuckSandboxCommands';
 import { onSettingsChanged } from '../config';
 import { EngineHost } from '../nodeEngineHost';
-import type { ErrorReporter } from '../errors';
+import { ErrorReporter } from '../errors';
 import { ReportController } from '../report/reportController';
 import { NodeTreeProvider } from '../tree/nodeTreeProvider';
 import type { TreeElement } from '../tree/treeModel';
@@ -15,7 +15,6 @@ import type { TreeElement } from '../tree/treeModel';
 export interface NodePartDeps {
   readonly context: vscode.ExtensionContext;
   readonly log: vscode.LogOutputChannel;
-  readonly errors: ErrorReporter;
   /** The Nodes view the shell created; the tree draws into it. */
   readonly attachView: (provider: vscode.TreeDataProvider<TreeElement>) => vscode.TreeView<TreeElement>;
 }
@@ -26,7 +25,8 @@ export interface NodePart extends vscode.Disposable {
   shutdown(): Promise<void>;
 }
 
-export function startNodePart({ context, log, errors, attachView }: NodePartDeps): NodePart {
+export function startNodePart({ context, log, attachView }: NodePartDeps): NodePart {
+  const errors = new ErrorReporter(log); // built here, not in the activation shell, so the shell's bundle stays minimal
   const engine = new EngineHost(context, log);
   const tree = new NodeTreeProvider(engine, log, { attachView });
   const reports = new ReportController(context.extensionUri, engine, errors, log);
