@@ -10,7 +10,7 @@ interface DemoSummary { readonly node: string; readonly seedBug: { readonly sand
 interface DemoNode { readonly workspace: string; readonly summary: DemoSummary; stop(): Promise<void> }
 
 /** The page's getComputedStyle (the tests compile without the DOM library). */
-interface Styles { getComputedStyle(element: unknown): { backgroundColor: string } }
+interface Styles { getComputedStyle(element: unknown): { backgroundColor: string; color: string } }
 
 const importEsm = new Function('p', 'return import(p)') as <T>(p: string) => Promise<T>;
 
@@ -91,7 +91,8 @@ describe('the node report and the Getting Started walkthrough in VS Code', funct
     assert.equal(await card.locator('details').evaluate((d) => (d as unknown as { open: boolean }).open), false, 'Enter closes the card');
     await wb.page.keyboard.press('Enter');
     assert.equal(await card.locator('details').evaluate((d) => (d as unknown as { open: boolean }).open), true, 'and opens it again');
-    await wb.screenshot('13-report-dark');
+    await wb.page.mouse.move(1000, 120); // away from the tree, whose row tooltips would cover the report
+    await wb.screenshot('13-report-light');
   });
 
   it('says the report is stale once the node is read again from the tree, and Refresh makes it current', async () => {
@@ -101,30 +102,39 @@ describe('the node report and the Getting Started walkthrough in VS Code', funct
     await wb.contextMenu(wb.treeRow(demo.summary.node), 'Refresh Node');
     await stale.filter({ hasText: 'read again' }).waitFor({ state: 'visible', timeout: 90_000 });
     assert.equal(await stale.locator('vscode-button', { hasText: 'Refresh' }).getAttribute('aria-label'), 'Refresh the report from the node');
+    await wb.page.mouse.move(1000, 120);
     await wb.screenshot('14-report-stale');
     await stale.locator('vscode-button', { hasText: 'Refresh' }).click();
     await stale.waitFor({ state: 'hidden', timeout: 60_000 });
   });
 
-  it('follows the light theme: the size bars and cards take the theme\'s colours', async () => {
+  it('follows the dark theme: the text, cards and size bars take the theme\'s colours, an empty bar stays empty', async () => {
     const frame = reportFrame(wb);
-    const darkBackground = await frame.locator('body').evaluate((b) => (globalThis as unknown as Styles).getComputedStyle(b).backgroundColor);
-    await colorTheme(wb, 'Light Modern');
-    await wb.page.waitForTimeout(500);
-    const lightBackground = await frame.locator('body').evaluate((b) => (globalThis as unknown as Styles).getComputedStyle(b).backgroundColor);
-    assert.notEqual(lightBackground, darkBackground, 'the webview repaints with the theme');
-    // An empty bar is a transparent track with a border in every theme: the fill is the only coloured part.
+    const textColour = (): Promise<string> => frame.locator('body').evaluate((b) => (globalThis as unknown as Styles).getComputedStyle(b).color);
+    const light = await textColour();
+    await colorTheme(wb, 'Dark Modern');
+    let dark = light;
+    for (let i = 0; i < 20 && dark === light; i++) {
+      await wb.page.waitForTimeout(250);
+      dark = await textColour();
+    }
+    assert.notEqual(dark, light, 'the webview repaints with the theme');
+    // A bar is a transparent track with a border in every theme: only its fill is coloured, so 0 % looks empty.
     const bars = frame.locator('.bar');
-    if (await bars.count() > 0) {
-      const track = await bars.first().evaluate((b) => (globalThis as unknown as Styles).getComputedStyle(b).backgroundColor);
+    assert.ok(await bars.count() > 0, 'the demo node has list sizes');
+    for (const track of await bars.evaluateAll((nodes) => nodes.map((n) => (globalThis as unknown as Styles).getComputedStyle(n).backgroundColor))) {
       assert.match(track, /rgba\(0, 0, 0, 0\)|transparent/, 'the bar track is transparent');
     }
-    await wb.screenshot('15-report-light');
-    await colorTheme(wb, 'Dark Modern');
+    await wb.page.mouse.move(1000, 120);
+    await wb.screenshot('15-report-dark');
+    await frame.locator('#summary-heading').scrollIntoViewIfNeeded();
+    await wb.screenshot('15b-report-dark-sizes');
+    await colorTheme(wb, 'Light Modern');
   });
 
   it('offers the Getting Started walkthrough: four steps, each with its page, and pasting a log checks the first', async () => {
     await wb.page.keyboard.press('Escape');
+    await wb.runCommand('View: Close Primary Side Bar'); // the walkthrough shows its pages beside the steps when it has the width
     await wb.runCommand('Welcome: Open Walkthrough...');
     await wb.page.locator('.quick-input-list .monaco-list-row', { hasText: 'Get Started with Kube Node Doctor' }).first().click();
     const steps = wb.page.locator('button.getting-started-step');
@@ -141,7 +151,8 @@ describe('the node report and the Getting Started walkthrough in VS Code', funct
     await wb.runCommand('Welcome: Open Walkthrough...');
     await wb.page.locator('.quick-input-list .monaco-list-row', { hasText: 'Get Started with Kube Node Doctor' }).first().click();
     await wb.page.locator('button.getting-started-step[data-step-id$="pasteLog"][aria-checked="true"]').waitFor({ timeout: 30_000 });
-    await wb.page.locator('button.getting-started-step[data-step-id$="repairSafely"]').click();
-    await wb.screenshot('17-walkthrough-done-step');
+    await wb.page.locator('button.getting-started-step[data-step-id$="inspectNode"]').click();
+    await wb.page.mouse.move(5, 450);
+    await wb.screenshot('17-walkthrough-step-done');
   });
 });
