@@ -152,6 +152,10 @@ describe('the node report and the Getting Started walkthrough in VS Code', funct
     await wb.page.locator('.quick-input-list .monaco-list-row', { hasText: 'Get Started with Kube Node Doctor' }).first().click();
     await wb.page.locator('button.getting-started-step[data-step-id$="pasteLog"][aria-checked="true"]').waitFor({ timeout: 30_000 });
     await wb.page.locator('button.getting-started-step[data-step-id$="inspectNode"]').click();
+    // The step's Markdown page, rendered by the workbench in a webview beside the steps.
+    const page = wb.page.frameLocator('.getting-started-media iframe').last().frameLocator('#active-frame');
+    await page.locator('h1', { hasText: 'Inspect a node' }).waitFor({ timeout: 30_000 });
+    assert.match(await page.locator('body').innerText(), /Open Node Report/);
     await wb.page.mouse.move(5, 450);
     await wb.screenshot('17-walkthrough-step-done');
   });
