@@ -135,6 +135,7 @@ describe('the node report and the Getting Started walkthrough in VS Code', funct
   it('offers the Getting Started walkthrough: four steps, each with its page, and pasting a log checks the first', async () => {
     await wb.page.keyboard.press('Escape');
     await wb.runCommand('View: Close Primary Side Bar'); // the walkthrough shows its pages beside the steps when it has the width
+    await wb.page.locator('.quick-input-widget').waitFor({ state: 'hidden', timeout: 10_000 });
     await wb.runCommand('Welcome: Open Walkthrough...');
     await wb.page.locator('.quick-input-list .monaco-list-row', { hasText: 'Get Started with Kube Node Doctor' }).first().click();
     const steps = wb.page.locator('button.getting-started-step');
