@@ -3,6 +3,7 @@ import type * as CliNodeModule from './cliNode';
 import { describeError } from '../core/errors';
 import { diagnoseCommand } from './diagnoseCommand';
 import { rulesCommand } from './rulesCommand';
+import { installCommand } from './installCommand';
 
 /**
  * `kube-node-doctor` command line: a thin shell over the same core the extension uses.
@@ -13,10 +14,21 @@ import { rulesCommand } from './rulesCommand';
 export type Command = (args: readonly string[]) => Promise<number>;
 
 /**
+ * true only in the single-executable build (esbuild `define`); false in dist/cli.js. Under tsc (the tests) nothing
+ * defines it, hence the typeof guard.
+ */
+declare const KND_SINGLE_BUNDLE: boolean | undefined;
+
+/**
  * The node commands (client-node, gRPC) live in a second bundle, dist/cliNode.js, required on first use: `rules` and
  * `diagnose` never load it. From the tsc output the same name is the compiled src/cli/cliNode.ts beside this file.
  */
 function nodeCommands(): typeof CliNodeModule {
+  if (typeof KND_SINGLE_BUNDLE !== 'undefined' && KND_SINGLE_BUNDLE) {
+    // The single executable (esbuild.mjs --exe) embeds one script: the node commands are bundled into it.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- bundled statically in that build only
+    return require('./cliNode') as typeof CliNodeModule;
+  }
   // eslint-disable-next-line @typescript-eslint/no-require-imports -- a second bundle, required lazily on purpose
   return require(path.join(__dirname, 'cliNode.js')) as typeof CliNodeModule;
 }
@@ -27,6 +39,7 @@ export const COMMANDS: Readonly<Record<string, Command>> = {
   inspect: (args) => nodeCommands().inspectCommand(args),
   repair: (args) => nodeCommands().repairCommand(args),
   'bridge-cleanup': (args) => nodeCommands().bridgeCleanupCommand(args),
+  install: installCommand,
 };
 
 const SUMMARIES: Readonly<Record<string, string>> = {
@@ -35,6 +48,7 @@ const SUMMARIES: Readonly<Record<string, string>> = {
   inspect: 'inspect [--json]               read this node\'s sandboxes, containers and CNI cache; list findings',
   repair: 'repair (--finding ID|--all) (--dry-run|--yes)   plan and run repairs of inspect findings',
   'bridge-cleanup': 'bridge-cleanup [--context CTX] [--dry-run]   delete bridge pods left over by clients that went away',
+  install: 'install --to DIR              single executable only: copy itself and its libraries into DIR (NPD initContainer)',
 };
 
 function usage(): string {
