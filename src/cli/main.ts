@@ -2,6 +2,7 @@ import * as path from 'node:path';
 import type * as CliNodeModule from './cliNode';
 import { describeError } from '../core/errors';
 import { diagnoseCommand } from './diagnoseCommand';
+import { npdCheckCommand } from './npdCheckCommand';
 import { rulesCommand } from './rulesCommand';
 
 /**
@@ -27,7 +28,8 @@ export const COMMANDS: Readonly<Record<string, Command>> = {
   inspect: (args) => nodeCommands().inspectCommand(args),
   repair: (args) => nodeCommands().repairCommand(args),
   'bridge-cleanup': (args) => nodeCommands().bridgeCleanupCommand(args),
-  'npd-check': (args) => nodeCommands().npdCheckCommand(args, { ownProcess: require.main === module }),
+  // Answered from the shared cache in dist/cli.js alone; the check that reads the node requires dist/cliNode.js.
+  'npd-check': (args) => npdCheckCommand(args, { reader: nodeCommands, ownProcess: require.main === module }),
 };
 
 const SUMMARIES: Readonly<Record<string, string>> = {

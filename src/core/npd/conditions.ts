@@ -5,37 +5,14 @@ import type { CacheEntry, Inventory, ListSize, RuntimeInfo } from '../inventory/
 import { versionAtLeast } from '../knowledge/articles';
 import { shortId } from '../model/ids';
 import { plural } from '../model/plural';
-import { listSummary, summaryLine } from './summary';
+import { npdAnswer as answer } from './protocol';
+import type { NpdAnswer, NpdAnswers } from './protocol';
+import { listSummary } from './summary';
 
 /**
- * node-problem-detector conditions answered from one node inventory. NPD's polarity: a condition is True when the
- * problem is there. Each answer is what a custom plugin says: OK (exit 0, condition False), problem (exit 1, True)
- * or unknown (exit 2, Unknown) — unknown whenever the inventory cannot prove the answer, with the reason.
+ * The node-problem-detector conditions (see protocol.ts) answered from one node inventory, and for StuckSandbox the
+ * API's pods on the node. Each is unknown when the inventory cannot prove its answer.
  */
-export const NPD_CONDITIONS = ['CNICacheCorrupt', 'SandboxBacklog', 'OrphanContainers', 'StuckSandbox'] as const;
-
-export type NpdCondition = (typeof NPD_CONDITIONS)[number];
-
-export type NpdStatus = 'ok' | 'problem' | 'unknown';
-
-export interface NpdAnswer {
-  readonly status: NpdStatus;
-  /** The first (and only) stdout line: self-contained, at most 200 bytes. */
-  readonly summary: string;
-  /** A few short lines for stderr (NPD only logs them). */
-  readonly notes: readonly string[];
-}
-
-export type NpdAnswers = Readonly<Record<NpdCondition, NpdAnswer>>;
-
-export function isNpdCondition(value: string): value is NpdCondition {
-  return (NPD_CONDITIONS as readonly string[]).includes(value);
-}
-
-/** NPD's custom-plugin exit codes: 0 OK, 1 NonOK, 2 Unknown. */
-export function exitCodeOf(status: NpdStatus): 0 | 1 | 2 {
-  return status === 'ok' ? 0 : status === 'problem' ? 1 : 2;
-}
 
 /** What the stuck-sandbox check knows of the API's pods on this node: all of them, or why it could not ask. */
 export type PodsOnNode =
@@ -51,17 +28,6 @@ export interface ConditionOptions {
 const MIB = 1024 * 1024;
 /** A list at or above this share of a gRPC limit (4 MiB client default, 16 MiB send limit, a stated cap) is a backlog. */
 export const LIST_LIMIT_SHARE = 0.75;
-const MAX_NOTES = 4;
-
-function answer(status: NpdStatus, summary: string, notes: readonly string[] = []): NpdAnswer {
-  return { status, summary: summaryLine(summary), notes: notes.slice(0, MAX_NOTES).map((n) => summaryLine(n, 400)) };
-}
-
-/** Every condition Unknown for the same reason (the runtime did not answer, the inventory timed out). */
-export function unknownAnswers(reason: string, notes: readonly string[] = []): NpdAnswers {
-  const one = answer('unknown', `Unknown: ${reason}`, notes);
-  return { CNICacheCorrupt: one, SandboxBacklog: one, OrphanContainers: one, StuckSandbox: one };
-}
 
 /** Whether the runtime's CNI teardown survives an unreadable cache file (libcni >= 1.2.0 deletes it and goes on). */
 export interface TeardownTolerance {

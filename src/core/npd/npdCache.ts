@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { NPD_CONDITIONS } from './conditions';
-import type { NpdAnswer, NpdAnswers } from './conditions';
+import { NPD_CONDITIONS } from './protocol';
+import type { NpdAnswer, NpdAnswers } from './protocol';
 import { SUMMARY_MAX_BYTES } from './summary';
 
 /**
