@@ -9,7 +9,7 @@
 // `ctr -n k8s.io images import dist/kube-node-doctor-image.tar` names it from its io.containerd.image.name annotation.
 // For a registry, packaging/Containerfile builds the same layout on distroless/base-nossl-debian12 (glibc only).
 //
-// Usage: node packaging/buildImage.mjs [--name NAME] [--out TAR]    (builds the executable first when it is missing)
+// Usage: node packaging/buildImage.mjs [--name NAME] [--out TAR] [--glibc-only]   (builds the executable first when it is missing)
 import { spawnSync } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
@@ -129,7 +129,10 @@ if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.me
   const arg = (flag) => { const i = process.argv.indexOf(flag); return i > 0 ? process.argv[i + 1] : undefined; };
   try {
     const t0 = Date.now();
-    const image = await buildImage({ name: arg('--name') ?? IMAGE_NAME, out: path.resolve(arg('--out') ?? IMAGE_TAR) });
+    // --glibc-only: glibc's files and nothing else (a stand-in for a minimal base such as NPD's, without Node.js or libstdc++).
+    const image = process.argv.includes('--glibc-only')
+      ? (fs.existsSync(EXE) || (await buildExe()), buildRootfsImage({ name: arg('--name') ?? 'localhost/glibc-only:test', out: path.resolve(arg('--out') ?? 'glibc-only.tar'), elf: EXE, files: [], entrypoint: [], cmd: [] }))
+      : await buildImage({ name: arg('--name') ?? IMAGE_NAME, out: path.resolve(arg('--out') ?? IMAGE_TAR) });
     process.stderr.write(`[build:image] ${path.relative(repoRoot, image.out)}: ${image.name}, one layer of ${(image.layerBytes / 1e6).toFixed(1)} MB`
       + ` (glibc: ${image.glibc.join(' ')}) in ${((Date.now() - t0) / 1000).toFixed(1)} s\n`);
   } catch (error) {
