@@ -3,7 +3,7 @@
 // standing for the emptyDir; (2) NPD's container stood in for by a root filesystem holding nothing but glibc, with an
 // empty environment, the emptyDir mounted read-only at /opt/kube-node-doctor, the runtime socket's directory at
 // /run/containerd and the CNI cache at /var/lib/cni (read-only, as the manifests mount them) and the shared answers'
-// emptyDir at /run/kube-node-doctor; each rule of deploy/kustomize/kube-node-doctor-monitor.json is run there with its
+// emptyDir at /run/kube-node-doctor; each rule of deploy/kustomize/base/kube-node-doctor-monitor.json is run there with its
 // own path and args. StuckSandbox asks an API stand-in on loopback (the container shares the host network; a kubeconfig
 // and --node-name replace the in-cluster service account and NODE_NAME).
 // Builds dist/kube-node-doctor-image.tar (npm run build:image) when it is missing.
@@ -119,7 +119,7 @@ describe('the kube-node-doctor image on the real containerd, as node-problem-det
     imageName = ctr(['images', 'ls', '-q']).stdout.split('\n').find((n) => n.startsWith('localhost/kube-node-doctor:')) ?? '';
     assert.ok(imageName, 'the image is imported under its own name');
 
-    const monitor = JSON.parse(fs.readFileSync(path.join(repoRoot(), 'deploy', 'kustomize', 'kube-node-doctor-monitor.json'), 'utf8')) as { rules: Rule[] };
+    const monitor = JSON.parse(fs.readFileSync(path.join(repoRoot(), 'deploy', 'kustomize', 'base', 'kube-node-doctor-monitor.json'), 'utf8')) as { rules: Rule[] };
     rules = monitor.rules;
     // The API stand-in: the pods on NODE_NAME (GET /api/v1/pods?fieldSelector=spec.nodeName=…), nothing else.
     server = http.createServer((req, res) => {
@@ -187,6 +187,15 @@ describe('the kube-node-doctor image on the real containerd, as node-problem-det
     assert.match(run.stdout, /^installed \/opt\/kube-node-doctor\/kube-node-doctor \(\d+\.\d MB\) and 4 files in \/opt\/kube-node-doctor\/kube-node-doctor-libs\/\n$/);
     assert.deepEqual(filesUnder(emptyDir), ['kube-node-doctor', 'kube-node-doctor-libs/libgcc-s1.copyright', 'kube-node-doctor-libs/libgcc_s.so.1', 'kube-node-doctor-libs/libstdc++.so.6', 'kube-node-doctor-libs/libstdc++6.copyright']);
     assert.equal(fs.statSync(path.join(emptyDir, 'kube-node-doctor')).mode & 0o777, 0o755);
+    // The installed copy runs in NPD's stand-in with an empty environment (the container's spec has no env at all).
+    const id = 'npd-version';
+    const version = ctr(['run', '--cgroup', `${lab.cgroupParent}/${id}`, '--rootfs', '--mount', `type=bind,src=${emptyDir},dst=/opt/kube-node-doctor,options=rbind:ro`,
+      npdRoot, id, '/opt/kube-node-doctor/kube-node-doctor', '--version']);
+    const spec = JSON.parse(ctr(['containers', 'info', id]).stdout) as { Spec: { process: { env?: string[] } } };
+    ctr(['containers', 'rm', id]);
+    assert.equal(version.code, 0, version.stderr);
+    assert.match(version.stdout, /^kube-node-doctor \d+\.\d+\.\d+\n$/);
+    assert.deepEqual(spec.Spec.process.env ?? [], [], 'empty environment');
     // NPD's stand-in holds glibc's files and nothing else: no libstdc++, no shell, no Node.js.
     const rootFiles = filesUnder(npdRoot);
     assert.deepEqual(rootFiles.filter((f) => !/^(etc\/(passwd|group)|lib\/x86_64-linux-gnu\/lib(c|m|dl|pthread)\.so\.[0-9]|lib64\/ld-linux-x86-64\.so\.2|usr\/share\/doc\/libc6\/copyright)$/.test(f)), []);

@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import * as yaml from 'js-yaml';
 import { EXE_LIBS_DIR, INSTALLED_NAME } from '../../../src/cli/installCommand';
@@ -13,7 +15,7 @@ const read = (file: string): string => fs.readFileSync(file, 'utf8');
 type Doc = any;
 const loadYaml = (file: string): Doc => yaml.load(read(file));
 
-const MONITOR_FILE = deploy('kustomize', 'kube-node-doctor-monitor.json');
+const MONITOR_FILE = deploy('kustomize', 'base', 'kube-node-doctor-monitor.json');
 const CONDITIONS = ['CNICacheCorrupt', 'SandboxBacklog', 'OrphanContainers', 'StuckSandbox'];
 const SOCKET_DIRS: Readonly<Record<string, string>> = { default: '/run/containerd', k3s: '/run/k3s/containerd', rke2: '/run/k3s/containerd', talos: '/run/containerd' };
 
@@ -105,38 +107,85 @@ describe('deploy/: node-problem-detector manifests', () => {
 
   it('the kustomize patch: ConfigMap, flag, initContainer and read-only mounts agree with the rules, for every socket variant', () => {
     assert.ok('config' in loaded);
-    const kustomization = loadYaml(deploy('kustomize', 'kustomization.yaml'));
+    const kustomization = loadYaml(deploy('kustomize', 'base', 'kustomization.yaml'));
     const generator = (kustomization.configMapGenerator as Doc[]).find((g) => g.name === 'kube-node-doctor-npd-config');
     assert.deepEqual(generator.files, ['kube-node-doctor-monitor.json']);
-    const patch = loadYaml(deploy('kustomize', 'daemonset-patch.yaml'));
+    const patch = loadYaml(deploy('kustomize', 'base', 'daemonset-patch.yaml'));
     const spec = patch.spec.template.spec;
     const npd = (spec.containers as Doc[]).find((c) => c.name === 'node-problem-detector');
     const configVolume = (spec.volumes as Doc[]).find((v) => v.configMap?.name === 'kube-node-doctor-npd-config');
     const configMount = (npd.volumeMounts as Doc[]).find((m) => m.name === configVolume.name);
     assert.equal(configMount.readOnly, true);
-    const commandPatch = loadYaml(deploy('kustomize', 'command-patch.yaml')) as Doc[];
+    const commandPatch = loadYaml(deploy('kustomize', 'base', 'command-patch.yaml')) as Doc[];
     assert.deepEqual(commandPatch, [{ op: 'add', path: '/spec/template/spec/containers/0/command/-', value: `--config.custom-plugin-monitor=${configMount.mountPath}/kube-node-doctor-monitor.json` }]);
     assert.equal(spec.initContainers[0].image, kustomization.images[0].name, 'the images transformer names the initContainer image');
     const base: PodParts = { init: spec.initContainers[0], mounts: npd.volumeMounts, volumes: spec.volumes };
     checkPod(base, loaded.config, SOCKET_DIRS.default);
     for (const variant of ['k3s', 'rke2', 'talos']) {
-      const overlay = loadYaml(deploy('kustomize', 'variants', variant, 'kustomization.yaml'));
-      assert.deepEqual(overlay.resources, ['../..']);
+      const overlay = loadYaml(deploy('kustomize', variant, 'kustomization.yaml'));
+      assert.deepEqual(overlay.resources, ['../base']);
       const variantPatch = yaml.load(overlay.patches[0].patch) as Doc;
       const changed = variantPatch.spec.template.spec.volumes as Doc[];
       const volumes = (spec.volumes as Doc[]).map((v) => ({ ...v, ...(changed.find((c) => c.name === v.name) ?? {}) }));
       checkPod({ ...base, volumes }, loaded.config, SOCKET_DIRS[variant]);
     }
-    const rbac = yaml.loadAll(read(deploy('kustomize', 'rbac-pods.yaml'))) as Doc[];
+    const rbac = yaml.loadAll(read(deploy('kustomize', 'base', 'rbac-pods.yaml'))) as Doc[];
     assert.deepEqual(rbac[0].rules, [{ apiGroups: [''], resources: ['pods'], verbs: ['list'] }]);
     assert.deepEqual(rbac[1].subjects, [{ kind: 'ServiceAccount', name: 'node-problem-detector', namespace: 'kube-system' }]);
+  });
+
+  it('renders with kubectl kustomize over a DaemonSet shaped like NPD\'s deployment/ (base and each variant)', function () {
+    if (spawnSync('kubectl', ['version', '--client'], { encoding: 'utf8' }).status !== 0) {
+      console.log('      (kubectl not installed: the kustomize render is not checked here; the structure checks above still ran)');
+      this.skip();
+    }
+    // A stand-in for upstream's deployment/ (no network in tests): NPD's container by name, its command as a list.
+    const work = fs.mkdtempSync(path.join(os.tmpdir(), 'knd-kustomize-'));
+    try {
+      fs.mkdirSync(path.join(work, 'upstream'));
+      fs.writeFileSync(path.join(work, 'upstream', 'kustomization.yaml'), 'resources:\n- node-problem-detector.yaml\n');
+      fs.writeFileSync(path.join(work, 'upstream', 'node-problem-detector.yaml'), [
+        'apiVersion: apps/v1', 'kind: DaemonSet', 'metadata:', '  name: node-problem-detector', '  namespace: kube-system', 'spec:',
+        '  selector:', '    matchLabels: {app: node-problem-detector}', '  template:', '    metadata:', '      labels: {app: node-problem-detector}', '    spec:',
+        '      containers:', '      - name: node-problem-detector', '        command: [/node-problem-detector, --logtostderr, --config.system-log-monitor=/config/kernel-monitor.json]',
+        '        image: registry.k8s.io/node-problem-detector/node-problem-detector:v1.36.0', '        volumeMounts:', '        - {name: log, mountPath: /var/log, readOnly: true}',
+        '      volumes:', '      - {name: log, hostPath: {path: /var/log/}}', '',
+      ].join('\n'));
+      fs.cpSync(deploy('kustomize'), path.join(work, 'kustomize'), { recursive: true });
+      const base = path.join(work, 'kustomize', 'base', 'kustomization.yaml');
+      const text = read(base);
+      assert.match(text, /- https:\/\/github\.com\/kubernetes\/node-problem-detector\/\/deployment\?ref=v1\.36\.0\n/);
+      fs.writeFileSync(base, text.replace(/- https:\/\/github\.com\/kubernetes\/node-problem-detector\/\/deployment\?ref=v1\.36\.0\n/, '- ../../upstream\n'));
+      for (const variant of ['base', 'k3s', 'rke2', 'talos']) {
+        const out = spawnSync('kubectl', ['kustomize', path.join(work, 'kustomize', variant)], { encoding: 'utf8' });
+        assert.equal(out.status, 0, out.stderr);
+        const docs = yaml.loadAll(out.stdout) as Doc[];
+        const ds = docs.find((d) => d.kind === 'DaemonSet');
+        const cm = docs.find((d) => d.kind === 'ConfigMap');
+        assert.equal(cm.data['kube-node-doctor-monitor.json'], monitorText);
+        const spec = ds.spec.template.spec;
+        const npd = spec.containers[0];
+        assert.deepEqual(npd.command, ['/node-problem-detector', '--logtostderr', '--config.system-log-monitor=/config/kernel-monitor.json',
+          '--config.custom-plugin-monitor=/kube-node-doctor-config/kube-node-doctor-monitor.json']);
+        assert.equal(spec.initContainers[0].image, 'registry.example.invalid/kube-node-doctor:0.1.0');
+        assert.equal((spec.volumes as Doc[]).find((v) => v.name === 'kube-node-doctor-config').configMap.name, cm.metadata.name, 'the hashed ConfigMap name is referenced');
+        assert.ok((npd.volumeMounts as Doc[]).some((m) => m.name === 'log'), 'NPD\'s own mounts stay');
+        const variantDir = variant === 'base' ? 'default' : variant;
+        assert.equal((spec.volumes as Doc[]).find((v) => v.name === 'runtime-socket-dir').hostPath.path, SOCKET_DIRS[variantDir]);
+        assert.ok('config' in loaded);
+        checkPod({ init: spec.initContainers[0], mounts: npd.volumeMounts, volumes: spec.volumes }, loaded.config, SOCKET_DIRS[variantDir]);
+        assert.ok(docs.some((d) => d.kind === 'ClusterRoleBinding' && d.metadata.name === 'kube-node-doctor-npd-pods'));
+      }
+    } finally {
+      fs.rmSync(work, { recursive: true, force: true });
+    }
   });
 
   it('the Helm values embed the monitor JSON verbatim and mount what the rules use, for every socket variant', () => {
     assert.ok('config' in loaded);
     const values = loadYaml(deploy('helm', 'values.yaml'));
     const definitions = values.settings.custom_monitor_definitions as Record<string, string>;
-    assert.equal(definitions['kube-node-doctor-monitor.json'], monitorText, 'identical to deploy/kustomize/kube-node-doctor-monitor.json');
+    assert.equal(definitions['kube-node-doctor-monitor.json'], monitorText, 'identical to deploy/kustomize/base/kube-node-doctor-monitor.json');
     // The chart mounts custom_monitor_definitions at /custom-config.
     assert.deepEqual(values.settings.custom_plugin_monitors, ['/custom-config/kube-node-doctor-monitor.json']);
     assert.deepEqual(values.rbac.clusterRole.extraRules, [{ apiGroups: [''], resources: ['pods'], verbs: ['list'] }]);
