@@ -193,10 +193,11 @@ export async function npdCheckCommand(args: readonly string[], options: NpdCheck
     process.stdout.write(`${summaryLine(`Unknown: no answer within ${formatDuration(check.timeoutMs)} (the node inventory did not finish)`)}\n`);
     process.exit(2);
   }, Math.max(50, check.timeoutMs - 100));
-  // The read stops this long before the deadline, leaving time to close the runtime client, write the cache and answer.
-  const reserveMs = Math.min(500, Math.round(check.timeoutMs * 0.15));
-  const build = (timeLeftMs: number): Promise<BuiltAnswers> => options.reader().npdReadAnswers({
-    nodeArgs: check.nodeArgs, nodeName: check.nodeName, env, stop: stop.signal, budgetMs: timeLeftMs - reserveMs,
+  // The read stops this long before the deadline, leaving time to close the runtime client, write the cache and answer
+  // (on a loaded node a process needs a few hundred milliseconds for that, too).
+  const reserveMs = Math.min(1_000, Math.round(check.timeoutMs * 0.25));
+  const build = (): Promise<BuiltAnswers> => options.reader().npdReadAnswers({
+    nodeArgs: check.nodeArgs, nodeName: check.nodeName, env, stop: stop.signal, endAt: deadlineMs - reserveMs,
   });
   try {
     let shared: SharedAnswers | undefined;
@@ -210,14 +211,14 @@ export async function npdCheckCommand(args: readonly string[], options: NpdCheck
         if (stop.signal.aborted || isNodeDoctorError(error)) throw error;
         // The cache directory cannot be used (read-only, permissions): answer without it, and say so.
         process.stderr.write(`npd-check: cache ${check.cacheDir} not usable (${describeError(error)}); reading the inventory for this check alone\n`);
-        shared = { from: 'read', record: ownRecord(await build(deadlineMs - Date.now()), started) };
+        shared = { from: 'read', record: ownRecord(await build(), started) };
       }
       if (!shared) {
         answered = true;
         return emit(check.condition, unknownAnswers(`the inventory another check is reading did not finish within ${formatDuration(check.timeoutMs)}`)[check.condition], `waited for ${cache.lockFile}`);
       }
     } else {
-      shared = { from: 'read', record: ownRecord(await build(deadlineMs - Date.now()), started) };
+      shared = { from: 'read', record: ownRecord(await build(), started) };
     }
     answered = true;
     return emit(check.condition, shared.record.answers[check.condition], provenanceOf(shared, cached, Date.now()));

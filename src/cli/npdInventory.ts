@@ -9,7 +9,6 @@ import { evaluateConditions } from '../core/npd/conditions';
 import type { PodsOnNode } from '../core/npd/conditions';
 import type { BuiltAnswers } from '../core/npd/npdCache';
 import { unknownAnswers } from '../core/npd/protocol';
-import { formatDuration } from '../core/repair/duration';
 import { connectRuntime, inspectTarget } from '../core/session/nodeTarget';
 import type { RuntimeConnection } from '../core/session/nodeTarget';
 import { NODE_FLAGS_HELP, parseNodeFlag, resolveNodeTarget } from './nodeFlags';
@@ -40,8 +39,8 @@ export interface NpdReadRequest {
   readonly env: NodeJS.ProcessEnv;
   /** Fires on SIGTERM/SIGINT: the read stops and nothing is cached. */
   readonly stop: AbortSignal;
-  /** The read ends (Unknown: no answer in time) this much before the check must answer. */
-  readonly budgetMs: number;
+  /** When the read must end (epoch ms; Unknown: no answer in time), leaving the check time to answer. */
+  readonly endAt: number;
 }
 
 /** The API the stuck-sandbox check asks: --kubeconfig, else the in-cluster service account, else KUBECONFIG; undefined when none. */
@@ -96,7 +95,8 @@ async function podsOnNode(target: NodeTarget, flags: NodeFlags, request: NpdRead
  */
 export async function npdReadAnswers(request: NpdReadRequest): Promise<BuiltAnswers> {
   const flags = parseNpdNodeFlags(request.nodeArgs);
-  const budget = Math.max(100, request.budgetMs);
+  // Measured from here, after this bundle was loaded (which alone can take a good part of a second on a busy node).
+  const budget = Math.max(100, request.endAt - Date.now());
   const deadline = AbortSignal.timeout(budget);
   const signal = AbortSignal.any([request.stop, deadline]);
   const opened: { target?: NodeTarget; runtime?: RuntimeConnection } = {};
@@ -115,12 +115,22 @@ export async function npdReadAnswers(request: NpdReadRequest): Promise<BuiltAnsw
     if (isNodeDoctorError(error) && error.reason === 'bad-input' && !opened.target) throw error;
     const where = opened.target?.endpoint ?? flags.runtimeEndpoint ?? 'the runtime socket';
     if (deadline.aborted) {
-      return { answers: unknownAnswers(`no inventory within ${formatDuration(budget)}: the container runtime at ${where} did not answer in time`), source: `timed out at ${where}` };
+      return { answers: unknownAnswers(`no inventory within ${(budget / 1000).toFixed(1)} s: the container runtime at ${where} did not answer in time`), source: `timed out at ${where}` };
     }
     const reason = isNodeDoctorError(error) && error.reason === 'unreachable' ? describeError(error) : `the inventory failed: ${describeError(error)}`;
     return { answers: unknownAnswers(reason, isNodeDoctorError(error) && error.hint ? [error.hint] : []), source: `failed at ${where}` };
   } finally {
-    await opened.runtime?.close().catch(() => undefined);
-    await opened.target?.access.dispose().catch(() => undefined);
+    // Released in the background if it takes long: the answer must not wait on a client that hangs while closing.
+    await bounded(opened.runtime?.close());
+    await bounded(opened.target?.access.dispose());
   }
+}
+
+/** Waits for `work` at most `ms`; its failure is ignored (the process ends soon after the answer anyway). */
+function bounded(work: Promise<void> | undefined, ms = 200): Promise<void> {
+  if (!work) return Promise.resolve();
+  return new Promise<void>((resolve) => {
+    const timer = setTimeout(resolve, ms);
+    work.catch(() => undefined).finally(() => { clearTimeout(timer); resolve(); });
+  });
 }
