@@ -98,8 +98,9 @@ describe('deploy/: node-problem-detector manifests', () => {
     }
     // Summaries are up to 200 bytes; NPD cuts the message at max_output_length (80 by default).
     assert.ok((config.pluginGlobalConfig.maxOutputLength ?? 0) >= 200);
-    // The four checks of one interval share one inventory: all start together.
-    assert.ok((config.pluginGlobalConfig.concurrency ?? 0) >= config.rules.length);
+    // One check at a time inside NPD's container (memory): the first of an interval reads the inventory, the others
+    // answer from the shared cache.
+    assert.equal(config.pluginGlobalConfig.concurrency, 1);
     // Every rule passes the same node flags, so they share one cache file (npd-check keys it by the flags).
     const flags = config.rules.map((r) => JSON.stringify((r.args ?? []).slice(2)));
     assert.equal(new Set(flags).size, 1);
@@ -148,7 +149,8 @@ describe('deploy/: node-problem-detector manifests', () => {
         'apiVersion: apps/v1', 'kind: DaemonSet', 'metadata:', '  name: node-problem-detector', '  namespace: kube-system', 'spec:',
         '  selector:', '    matchLabels: {app: node-problem-detector}', '  template:', '    metadata:', '      labels: {app: node-problem-detector}', '    spec:',
         '      containers:', '      - name: node-problem-detector', '        command: [/node-problem-detector, --logtostderr, --config.system-log-monitor=/config/kernel-monitor.json]',
-        '        image: registry.k8s.io/node-problem-detector/node-problem-detector:v1.36.0', '        volumeMounts:', '        - {name: log, mountPath: /var/log, readOnly: true}',
+        '        image: registry.k8s.io/node-problem-detector/node-problem-detector:v1.36.0',
+        '        resources: {limits: {cpu: 10m, memory: 80Mi}, requests: {cpu: 10m, memory: 80Mi}}', '        volumeMounts:', '        - {name: log, mountPath: /var/log, readOnly: true}',
         '      volumes:', '      - {name: log, hostPath: {path: /var/log/}}', '',
       ].join('\n'));
       fs.cpSync(deploy('kustomize'), path.join(work, 'kustomize'), { recursive: true });
@@ -170,6 +172,7 @@ describe('deploy/: node-problem-detector manifests', () => {
         assert.equal(spec.initContainers[0].image, 'registry.example.invalid/kube-node-doctor:0.1.0');
         assert.equal((spec.volumes as Doc[]).find((v) => v.name === 'kube-node-doctor-config').configMap.name, cm.metadata.name, 'the hashed ConfigMap name is referenced');
         assert.ok((npd.volumeMounts as Doc[]).some((m) => m.name === 'log'), 'NPD\'s own mounts stay');
+        assert.deepEqual(npd.resources, { requests: { cpu: '20m', memory: '128Mi' }, limits: { cpu: '500m', memory: '256Mi' } }, 'NPD\'s 10m/80Mi raised for the plugin');
         const variantDir = variant === 'base' ? 'default' : variant;
         assert.equal((spec.volumes as Doc[]).find((v) => v.name === 'runtime-socket-dir').hostPath.path, SOCKET_DIRS[variantDir]);
         assert.ok('config' in loaded);
