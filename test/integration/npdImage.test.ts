@@ -5,7 +5,8 @@
 // /run/containerd and the CNI cache at /var/lib/cni (read-only, as the manifests mount them) and the shared answers'
 // emptyDir at /run/kube-node-doctor; each rule of deploy/kustomize/base/kube-node-doctor-monitor.json is run there with its
 // own path and args. StuckSandbox asks an API stand-in on loopback (the container shares the host network; a kubeconfig
-// and --node-name replace the in-cluster service account and NODE_NAME).
+// and --node-name replace the in-cluster service account and NODE_NAME). Every container runs under the CPU and memory
+// limits deploy/ gives it.
 // Builds dist/kube-node-doctor-image.tar (npm run build:image) when it is missing.
 import * as assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
@@ -13,6 +14,7 @@ import { randomUUID } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import * as yaml from 'js-yaml';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { cacheFilePath, labEnv, repoRoot, requireLab, runExitedContainer, runSandbox, startContainer } from './support/lab';
@@ -21,6 +23,23 @@ import { stopError, useLabRuntime } from './support/labNode';
 const NAMESPACE = 'knd-npd-image';
 const IMAGE_TAR = path.join(repoRoot(), 'dist', 'kube-node-doctor-image.tar');
 const NODE_NAME = 'lab-node';
+
+/** `ctr run` flags for a container's CPU and memory limits as the manifest writes them ("500m", "256Mi"). */
+function limitFlags(limits: { cpu?: string; memory?: string }): string[] {
+  const flags: string[] = [];
+  if (limits.cpu) flags.push('--cpus', String(limits.cpu.endsWith('m') ? Number(limits.cpu.slice(0, -1)) / 1000 : Number(limits.cpu)));
+  const mem = /^(\d+)(Mi|Gi)$/.exec(limits.memory ?? '');
+  if (mem) flags.push('--memory-limit', String(Number(mem[1]) * (mem[2] === 'Gi' ? 1024 ** 3 : 1024 ** 2)));
+  return flags;
+}
+
+/** The CPU/memory limits deploy/ gives NPD's container (where the plugin runs) and the initContainer. */
+function manifestLimits(): { npd: string[]; init: string[] } {
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- a YAML document walked by known paths
+  const patch = yaml.load(fs.readFileSync(path.join(repoRoot(), 'deploy', 'kustomize', 'base', 'daemonset-patch.yaml'), 'utf8')) as any;
+  const spec = patch.spec.template.spec;
+  return { npd: limitFlags(spec.containers[0].resources.limits), init: limitFlags(spec.initContainers[0].resources.limits) };
+}
 
 interface Rule {
   readonly condition: string;
@@ -158,7 +177,7 @@ describe('the kube-node-doctor image on the real containerd, as node-problem-det
     const id = `npd-${condition.toLowerCase()}-${++runs}`;
     const mount = (src: string, dst: string, mode: 'ro' | 'rw'): string[] => ['--mount', `type=bind,src=${src},dst=${dst},options=rbind:${mode}`];
     const run = await ctrAsync([
-      'run', '--rm', '--net-host', '--cgroup', `${lab.cgroupParent}/${id}`, '--rootfs',
+      'run', '--rm', '--net-host', '--cgroup', `${lab.cgroupParent}/${id}`, ...manifestLimits().npd, '--rootfs',
       ...mount(emptyDir, '/opt/kube-node-doctor', 'ro'),
       ...mount(path.dirname(lab.socket), '/run/containerd', 'ro'),
       ...mount(lab.cniCacheDir, '/var/lib/cni', 'ro'),
@@ -181,7 +200,9 @@ describe('the kube-node-doctor image on the real containerd, as node-problem-det
   it('the image (glibc and the shipped files only) installs the executable into the emptyDir as the initContainer', () => {
     const lab = requireLab();
     fs.mkdirSync(emptyDir, { recursive: true });
-    const run = ctr(['run', '--rm', '--cgroup', `${lab.cgroupParent}/npd-install`, '--mount', `type=bind,src=${emptyDir},dst=/opt/kube-node-doctor,options=rbind:rw`,
+    const limits = manifestLimits();
+    assert.deepEqual([limits.init, limits.npd], [['--memory-limit', String(256 * 1024 ** 2)], ['--cpus', '0.5', '--memory-limit', String(256 * 1024 ** 2)]]);
+    const run = ctr(['run', '--rm', '--cgroup', `${lab.cgroupParent}/npd-install`, ...limits.init, '--mount', `type=bind,src=${emptyDir},dst=/opt/kube-node-doctor,options=rbind:rw`,
       imageName, 'npd-install', '/kube-node-doctor/kube-node-doctor', 'install', '--to', '/opt/kube-node-doctor'], 120_000);
     assert.equal(run.code, 0, run.stderr);
     assert.match(run.stdout, /^installed \/opt\/kube-node-doctor\/kube-node-doctor \(\d+\.\d MB\) and 4 files in \/opt\/kube-node-doctor\/kube-node-doctor-libs\/\n$/);
@@ -189,13 +210,16 @@ describe('the kube-node-doctor image on the real containerd, as node-problem-det
     assert.equal(fs.statSync(path.join(emptyDir, 'kube-node-doctor')).mode & 0o777, 0o755);
     // The installed copy runs in NPD's stand-in with an empty environment (the container's spec has no env at all).
     const id = 'npd-version';
-    const version = ctr(['run', '--cgroup', `${lab.cgroupParent}/${id}`, '--rootfs', '--mount', `type=bind,src=${emptyDir},dst=/opt/kube-node-doctor,options=rbind:ro`,
+    const version = ctr(['run', '--cgroup', `${lab.cgroupParent}/${id}`, ...limits.npd, '--rootfs', '--mount', `type=bind,src=${emptyDir},dst=/opt/kube-node-doctor,options=rbind:ro`,
       npdRoot, id, '/opt/kube-node-doctor/kube-node-doctor', '--version']);
-    const spec = JSON.parse(ctr(['containers', 'info', id]).stdout) as { Spec: { process: { env?: string[] } } };
+    const spec = JSON.parse(ctr(['containers', 'info', id]).stdout) as { Spec: { process: { env?: string[] }; linux: { resources: { memory?: { limit?: number }; cpu?: { quota?: number; period?: number } } } } };
     ctr(['containers', 'rm', id]);
     assert.equal(version.code, 0, version.stderr);
     assert.match(version.stdout, /^kube-node-doctor \d+\.\d+\.\d+\n$/);
     assert.deepEqual(spec.Spec.process.env ?? [], [], 'empty environment');
+    const resources = spec.Spec.linux.resources;
+    assert.equal(resources.memory?.limit, 256 * 1024 ** 2, 'NPD container\'s memory limit from deploy/');
+    assert.equal((resources.cpu?.quota ?? 0) / (resources.cpu?.period ?? 1), 0.5, 'and its CPU limit');
     // NPD's stand-in holds glibc's files and nothing else: no libstdc++, no shell, no Node.js.
     const rootFiles = filesUnder(npdRoot);
     assert.deepEqual(rootFiles.filter((f) => !/^(etc\/(passwd|group)|lib\/x86_64-linux-gnu\/lib(c|m|dl|pthread)\.so\.[0-9]|lib64\/ld-linux-x86-64\.so\.2|usr\/share\/doc\/libc6\/copyright)$/.test(f)), []);
