@@ -15,7 +15,7 @@ import type { LabStandIn } from '../standin/labStandIn';
 import { runCli } from './support/cliRun';
 import type { CliRun } from './support/cliRun';
 import { DockerNode, dockerLabEnv } from './support/dockerLab';
-import { cacheFilePath, cleanupAll, labCri, labEnv, removeSandboxUnderneath, requireLab, runExitedContainer, runSandbox, startContainer } from './support/lab';
+import { cacheFilePath, cleanupAll, labCri, labEnv, removeSandboxUnderneath, requireLab, restartContainerd, runExitedContainer, runSandbox, startContainer } from './support/lab';
 
 /** The lab as a node: the same flags the CLI tests use. */
 function nodeFlags(): string[] {
@@ -193,6 +193,30 @@ describe('kube-node-doctor npd-check (node-problem-detector plugin) on the real 
     } finally {
       for (const s of held) s.destroy();
       await new Promise<void>((resolve) => silent.close(() => resolve()));
+    }
+  });
+
+  it('calls a list the runtime refuses to send whole a backlog (containerd restarted with an 8 KiB send cap)', async () => {
+    await cleanupAll();
+    const lab = requireLab();
+    const padding = { 'knd.test/padding': 'x'.repeat(2048) };
+    for (let i = 0; i < 8; i++) {
+      const id = await runSandbox({ name: `cron-${i}`, namespace: 'knd-npd-cron', annotations: padding, hostNetwork: true });
+      await cri.stopPodSandbox(id);
+    }
+    cri.close();
+    restartContainerd({ KND_GRPC_MAX_MSG: String(8 * 1024) });
+    try {
+      cri = labCri();
+      const run = await check('SandboxBacklog', path.join(work, 'capped'), ['--containerd-root', path.join(lab.labDir, 'root'), '--containerd-state', path.join(lab.labDir, 'state')]);
+      const summary = assertProtocol(run, 'capped');
+      assert.equal(run.code, 1, `${summary}\n${run.stderr}`);
+      assert.match(summary, /ListPodSandbox ≈ 0\.0 MiB \(\d+% of 8 KiB send cap this runtime stated\)/);
+      assert.match(summary, /ListPodSandbox refused whole \(read by-\w+\)/);
+    } finally {
+      cri.close();
+      restartContainerd({ KND_GRPC_MAX_MSG: String(16 * 1024 * 1024) });
+      cri = labCri();
     }
   });
 

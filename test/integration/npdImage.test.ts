@@ -201,7 +201,7 @@ describe('the kube-node-doctor image on the real containerd, as node-problem-det
     const lab = requireLab();
     fs.mkdirSync(emptyDir, { recursive: true });
     const limits = manifestLimits();
-    assert.deepEqual([limits.init, limits.npd], [['--memory-limit', String(256 * 1024 ** 2)], ['--cpus', '0.5', '--memory-limit', String(256 * 1024 ** 2)]]);
+    assert.deepEqual([limits.init, limits.npd], [['--memory-limit', String(256 * 1024 ** 2)], ['--cpus', '1', '--memory-limit', String(384 * 1024 ** 2)]]);
     const run = ctr(['run', '--rm', '--cgroup', `${lab.cgroupParent}/npd-install`, ...limits.init, '--mount', `type=bind,src=${emptyDir},dst=/opt/kube-node-doctor,options=rbind:rw`,
       imageName, 'npd-install', '/kube-node-doctor/kube-node-doctor', 'install', '--to', '/opt/kube-node-doctor'], 120_000);
     assert.equal(run.code, 0, run.stderr);
@@ -218,8 +218,8 @@ describe('the kube-node-doctor image on the real containerd, as node-problem-det
     assert.match(version.stdout, /^kube-node-doctor \d+\.\d+\.\d+\n$/);
     assert.deepEqual(spec.Spec.process.env ?? [], [], 'empty environment');
     const resources = spec.Spec.linux.resources;
-    assert.equal(resources.memory?.limit, 256 * 1024 ** 2, 'NPD container\'s memory limit from deploy/');
-    assert.equal((resources.cpu?.quota ?? 0) / (resources.cpu?.period ?? 1), 0.5, 'and its CPU limit');
+    assert.equal(resources.memory?.limit, 384 * 1024 ** 2, 'NPD container\'s memory limit from deploy/');
+    assert.equal((resources.cpu?.quota ?? 0) / (resources.cpu?.period ?? 1), 1, 'and its CPU limit');
     // NPD's stand-in holds glibc's files and nothing else: no libstdc++, no shell, no Node.js.
     const rootFiles = filesUnder(npdRoot);
     assert.deepEqual(rootFiles.filter((f) => !/^(etc\/(passwd|group)|lib\/x86_64-linux-gnu\/lib(c|m|dl|pthread)\.so\.[0-9]|lib64\/ld-linux-x86-64\.so\.2|usr\/share\/doc\/libc6\/copyright)$/.test(f)), []);

@@ -172,7 +172,7 @@ describe('deploy/: node-problem-detector manifests', () => {
         assert.equal(spec.initContainers[0].image, 'registry.example.invalid/kube-node-doctor:0.1.0');
         assert.equal((spec.volumes as Doc[]).find((v) => v.name === 'kube-node-doctor-config').configMap.name, cm.metadata.name, 'the hashed ConfigMap name is referenced');
         assert.ok((npd.volumeMounts as Doc[]).some((m) => m.name === 'log'), 'NPD\'s own mounts stay');
-        assert.deepEqual(npd.resources, { requests: { cpu: '20m', memory: '128Mi' }, limits: { cpu: '500m', memory: '256Mi' } }, 'NPD\'s 10m/80Mi raised for the plugin');
+        assert.deepEqual(npd.resources, { requests: { cpu: '20m', memory: '128Mi' }, limits: { cpu: '1', memory: '384Mi' } }, 'NPD\'s 10m/80Mi raised for the plugin');
         const variantDir = variant === 'base' ? 'default' : variant;
         assert.equal((spec.volumes as Doc[]).find((v) => v.name === 'runtime-socket-dir').hostPath.path, SOCKET_DIRS[variantDir]);
         assert.ok('config' in loaded);
