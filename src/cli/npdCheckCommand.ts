@@ -148,7 +148,8 @@ function emit(condition: NpdCondition, answer: NpdAnswer, provenance: string): n
 function provenanceOf(shared: SharedAnswers, cached: boolean, now: number): string {
   const r = shared.record;
   const what = shared.from === 'read' ? `read the inventory in ${elapsed(r.readMs)}` : `answered from the inventory pid ${r.pid} read ${elapsed(now - r.readAt)} ago`;
-  return `${what} (${cached ? `inventory #${r.generation} of this cache` : 'no cache'}; ${r.source})${shared.ignored ? `; ignored a cache file: ${shared.ignored}` : ''}`;
+  return `${what} (${cached ? `inventory #${r.generation} of this cache` : 'no cache'}; ${r.source})${shared.ignored ? `; ignored a cache file: ${shared.ignored}` : ''}`
+    + `${shared.notWritten ? `; could not write the cache file (${shared.notWritten})` : ''}`;
 }
 
 export interface NpdCheckOptions {

@@ -220,13 +220,17 @@ describe('kube-node-doctor npd-check (node-problem-detector plugin) on the real 
     }
   });
 
-  it('says bad usage in the message and exits 2, and prints its help with exit 0', async () => {
+  it('says bad usage in the message and exits 2, answers without a cache directory it cannot make, and prints its help with exit 0', async () => {
     const bad = await runCli(['npd-check', 'CNICacheCorupt']);
     assert.equal(bad.code, 2);
     assert.match(assertProtocol(bad, 'bad'), /^Unknown: bad usage of kube-node-doctor npd-check: unknown condition "CNICacheCorupt"/);
     const badFlag = await runCli(['npd-check', 'CNICacheCorrupt', '--no-such-flag', 'x', '--cache-dir', 'off']);
     assert.equal(badFlag.code, 2);
     assert.match(assertProtocol(badFlag, 'bad flag'), /^Unknown: bad usage of kube-node-doctor npd-check: unknown option "--no-such-flag"/);
+    // A cache directory that cannot be made (mkdir under /proc answers ENOENT): the check answers without the cache.
+    const noCache = await runCli(['npd-check', 'OrphanContainers', ...nodeFlags(), '--cache-dir', '/proc/knd-npd-no-such/cache']);
+    assert.equal(noCache.code, 0, noCache.stderr);
+    assert.match(noCache.stderr, /cache \/proc\/knd-npd-no-such\/cache not usable \(ENOENT.*\); reading the inventory for this check alone/);
     const help = await runCli(['npd-check', '--help']);
     assert.equal(help.code, 0);
     assert.match(help.stdout, /^usage: kube-node-doctor npd-check CONDITION/);

@@ -82,6 +82,26 @@ function defaultIsAlive(pid: number): boolean {
   }
 }
 
+/**
+ * Creates `dir` and its missing parents one level at a time. Not `mkdirSync(…, { recursive: true })`: on Node 20 that
+ * loops forever (synchronously, so no timeout can fire) under a directory such as /proc that answers ENOENT to mkdir.
+ */
+export function ensureDir(dir: string, mode = 0o700): void {
+  const missing: string[] = [];
+  for (let at = path.resolve(dir); ; at = path.dirname(at)) {
+    if (fs.existsSync(at)) break;
+    missing.unshift(at);
+    if (at === path.dirname(at) || missing.length > 64) break;
+  }
+  for (const level of missing) {
+    try {
+      fs.mkdirSync(level, { mode });
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    }
+  }
+}
+
 export type CacheRead =
   | { readonly state: 'fresh'; readonly record: CacheRecord }
   | { readonly state: 'expired'; readonly record: CacheRecord }
@@ -141,7 +161,7 @@ export class NpdCache {
 
   /** Takes the lock (O_EXCL create), recovering one left by a dead or long-gone holder. False when another holds it. */
   tryLock(): boolean {
-    fs.mkdirSync(this.options.dir, { recursive: true, mode: 0o700 });
+    ensureDir(this.options.dir);
     for (let attempt = 0; attempt < 2; attempt++) {
       try {
         const fd = fs.openSync(this.lockFile, fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_EXCL | fs.constants.O_NOFOLLOW, 0o600);
@@ -199,7 +219,7 @@ export class NpdCache {
 
   /** Writes the record atomically: a temporary file in the same directory, then rename over the cache file. */
   write(record: CacheRecord): void {
-    fs.mkdirSync(this.options.dir, { recursive: true, mode: 0o700 });
+    ensureDir(this.options.dir);
     const temp = `${this.file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
     try {
       fs.writeFileSync(temp, `${JSON.stringify(record)}\n`, { mode: 0o600, flag: 'wx' });
@@ -229,6 +249,8 @@ export interface SharedAnswers {
   readonly from: 'cache' | 'read';
   /** Why the file was not used, when it was there but not valid. */
   readonly ignored?: string;
+  /** Why the answers read by this check could not be written for the others (e.g. ENOSPC). */
+  readonly notWritten?: string;
 }
 
 /**
@@ -259,7 +281,12 @@ export async function sharedAnswers(
           kind: CACHE_KIND, version: CACHE_VERSION, key: cache.key, generation,
           readAt: started, readMs: Math.max(0, now() - started), pid: process.pid, source: built.source, answers: built.answers,
         };
-        cache.write(record);
+        try {
+          cache.write(record);
+        } catch (error) {
+          // The answers stand; only the sharing is lost (the other checks read the node themselves).
+          return { record, from: 'read', notWritten: (error as NodeJS.ErrnoException).code ?? String(error), ...(ignored ? { ignored } : {}) };
+        }
         return { record, from: 'read', ...(ignored ? { ignored } : {}) };
       } finally {
         cache.release();

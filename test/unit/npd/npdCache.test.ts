@@ -3,7 +3,7 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { CACHE_KIND, CACHE_VERSION, NpdCache, sharedAnswers, validateRecord } from '../../../src/core/npd/npdCache';
+import { CACHE_KIND, CACHE_VERSION, ensureDir, NpdCache, sharedAnswers, validateRecord } from '../../../src/core/npd/npdCache';
 import type { BuiltAnswers, CacheRecord } from '../../../src/core/npd/npdCache';
 import { npdAnswer, unknownAnswers } from '../../../src/core/npd/protocol';
 
@@ -125,6 +125,25 @@ describe('npd-check shared answers cache', () => {
     const second = await sharedAnswers(cache, Date.now() + 1000, build);
     assert.equal(second?.record.answers.OrphanContainers.status, 'unknown');
     assert.equal(reads, 1);
+  });
+
+  it('creates missing cache directories one level at a time, and fails (never hangs) where mkdir cannot create one', () => {
+    ensureDir(path.join(dir, 'a', 'b', 'c'));
+    assert.ok(fs.statSync(path.join(dir, 'a', 'b', 'c')).isDirectory());
+    assert.equal((fs.statSync(path.join(dir, 'a')).mode & 0o777).toString(8), '700');
+    ensureDir(path.join(dir, 'a', 'b', 'c')); // there already
+    // mkdirSync(…, { recursive: true }) loops forever here on Node 20.
+    assert.throws(() => ensureDir('/proc/knd-no-such-dir/cache'), (e: NodeJS.ErrnoException) => e.code === 'ENOENT');
+  });
+
+  it('returns the answers it read when only the write fails', async () => {
+    const cache = new NpdCache({ dir, key: KEY, ttlMs: 20_000 });
+    cache.write = () => { throw Object.assign(new Error('no space left on device'), { code: 'ENOSPC' }); };
+    const shared = await sharedAnswers(cache, Date.now() + 1000, async () => built());
+    assert.equal(shared?.from, 'read');
+    assert.equal(shared?.notWritten, 'ENOSPC');
+    assert.equal(shared?.record.answers.CNICacheCorrupt.status, 'problem');
+    assert.equal(fs.existsSync(cache.lockFile), false);
   });
 
   it('does not cache when the read throws (bad usage, stopped by a signal), and releases the lock', async () => {
