@@ -5,9 +5,11 @@ import { CriError, isNotFound } from '../cri/criError';
 import type { CriRuntime } from '../cri/types';
 import { describeError, NodeDoctorError, throwIfAborted } from '../errors';
 import type { NodeAccess } from '../node/nodeAccess';
+import { auditRecord, stepSubject } from './audit';
+import type { AuditSubject } from './audit';
 import { fitName } from './shell';
 import { actForceStop, checkForceStop } from './stuckSandbox';
-import type { AuditEntry, AuditSink, Backup, ContainerSnapshot, PlanStep, RepairPlan, StepAction, StepOutcome, StepResult } from './types';
+import type { AuditSink, Backup, ContainerSnapshot, PlanStep, RepairPlan, StepAction, StepOutcome, StepResult } from './types';
 
 /** Steps a runtime other than CRI carries out itself (Docker), inside the executor's re-check, write-ahead audit and quarantine. */
 export interface RuntimeSteps {
@@ -157,10 +159,9 @@ export class RepairExecutor {
     }
     // Write-ahead: nothing acts unless its intent is on record.
     try {
-      await this.options.audit.append({
-        ...this.entryBase(plan, step), phase: 'intent', before: check.before, after: '', result: 'intended', detail: step.title,
-        ...(check.snapshots && check.snapshots.length > 0 ? { snapshots: check.snapshots } : {}),
-      });
+      await this.options.audit.append(auditRecord(this.subject(plan, step), {
+        phase: 'intent', before: check.before, after: '', result: 'intended', detail: step.title, snapshots: check.snapshots,
+      }));
     } catch (error) {
       throw new AuditWriteError(step.id, false, error, results);
     }
@@ -191,7 +192,7 @@ export class RepairExecutor {
         };
         after = 'unchanged or partly changed; see error';
         if (cancelled) {
-          await this.options.audit.append({ ...this.entryBase(plan, step), phase: 'outcome', before, after, result: 'failed', detail: result.detail, error: text }).catch(() => undefined);
+          await this.options.audit.append(auditRecord(this.subject(plan, step), { phase: 'outcome', before, after, result: 'failed', detail: result.detail, error: text })).catch(() => undefined);
           throw error;
         }
       }
@@ -200,22 +201,16 @@ export class RepairExecutor {
     return result;
   }
 
-  private entryBase(plan: RepairPlan, step: PlanStep): Pick<AuditEntry, 'at' | 'actor' | 'node' | 'access' | 'stepId' | 'findingId' | 'repair' | 'action' | 'object'> {
-    return {
-      at: new Date().toISOString(), actor: this.options.actor, node: plan.node, access: this.options.access.description,
-      stepId: step.id, findingId: step.findingId, repair: step.repair, action: step.action.kind, object: step.object,
-    };
+  private subject(plan: RepairPlan, step: PlanStep): AuditSubject {
+    return stepSubject(step, { actor: this.options.actor, node: plan.node, access: this.options.access.description });
   }
 
   /** The outcome record; when it cannot be written the repair stops (the result so far goes with the error). */
   private async recordOrStop(plan: RepairPlan, step: PlanStep, result: StepResult, before: string, after: string, acted: boolean, results: readonly StepResult[]): Promise<void> {
     try {
-      await this.options.audit.append({
-        ...this.entryBase(plan, step), phase: 'outcome', before, after, result: result.outcome, detail: result.detail,
-        ...(result.error !== undefined ? { error: result.error } : {}),
-        ...(result.backup ? { backup: result.backup } : {}),
-        ...(result.snapshots ? { snapshots: result.snapshots } : {}),
-      });
+      await this.options.audit.append(auditRecord(this.subject(plan, step), {
+        phase: 'outcome', before, after, result: result.outcome, detail: result.detail, error: result.error, backup: result.backup, snapshots: result.snapshots,
+      }));
     } catch (error) {
       this.options.onStep?.(step, result);
       throw new AuditWriteError(step.id, acted && result.outcome === 'done', error, [...results, result]);
