@@ -1,4 +1,4 @@
-import type { KeptPod, LeftoverPod, SweepReport } from '../core/bridge/bridgeManager';
+import type { KeptPod, LeftoverPod, SweepReport } from '../core/bridge/bridgeSweep';
 import { NodeDoctorError } from '../core/errors';
 import { shellLine } from '../core/model/shell';
 import { runCli } from './cliFrame';

@@ -1,5 +1,6 @@
 import * as assert from 'node:assert/strict';
-import { BridgeManager, PROBE_SCRIPT } from '../../../src/core/bridge/bridgeManager';
+import { BridgeManager } from '../../../src/core/bridge/bridgeManager';
+import { PROBE_SCRIPT } from '../../../src/core/bridge/bridgeSweep';
 import type { ExecTransport, PodRef } from '../../../src/core/bridge/podExec';
 import { ANNOTATION_HEARTBEAT, ANNOTATION_NODE, BRIDGE_CONTAINER, LABEL_SESSION } from '../../../src/core/bridge/podSpec';
 import { describeStranded } from '../../../src/core/bridge/stranded';
