@@ -1,4 +1,4 @@
-import { describeError, NodeDoctorError, throwIfAborted } from '../errors';
+import { describeError, NodeDoctorError } from '../errors';
 import type { KubeRequester } from '../cluster/kubeApi';
 import { checkAccess, describeCheck } from '../cluster/rbac';
 import type { RunResult } from '../node/nodeAccess';
@@ -6,6 +6,7 @@ import type { ExecTransport, PodRef } from './podExec';
 import { ANNOTATION_CLIENT, ANNOTATION_CREATED, ANNOTATION_HEARTBEAT, ANNOTATION_NODE, BRIDGE_CONTAINER, BRIDGE_SELECTOR, LABEL_SESSION, STATE_DIR } from './podSpec';
 import { podsPath } from './podStatus';
 import type { WirePod } from './podStatus';
+import { mapLimit } from '../model/concurrency';
 
 /** A bridge pod no live client uses, as found by `sweepLeftovers`. */
 export interface LeftoverPod {
@@ -92,16 +93,7 @@ export async function sweepLeftovers(pool: SweepPool, options: SweepOptions = {}
     }
     token = page.metadata?.continue || undefined;
   } while (token);
-  const verdicts: { pod: WirePod; reason?: LeftoverPod['reason']; detail: string }[] = new Array(candidates.length);
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < candidates.length) {
-      throwIfAborted(options.signal);
-      const index = next++;
-      verdicts[index] = { pod: candidates[index], ...(await judge(pool, candidates[index], options)) };
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(PROBE_CONCURRENCY, candidates.length) }, worker));
+  const verdicts = await mapLimit(candidates, PROBE_CONCURRENCY, async (pod) => ({ pod, ...(await judge(pool, pod, options)) }), options.signal);
   const leftovers: LeftoverPod[] = [];
   const kept: KeptPod[] = [];
   await Promise.all(verdicts.map(async ({ pod, reason, detail }) => {

@@ -1,11 +1,11 @@
 import { constants, promises as fs } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
 import * as path from 'node:path';
-import { NodeDoctorError } from '../errors';
+import { errnoOf, NodeDoctorError } from '../errors';
 import type { AuditEntry, AuditSink, PlanStep } from './types';
 
 function auditError(file: string, error: unknown): NodeDoctorError {
-  const code = typeof error === 'object' && error !== null && 'code' in error ? String((error as { code: unknown }).code) : undefined;
+  const code = errnoOf(error);
   const why = code === 'EACCES' || code === 'EPERM' ? 'permission denied' : code === 'EROFS' ? 'read-only file system' : code === 'ENOSPC' ? 'no space left on the device' : code ?? String(error);
   return new NodeDoctorError(code === 'EACCES' || code === 'EPERM' || code === 'EROFS' ? 'forbidden' : 'internal', `cannot write the audit log ${file}: ${why}`, { cause: error });
 }
