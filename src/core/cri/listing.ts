@@ -1,5 +1,5 @@
 import { throwIfAborted } from '../errors';
-import { CriError, GrpcCode, isNotFound, isSendLimitError } from './criError';
+import { CriError, GrpcCode, isSendLimitError } from './criError';
 import { account, boundReason, lookUp } from './idLookups';
 import type { CallOptions, Container, ContainerState, CriRuntime, PodSandbox, SandboxState, SandboxStatus } from './types';
 
@@ -340,12 +340,3 @@ export async function listAllContainers(cri: CriRuntime, sandboxIds: Lazy<readon
   };
 }
 
-/** PodSandboxStatus, or undefined when the runtime says the sandbox does not exist. */
-export async function sandboxStatusOrUndefined(cri: CriRuntime, id: string, options?: CallOptions): Promise<SandboxStatus | undefined> {
-  try {
-    return await cri.podSandboxStatus(id, options);
-  } catch (error) {
-    if (isNotFound(error)) return undefined;
-    throw error;
-  }
-}

@@ -267,16 +267,6 @@ export function eventOf(line: ParsedLogLine): LogEvent {
   return event;
 }
 
-/** The index of the deepest cause matching `pattern`, or -1. */
-export function deepestCause(event: LogEvent, pattern: RegExp): number {
-  for (let i = event.causes.length - 1; i >= 0; i -= 1) {
-    if (pattern.test(event.causes[i])) {
-      return i;
-    }
-  }
-  return -1;
-}
-
 /** Replaces IDs, numbers and paths so that the same failure on different objects groups together. */
 export function shortReason(text: string, max = 120): string {
   const clipped = text.slice(0, max * 3);

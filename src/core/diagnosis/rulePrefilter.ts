@@ -2,13 +2,10 @@ import { catalogLiterals } from './catalog';
 import type { LogEvent } from './event';
 import { MultiLiteralScanner } from './literalScanner';
 import type { Extracted, Rule, RuleMatch } from './types';
+import { escapeRegExp } from '../model/regex';
 
 /** What a distinct message text was classified as (null: no finding). */
 export type Decision = { readonly rule: Rule; readonly extracted: Extracted } | null;
-
-function escapeRegExp(text: string): string {
-  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-}
 
 /** A catalog's rules with what decides cheaply whether a rule can apply to a line. */
 export interface Prefilter {

@@ -129,13 +129,6 @@ export async function analyseCacheFiles(raw: readonly RawCacheFile[], networks: 
   return entries;
 }
 
-/** Reads and classifies every result cache file under `<cacheDir>/results`. */
-export async function readCniCache(
-  access: NodeAccess, cniCacheDir: string, networks: ReadonlyMap<string, NetworkConfig>, options: { signal?: AbortSignal; maxBytes?: number } = {},
-): Promise<CacheEntry[]> {
-  return analyseCacheFiles(await readCacheFiles(access, cniCacheDir, options), networks, options.signal);
-}
-
 /**
  * Which not-running containers get a ContainerStatus call: orphans first (their sandbox is not listed: the exit code
  * says what happened to them), then those of Ready sandboxes; at most `max`.
