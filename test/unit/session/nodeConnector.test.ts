@@ -3,60 +3,13 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { ExecTransport, PodRef } from '../../../src/core/bridge/podExec';
-import { BRIDGE_CONTAINER } from '../../../src/core/bridge/podSpec';
 import type { StrandedPod } from '../../../src/core/bridge/stranded';
-import { ApiError } from '../../../src/core/cluster/kubeApi';
-import type { ApiRequest, KubeRequester } from '../../../src/core/cluster/kubeApi';
 import { NodeDoctorError } from '../../../src/core/errors';
 import type { RunResult } from '../../../src/core/node/nodeAccess';
 import { NodeConnector } from '../../../src/core/session/nodeConnector';
 import type { ConnectorSettings, NodeConnectorOptions } from '../../../src/core/session/nodeConnector';
 import type { NodeRef } from '../../../src/core/session/nodeRef';
-
-type Pod = { metadata: { name: string; labels: Record<string, string>; annotations: Record<string, string> }; spec: { hostPID?: boolean } };
-
-/** The API calls a bridge makes, in memory: access reviews (`denied` verbs refused), nodes, pods; DELETE can be made to fail. */
-class FakeApi implements KubeRequester {
-  readonly pods = new Map<string, Pod>();
-  readonly calls: string[] = [];
-  readonly nodes = new Set(['node-a', 'node-b']);
-  readonly denied = new Set<string>();
-  deleteFails = false;
-
-  constructor(readonly context: string) {}
-
-  async request<T>(req: ApiRequest): Promise<T> {
-    this.calls.push(`${req.method} ${req.path}`);
-    if (req.path.endsWith('/selfsubjectaccessreviews')) {
-      const attrs = (req.body as { spec: { resourceAttributes: { verb: string; resource: string; subresource?: string } } }).spec.resourceAttributes;
-      const name = `${attrs.verb} ${attrs.resource}${attrs.subresource ? `/${attrs.subresource}` : ''}`;
-      return { status: { allowed: !this.denied.has(name) } } as T;
-    }
-    const node = /^\/api\/v1\/nodes\/([^/]+)$/.exec(req.path);
-    if (node) {
-      if (!this.nodes.has(node[1])) throw new ApiError('not-found', `nodes "${node[1]}" not found`, 404, undefined, { cluster: this.context });
-      return { metadata: { name: node[1] }, status: { nodeInfo: { containerRuntimeVersion: 'containerd://1.7.0', kubeletVersion: 'v1.30.0' } } } as T;
-    }
-    const m = /^\/api\/v1\/namespaces\/([^/]+)\/pods(?:\/([^/]+))?$/.exec(req.path);
-    if (!m) throw new Error(`unexpected ${req.method} ${req.path}`);
-    const name = m[2];
-    if (req.method === 'POST') {
-      const pod = req.body as Pod;
-      this.pods.set(pod.metadata.name, pod);
-      return pod as T;
-    }
-    if (req.method === 'GET' && !name) return { items: [] } as T;
-    const pod = name ? this.pods.get(name) : undefined;
-    if (!pod) throw new ApiError('not-found', 'not found', 404, undefined, { cluster: this.context });
-    if (req.method === 'GET') return { ...pod, status: { phase: 'Running', containerStatuses: [{ name: BRIDGE_CONTAINER, state: { running: {} } }] } } as T;
-    if (req.method === 'DELETE') {
-      if (this.deleteFails) throw new NodeDoctorError('unreachable', `Cannot reach the API server of context "${this.context}" (ECONNREFUSED).`);
-      this.pods.delete(pod.metadata.name);
-      return pod as T;
-    }
-    throw new Error(`unexpected ${req.method}`);
-  }
-}
+import { FakeKubeApi } from '../../fakes/fakeKubeApi';
 
 /** Answers every exec with exit 0 and records it. */
 class FakeTransport implements ExecTransport {
@@ -77,7 +30,7 @@ const LAB: NodeRef = { kind: 'bridge', context: 'lab', node: 'node-a' };
 describe('NodeConnector: one way to open a node, for the CLI and the extension', () => {
   let dir: string;
   let kubeconfig: string;
-  let api: FakeApi;
+  let api: FakeKubeApi;
   let transport: FakeTransport;
   let connectors: NodeConnector[];
 
@@ -94,7 +47,7 @@ describe('NodeConnector: one way to open a node, for the CLI and the extension',
   });
   after(() => fs.rmSync(dir, { recursive: true, force: true }));
   beforeEach(() => {
-    api = new FakeApi('lab');
+    api = new FakeKubeApi('lab');
     transport = new FakeTransport();
     connectors = [];
   });
