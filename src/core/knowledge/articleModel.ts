@@ -84,3 +84,12 @@ export const id = (value: string | undefined, placeholder: string): string => sh
 
 /** The checks every network article's fix starts with. */
 export const NETWORK_CHECKS = ['ls -l /etc/cni/net.d/ /opt/cni/bin/', 'crictl info'];
+
+/** Times the runtime's list calls and counts its objects, then its status and recent log (PLEG and slow-list articles). */
+export function listTimingChecks(runtime: string | undefined): string[] {
+  const unit = runtimeUnit(runtime);
+  return ['time crictl pods -q | wc -l', 'time crictl ps -a -q | wc -l', `systemctl status ${unit}`, `journalctl -u ${unit} --since '-15 min' --no-pager | tail -n 100`];
+}
+
+/** The upstream issue every article about slow runtime lists cites. */
+export const PLEG_NOT_HEALTHY: Reference = { title: 'kubernetes/kubernetes#45419: PLEG is not healthy', url: 'https://github.com/kubernetes/kubernetes/issues/45419' };

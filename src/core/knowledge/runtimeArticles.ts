@@ -1,5 +1,5 @@
 import type { Article } from './articleModel';
-import { id, runtimeUnit, versionAtLeast } from './articleModel';
+import { id, listTimingChecks, PLEG_NOT_HEALTHY, runtimeUnit, versionAtLeast } from './articleModel';
 import { shellWord } from '../model/shell';
 
 /** The articles of the runtime, sandbox, node-resource and pod-IP categories, in catalog order (after the network ones). */
@@ -199,12 +199,9 @@ export const RUNTIME_ARTICLES: readonly Article[] = [
       'Look for the runtime errors around the same time (often `context deadline exceeded` on list calls) and count',
       'the objects the runtime holds.',
     ].join('\n'),
-    fixCommands(f): string[] {
-      const unit = runtimeUnit(f.runtime);
-      return ['time crictl pods -q | wc -l', 'time crictl ps -a -q | wc -l', `systemctl status ${unit}`, `journalctl -u ${unit} --since '-15 min' --no-pager | tail -n 100`];
-    },
+    fixCommands: (f) => listTimingChecks(f.runtime),
     references: [
-      { title: 'kubernetes/kubernetes#45419: PLEG is not healthy', url: 'https://github.com/kubernetes/kubernetes/issues/45419' },
+      PLEG_NOT_HEALTHY,
       { title: 'kubernetes/kubernetes#61117: PLEG is not healthy', url: 'https://github.com/kubernetes/kubernetes/issues/61117' },
       { title: 'Kubernetes docs: Switching from polling to CRI event-based updates (Evented PLEG)', url: 'https://kubernetes.io/docs/tasks/administer-cluster/switch-to-evented-pleg/' },
     ],
@@ -239,12 +236,9 @@ export const RUNTIME_ARTICLES: readonly Article[] = [
       '',
       'Time the list calls by hand and count the objects; look in the runtime\'s log for what it was doing at the time.',
     ].join('\n'),
-    fixCommands(f): string[] {
-      const unit = runtimeUnit(f.runtime);
-      return ['time crictl pods -q | wc -l', 'time crictl ps -a -q | wc -l', `systemctl status ${unit}`, `journalctl -u ${unit} --since '-15 min' --no-pager | tail -n 100`];
-    },
+    fixCommands: (f) => listTimingChecks(f.runtime),
     references: [
-      { title: 'kubernetes/kubernetes#45419: PLEG is not healthy', url: 'https://github.com/kubernetes/kubernetes/issues/45419' },
+      PLEG_NOT_HEALTHY,
       { title: 'containerd/containerd#7988: Sandbox containers not deleted leaving pods in NotReady state', url: 'https://github.com/containerd/containerd/issues/7988' },
     ],
   },
