@@ -2,7 +2,7 @@ import type { KeptPod, LeftoverPod, SweepReport } from '../core/bridge/bridgeSwe
 import { NodeDoctorError } from '../core/errors';
 import { shellLine } from '../core/model/shell';
 import { runCli } from './cliFrame';
-import { cliConnector } from './nodeSession';
+import { cliConnector } from './nodeFlags';
 
 const HELP = `usage: kube-node-doctor bridge-cleanup [--context CTX] [--kubeconfig FILE] [--bridge-namespace NS] [--dry-run]
 

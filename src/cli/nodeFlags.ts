@@ -1,8 +1,12 @@
 import { NodeDoctorError } from '../core/errors';
-import type { ConnectorSettings, NodeConnector } from '../core/session/nodeConnector';
+import { describeStranded } from '../core/bridge/stranded';
+import { NodeConnector } from '../core/session/nodeConnector';
+import type { ConnectorSettings } from '../core/session/nodeConnector';
 import type { NodeRef } from '../core/session/nodeRef';
 import { discoveryOf } from '../core/session/nodeTarget';
-import type { NodePaths } from '../core/session/nodeTarget';
+import type { NodePaths, NodeTarget } from '../core/session/nodeTarget';
+
+export type { NodeTarget } from '../core/session/nodeTarget';
 
 /** Flags shared by `inspect` and `repair` that say which node and runtime to talk to. */
 export interface NodeFlags {
@@ -111,4 +115,41 @@ export async function nodeRefOf(flags: NodeFlags, connector: NodeConnector): Pro
   if (flags.node === undefined && flags.context === undefined) return { kind: 'local', name: 'local' };
   if (!flags.node) throw new NodeDoctorError('bad-input', '--context needs --node NODE (kubectl get nodes lists them)');
   return { kind: 'bridge', context: await connector.resolveContext(flags.context), node: flags.node };
+}
+
+/** The connector of one CLI command: the node's flags as settings; a bridge pod that cannot be deleted is named on stderr. */
+export function cliConnector(flags: NodeFlags): NodeConnector {
+  const settings = connectorSettings(flags);
+  return new NodeConnector({
+    settings: () => settings, client: 'cli',
+    log: (line) => { if (process.env.KND_VERBOSE) process.stderr.write(`… ${line}\n`); },
+    // A pod that could not be deleted on the way out (any exit: done, failed, Ctrl-C, SIGTERM, SIGHUP) is named with its command.
+    onStranded: (pod) => process.stderr.write(`kube-node-doctor: ${describeStranded(pod)}\n`),
+  });
+}
+
+/**
+ * For a command that needs only the node's target (no shared session): opens the node the flags name through its own
+ * `cliConnector`; disposing the returned access closes the node and deletes a bridge pod it started.
+ */
+export async function resolveNodeTarget(flags: NodeFlags, signal?: AbortSignal): Promise<NodeTarget> {
+  const connector = cliConnector(flags);
+  try {
+    const handle = await connector.open(await nodeRefOf(flags, connector), signal);
+    const close = async (): Promise<void> => {
+      await handle.release();
+      await connector.dispose();
+    };
+    const access = new Proxy(handle.target.access, {
+      get(target, property) {
+        if (property === 'dispose') return close;
+        const value: unknown = Reflect.get(target, property, target);
+        return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value;
+      },
+    });
+    return { ...handle.target, access };
+  } catch (error) {
+    await connector.dispose();
+    throw error;
+  }
 }

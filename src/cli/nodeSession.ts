@@ -1,11 +1,9 @@
-import { describeStranded } from '../core/bridge/stranded';
 import type { CriRuntime } from '../core/cri/types';
 import type { Inventory } from '../core/inventory/types';
-import { NodeConnector } from '../core/session/nodeConnector';
 import type { NodeTarget, RuntimeConnection } from '../core/session/nodeTarget';
 import { inspectTarget } from '../core/session/nodeTarget';
 import { runCli } from './cliFrame';
-import { connectorSettings, nodeRefOf } from './nodeFlags';
+import { cliConnector, nodeRefOf } from './nodeFlags';
 import type { NodeFlags } from './nodeFlags';
 
 /** A node opened for one command: its access, its runtime, and the inventory read through them. */
@@ -14,17 +12,6 @@ export interface NodeSession {
   readonly cri: CriRuntime;
   readonly runtime: RuntimeConnection;
   readonly inventory: Inventory;
-}
-
-/** The connector of one CLI command: the node's flags as settings; a bridge pod that cannot be deleted is named on stderr. */
-export function cliConnector(flags: NodeFlags): NodeConnector {
-  const settings = connectorSettings(flags);
-  return new NodeConnector({
-    settings: () => settings, client: 'cli',
-    log: (line) => { if (process.env.KND_VERBOSE) process.stderr.write(`… ${line}\n`); },
-    // A pod that could not be deleted on the way out (any exit: done, failed, Ctrl-C, SIGTERM, SIGHUP) is named with its command.
-    onStranded: (pod) => process.stderr.write(`kube-node-doctor: ${describeStranded(pod)}\n`),
-  });
 }
 
 /**

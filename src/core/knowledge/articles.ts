@@ -3,6 +3,10 @@ import type { Article, VersionNote } from './articleModel';
 import { NETWORK_ARTICLES } from './networkArticles';
 import { RUNTIME_ARTICLES } from './runtimeArticles';
 
+// The article's shape and version helpers live in articleModel.ts; callers that import them from here keep working.
+export { parseVersion, runtimeUnit, versionAtLeast } from './articleModel';
+export type { Article, ArticleSubject, Reference, VersionNote } from './articleModel';
+
 /**
  * One article per problem category: what it means, the manual fix, version notes and references. Log findings
  * (`core/diagnosis`) and node findings (`core/inventory/findings`) of a category show the same article, and the
