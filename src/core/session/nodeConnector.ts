@@ -53,7 +53,8 @@ export interface NodeConnectorOptions {
   readonly onStranded?: (pod: StrandedPod) => void;
   /**
    * How long an opened node stays open after its last user released it (default 0: closed at once). A repair that plans,
-   * asks and executes within this time reuses the node's access and runtime connection instead of opening them again.
+   * asks and executes within this time reuses the opened node (its access, endpoint and paths) instead of opening it
+   * again. Its runtime connection is closed with its last user all the same, so a bridge pod's idle timer is unchanged.
    */
   readonly lingerMs?: number;
   /** Tests: the API client of a context (default: client-node with the kubeconfig's credentials). */
@@ -66,7 +67,7 @@ export interface NodeConnectorOptions {
 export interface NodeHandle {
   readonly ref: NodeRef;
   readonly target: NodeTarget;
-  /** The node's runtime, connected on first call and shared by every use of this opened node. */
+  /** The node's runtime, connected on first call and shared by the concurrent uses of this opened node. */
   runtime(signal?: AbortSignal): Promise<RuntimeConnection>;
   /** Ends this use; `failed` closes the node once nobody uses it instead of keeping it open for reuse. */
   release(failed?: boolean): Promise<void>;
@@ -88,8 +89,8 @@ interface OpenNode {
 /**
  * Opens nodes for the extension and the CLI alike: the machine this process runs on, or a cluster node through a bridge
  * pod (the kubeconfig loaded once, one `BridgeManager` per context, RBAC preflight, a node that does not exist named as
- * such). An opened node is shared by concurrent uses and, with `lingerMs`, kept open briefly after the last one, so a
- * plan and the execution that follows use one access and one runtime connection. `dispose` closes every node and deletes
+ * such). An opened node is shared by concurrent uses (one access, one runtime connection) and, with `lingerMs`, kept
+ * open after the last one, so a plan and the execution that follows use one opened node. `dispose` closes every node and deletes
  * every bridge pod this connector created, returning (and reporting through `onStranded`) the pods that could not be.
  */
 export class NodeConnector {
@@ -260,6 +261,10 @@ export class NodeConnector {
           await this.close(node);
           return;
         }
+        // The runtime connection ends with its last user: through a bridge its relay holds the pod busy, and an unused
+        // pod must reach its idle deletion on time. The opened target lingers for the next operation.
+        await this.closeRuntime(node);
+        if (node.users > 0 || node.closed) return;
         node.timer = setTimeout(() => void this.close(node), linger);
         node.timer.unref();
       },
@@ -310,9 +315,15 @@ export class NodeConnector {
     if (node.timer) clearTimeout(node.timer);
     const pending = this.opened.get(node.key);
     if (pending && (await pending.catch(() => undefined)) === node) this.opened.delete(node.key);
-    const runtime = await node.runtime?.catch(() => undefined);
-    await runtime?.close().catch(() => undefined);
+    await this.closeRuntime(node);
     await node.target.access.dispose().catch(() => undefined);
+  }
+
+  private async closeRuntime(node: OpenNode): Promise<void> {
+    const pending = node.runtime;
+    node.runtime = undefined;
+    const runtime = await pending?.catch(() => undefined);
+    await runtime?.close().catch(() => undefined);
   }
 
   private async closeWhere(match: (ref: NodeRef) => boolean): Promise<void> {

@@ -54,8 +54,8 @@ export interface NodeDoctorOptions {
   readonly client: string;
   readonly log: (line: string) => void;
   /**
-   * How long a node stays open after an operation (default 2 min): the plan, the confirmation and the execution of a
-   * repair use one access and one runtime connection (through the bridge: one CRI relay), not one each.
+   * How long an opened node stays open after an operation (default 2 min): the plan, the confirmation and the execution
+   * of a repair use one opened node, not one each (the runtime connection still ends with each operation).
    */
   readonly lingerMs?: number;
 }
