@@ -1,6 +1,7 @@
 // Every `contextValue` a row of the Nodes view can carry, in one table: `kind[.state]`, so the `package.json` menus match
 // on prefixes (`viewItem =~ /^sandbox\./`). test/unit/tree/contextValues.test.ts checks each menu `when` clause against
 // this table, and that every value marked `menu: true` has at least one entry. Presenters take their values from here.
+import type { Severity } from '../../core/model/category';
 
 export interface ContextValueEntry {
   readonly value: string;
@@ -13,11 +14,9 @@ function entry<V extends string>(value: V, menu: boolean, meaning: string): Cont
   return { value, menu, meaning };
 }
 
-const SEVERITIES = ['error', 'warning', 'info'] as const;
-
 type FindingValue<S extends string> = `finding.${S}${'' | '.repairable' | '.repairable.stuck'}`;
 
-function findingEntries<S extends (typeof SEVERITIES)[number]>(severity: S): (ContextValueEntry & { readonly value: FindingValue<S> })[] {
+function findingEntries<S extends Severity>(severity: S): (ContextValueEntry & { readonly value: FindingValue<S> })[] {
   return [
     entry(`finding.${severity}` as const, true, `a ${severity} finding without a repair (or whose plan has no step now)`),
     entry(`finding.${severity}.repairable` as const, true, `a ${severity} finding with a repair`),
