@@ -36,12 +36,20 @@ function findingRow(wb: Workbench, object: string, severity = 'Error'): Locator 
   return wb.page.locator(`.part.sidebar .monaco-list-row[aria-label^="${severity}: ${object},"]`).first();
 }
 
-async function setUserSetting(wb: Workbench, key: string, value: unknown): Promise<void> {
-  const file = path.join(wb.userSettingsDir, 'settings.json');
-  const settings = fs.existsSync(file) ? JSON.parse(fs.readFileSync(file, 'utf8')) as Record<string, unknown> : {};
-  if (value === undefined) delete settings[key];
-  else settings[key] = value;
-  fs.writeFileSync(file, JSON.stringify(settings, null, 2));
+/** Ticks or unticks a boolean setting in the Settings editor, as a user does. */
+async function toggleSetting(wb: Workbench, key: string): Promise<void> {
+  await wb.runCommand('Preferences: Open User Settings');
+  const editor = wb.page.locator('.settings-editor');
+  await editor.waitFor({ timeout: 20_000 });
+  await wb.page.keyboard.type(key);
+  const checkbox = editor.locator('.setting-item-bool .setting-value-checkbox').first();
+  await checkbox.waitFor({ timeout: 20_000 });
+  await checkbox.click();
+}
+
+/** The text of the visible lines of the active editor (Monaco renders spaces as no-break spaces). */
+async function editorText(wb: Workbench): Promise<string> {
+  return (await wb.page.locator('.editor-instance .view-lines').first().innerText()).replace(/\u00a0/g, ' ');
 }
 
 async function until(what: string, check: () => Promise<boolean> | boolean, timeoutMs = 60_000): Promise<void> {
@@ -129,11 +137,10 @@ describe('the node tree, repairs and report in VS Code, on a real containerd nod
       await findingRow(wb, pod).click();
       const tab = wb.page.locator('.tabs-container .tab', { hasText: `cni-cache-corrupt-${short(sandboxId)}.md` }).first();
       await tab.waitFor({ timeout: 30_000 });
-      const editor = wb.page.locator('.editor-instance .view-lines').first();
-      await until('the document shows the plan', async () => /Repair plan/.test(await editor.innerText()), 30_000);
-      assert.match(await editor.innerText(), /Empty or corrupt CNI cache file/);
+      await until('the document shows the plan', async () => /Repair plan/.test(await editorText(wb)), 30_000);
+      assert.match(await editorText(wb), /Empty or corrupt CNI cache file/);
       await wb.screenshot('05b-finding-article');
-      await wb.page.keyboard.press('Control+W');
+      await wb.runCommand('View: Close Editor');
     });
 
     it('jumps from the lens on the log to the same sandbox on the node', async () => {
@@ -197,10 +204,10 @@ describe('the node tree, repairs and report in VS Code, on a real containerd nod
 
     it('says DRY RUN in the view\'s title while kubeNodeDoctor.repair.dryRun is on, and not once it is off', async () => {
       const dryRun = wb.page.locator('.part.sidebar').getByText(/· dry run/i);
-      await setUserSetting(wb, 'kubeNodeDoctor.repair.dryRun', true);
+      await toggleSetting(wb, 'kubeNodeDoctor.repair.dryRun');
       await dryRun.first().waitFor({ timeout: 30_000 });
       await wb.screenshot('13-tree-dry-run');
-      await setUserSetting(wb, 'kubeNodeDoctor.repair.dryRun', undefined);
+      await toggleSetting(wb, 'kubeNodeDoctor.repair.dryRun');
       await dryRun.first().waitFor({ state: 'hidden', timeout: 30_000 });
     });
   });

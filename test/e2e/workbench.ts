@@ -42,11 +42,6 @@ export class Workbench {
     return path.join(this.server.tmp, 'user-data', 'User', 'globalStorage', 'kube-node-doctor.kube-node-doctor');
   }
 
-  /** The profile's user settings folder (settings.json there is the user settings; the workbench follows its changes). */
-  get userSettingsDir(): string {
-    return path.join(this.server.tmp, 'user-data', 'User');
-  }
-
   /** A row of the Node Doctor tree whose label is exactly `label`. */
   treeRow(label: string | RegExp): Locator {
     const name = typeof label === 'string' ? new RegExp(`^${label.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`) : label;
