@@ -1,6 +1,9 @@
 import { createHash } from 'node:crypto';
 import { BridgeManager } from '../bridge/bridgeManager';
+import { describeStranded } from '../bridge/stranded';
 import type { StrandedPod } from '../bridge/stranded';
+import type { PodsLeft } from '../fleet/scan';
+import { shellLine } from '../model/shell';
 import { bridgeAccessFor } from '../bridge/openBridge';
 import type { BridgeProfile } from '../bridge/podSpec';
 import { KubeApi } from '../cluster/kubeApi';
@@ -9,7 +12,7 @@ import type { ContextInfo, Kubeconfigs } from '../cluster/kubeconfig';
 import { listNodes } from '../cluster/nodes';
 import type { NodeList } from '../cluster/nodes';
 import { discoverEndpoint } from '../cri/endpoints';
-import { NodeDoctorError } from '../errors';
+import { describeError, NodeDoctorError } from '../errors';
 import { podIdentities, sharedPodsOnNode } from '../cluster/podsOnNode';
 import type { Inventory } from '../inventory/types';
 import { LocalNodeAccess } from '../node/localNodeAccess';
@@ -414,6 +417,35 @@ export class NodeDoctor {
       for (const id of ids) matches.push({ ref, sandboxId: id, inventory });
     }
     return matches;
+  }
+
+  /** The API client of a context (node list, node log query), with the request timeout of the settings. */
+  kubeApi(context: string): Promise<KubeApi> {
+    return this.api(context);
+  }
+
+  /**
+   * Deletes every bridge pod of a context now (a cluster scan's, and any reused from earlier inspections), then proves
+   * what is left by listing the session's pods: `count` 0 only when that list is empty; unknown when it fails.
+   */
+  async releaseBridges(context: string): Promise<PodsLeft> {
+    const pending = this.managers.get(context);
+    this.managers.delete(context);
+    const manager = await pending?.catch(() => undefined);
+    if (!manager) return { count: 0, pods: [] };
+    const stranded = await manager.dispose();
+    const why = new Map(stranded.map((p) => [p.name, p]));
+    try {
+      const listed = await manager.listSessionPods();
+      const pods = listed.map((p) => ({ name: p.name, node: p.node, ...(why.get(p.name) ? { error: why.get(p.name)!.error } : {}) }));
+      for (const pod of stranded) this.options.log(describeStranded(pod));
+      return { count: pods.length, pods, ...(stranded.length ? { detail: `remove with: ${stranded.map((p) => shellLine(p.command)).join('; ')}` } : {}) };
+    } catch (error) {
+      return {
+        count: undefined, pods: stranded.map((p) => ({ name: p.name, node: p.node, error: p.error })),
+        detail: `listing the session's bridge pods after the cleanup failed: ${describeError(error)}`,
+      };
+    }
   }
 
   /** Bridge pods labelled as ours in a context that this session does not use; deleted unless `dryRun`. */
