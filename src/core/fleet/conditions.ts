@@ -107,3 +107,33 @@ export function healthBadge(health: NodeHealth): string {
   if (health.unknown.length > 0) return `unknown: ${health.unknown.map((c) => c.type).join(', ')}`;
   return 'no findings';
 }
+
+/** A node's badge in the Nodes view: only when NPD reports something there (True, Unknown), or lacks the plugin where others have it. */
+export interface HealthBadge {
+  readonly text: string;
+  readonly tooltip: string;
+}
+
+/**
+ * What the Nodes view shows of a context's Node Doctor conditions, from the node list it already has: the context's
+ * summary line and a badge per node that needs one (none for a node whose four conditions are False).
+ */
+export function treeHealth(nodes: readonly Pick<NodeSummary, 'name' | 'ready' | 'conditions'>[]): { summary: string; badges: ReadonlyMap<string, HealthBadge> } {
+  const health = nodes.map(nodeHealth);
+  const summary = summarizeHealth(health);
+  const anyPlugin = summary.withoutPlugin < health.length;
+  const badges = new Map<string, HealthBadge>();
+  for (const h of health) {
+    const line = (c: DoctorCondition): string => `${c.type} ${c.status}${c.message ? `: ${c.message}` : ''}${c.lastTransitionTime ? ` (since ${c.lastTransitionTime})` : ''}`;
+    if (h.problems.length > 0) {
+      const more = h.problems.length > 1 ? ` +${h.problems.length - 1}` : '';
+      badges.set(h.node, { text: `NPD: ${h.problems[0].type}${more}`, tooltip: `node-problem-detector (Node Doctor plugin): ${[...h.problems, ...h.unknown].map(line).join('; ')}` });
+    } else if (h.unknown.length > 0) {
+      badges.set(h.node, { text: 'NPD: unknown', tooltip: `node-problem-detector (Node Doctor plugin) could not tell: ${h.unknown.map(line).join('; ')}` });
+    } else if (h.plugin === 'not-installed' && anyPlugin) {
+      badges.set(h.node, { text: 'NPD: plugin not installed', tooltip: 'None of CNICacheCorrupt, SandboxBacklog, OrphanContainers, StuckSandbox is on this node: the npd-check plugin does not run here.' });
+    }
+  }
+  const text = anyPlugin ? summary.text : `Node Doctor plugin not installed (${plural(health.length, 'node')})`;
+  return { summary: text, badges };
+}

@@ -11,6 +11,7 @@ import type { ErrorReporter } from '../errors';
 import { ReportController } from '../report/reportController';
 import { NodeTreeProvider } from '../tree/nodeTreeProvider';
 import { FleetCommands } from '../fleet/fleetCommands';
+import { registerTreeCommands } from '../tree/treeCommands';
 import type { TreeElement } from '../tree/treeModel';
 
 export interface NodePartDeps {
@@ -41,6 +42,7 @@ export function startNodePart({ context, log, errors, attachView }: NodePartDeps
     registerNodeCommands({ engine, tree, reports, errors, log }),
     registerRepairCommands({ engine, tree, reports, errors, log }),
     registerStuckSandboxCommands({ engine, tree, reports, errors, log }),
+    registerTreeCommands({ engine, tree, errors, log }),
     onSettingsChanged(() => tree.refreshAll()),
   );
   return { tree, fleet, shutdown: () => engine.dispose(), dispose: () => owned.dispose() };

@@ -1,5 +1,5 @@
 import * as assert from 'node:assert/strict';
-import { healthBadge, nodeHealth, readClusterHealth, summarizeHealth } from '../../../src/core/fleet/conditions';
+import { healthBadge, nodeHealth, readClusterHealth, summarizeHealth, treeHealth } from '../../../src/core/fleet/conditions';
 import { NodeDoctorError } from '../../../src/core/errors';
 import { requireLabelSelector, selectNodes } from '../../../src/core/fleet/scan';
 import { npdCondition } from '../../standin/nodeFleet';
@@ -60,6 +60,27 @@ describe('Node Doctor conditions from the node list', () => {
     } finally {
       await env.close();
     }
+  });
+});
+
+describe('Node Doctor conditions in the Nodes view', () => {
+  it('badges nodes with a True or Unknown condition and those without the plugin where others have it; summarises the context', () => {
+    const npd = (status: string, type = 'CNICacheCorrupt'): { type: string; status: string; message?: string } => ({ type, status, message: status === 'True' ? '2 empty CNI cache files block teardown' : undefined });
+    const { summary, badges } = treeHealth([
+      { name: 'a', ready: true, conditions: [npd('True'), npd('True', 'StuckSandbox')] },
+      { name: 'b', ready: true, conditions: [npd('False'), npd('Unknown', 'SandboxBacklog')] },
+      { name: 'c', ready: true, conditions: [npd('False')] },
+      { name: 'd', ready: true, conditions: [] },
+    ]);
+    assert.equal(summary, '1 node with findings · 1 unknown · 1 without the plugin (of 4 nodes)');
+    assert.deepEqual([...badges].map(([n, b]) => [n, b.text]), [['a', 'NPD: CNICacheCorrupt +1'], ['b', 'NPD: unknown'], ['d', 'NPD: plugin not installed']]);
+    assert.match(badges.get('a')!.tooltip, /CNICacheCorrupt True: 2 empty CNI cache files block teardown; StuckSandbox True/);
+  });
+
+  it('says once, on the context, that the plugin is not installed anywhere, and badges no node', () => {
+    const { summary, badges } = treeHealth([{ name: 'a', ready: true, conditions: [] }, { name: 'b', ready: false, conditions: [{ type: 'Ready', status: 'False' }] }]);
+    assert.equal(summary, 'Node Doctor plugin not installed (2 nodes)');
+    assert.equal(badges.size, 0);
   });
 });
 
