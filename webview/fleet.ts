@@ -80,7 +80,9 @@ function renderTable(): void {
     name.append(open);
     tr.append(name, el('td', r.status, 'status'), el('td', String(r.total), 'num'));
     for (const c of model.categories) tr.append(el('td', r.counts[c] ? String(r.counts[c]) : '·', r.counts[c] ? 'num hit' : 'num'));
-    tr.append(el('td', r.error ?? r.incomplete ?? (r.ms !== undefined ? `${(r.ms / 1000).toFixed(1)} s` : ''), 'detail'));
+    const detail = el('td', r.error ?? r.incomplete ?? (r.ms !== undefined ? `${(r.ms / 1000).toFixed(1)} s` : ''), 'detail');
+    detail.title = detail.textContent ?? '';
+    tr.append(detail);
     tbody.append(tr);
   }
   table.append(thead, tbody);

@@ -86,9 +86,11 @@ describe('fleet: cluster view, Scan Cluster, fleet report and node logs in VS Co
     await wb.page.locator('.activitybar [aria-label^="Node Doctor"]').first().click();
     await wb.treeRow('lab').waitFor({ timeout: 60_000 });
     await wb.widenSidebar(640);
-    if (!(await wb.treeRow('node-0003').isVisible())) await wb.treeRow('lab').click();
-    await wb.treeRow('node-0003').waitFor({ timeout: 60_000 });
     const labRow = wb.treeRow('lab');
+    // The current context expands by itself; click only a collapsed one (a click on an expanding row would fold it).
+    const listed = await wb.treeRow('node-0003').waitFor({ timeout: 15_000 }).then(() => true, () => false);
+    if (!listed && await labRow.getAttribute('aria-expanded') === 'false') await labRow.click();
+    await wb.treeRow('node-0003').waitFor({ timeout: 60_000 });
     await until('the context summary is shown', async () => /nodes with findings/.test(await labRow.innerText()), 30_000);
     assert.match(await labRow.innerText(), /6 nodes with findings · 1 unknown · 1 without the plugin \(of 25 nodes\)/);
     assert.match(await wb.treeRow('node-0003').innerText(), /NPD: CNICacheCorrupt/);

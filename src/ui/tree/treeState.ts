@@ -202,7 +202,11 @@ export class TreeState {
       if (badge) this.badges.set(key, badge);
       else this.badges.delete(key);
     }
-    this.setClusterSummary(context, summary);
+    // Stored now (the node rows about to be drawn read their badges); the context's row is redrawn once the view has
+    // taken this load's children: a change event for a row whose children are still being fetched drops them.
+    this.summaries.set(context, summary);
+    const timer = setTimeout(() => { if (!this.lifetime.signal.aborted) this.fireId(clusterId(context)); }, 0);
+    timer.unref?.();
   }
 
   /** A short badge shown first in a node's description (undefined removes it). */
