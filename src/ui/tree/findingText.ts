@@ -49,20 +49,24 @@ function planSection(finding: Finding, plan: FindingPlan): string[] {
   return out;
 }
 
-/** The finding's document: sentence, details, article, plan. */
+/**
+ * The finding's document: what, where, the sentence, the IDs, the plan, then the article. The sentence and the detail
+ * (runtime text, paths) are in a text block, shown literally both as Markdown source (code-server has no preview for an
+ * extension's virtual documents) and rendered, so they need no escaping.
+ */
 export function findingMarkdown(finding: Finding, node: string, plan: FindingPlan): string {
   const article = articleFor(finding.category);
   const out = [
-    `# ${markdownText(findingObject(finding))}: ${markdownText(article.title)}`, '',
-    `**${finding.severity.toUpperCase()}** on ${markdownText(node)} — ${markdownText(finding.title)}`, '',
-    markdownText(finding.detail), '',
+    `# ${markdownText(article.title)} — ${markdownCode(findingObject(finding))}`, '',
+    `**${finding.severity.toUpperCase()}** on ${markdownCode(node)}`, '',
+    fenced(`${finding.title}\n\n${finding.detail}`, 'text'), '',
   ];
   const ids: [string, string | undefined][] = [
     ['Finding', finding.id], ['Pod', finding.pod], ['Sandbox', finding.sandboxId], ['Container', finding.containerId], ['Path', finding.path],
   ];
   for (const [key, value] of ids) if (value) out.push(`- ${key}: ${markdownCode(value)}`);
-  out.push('', '## What it means', '', article.explanation, '');
-  out.push(...planSection(finding, plan));
+  out.push('', ...planSection(finding, plan));
+  out.push('## What it means', '', article.explanation, '');
   if (article.references.length > 0) {
     out.push('## References', '', ...article.references.map((ref) => `- [${markdownText(ref.title)}](${ref.url})`), '');
   }

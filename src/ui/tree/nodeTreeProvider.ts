@@ -3,7 +3,7 @@ import type { Inventory } from '../../core/inventory/types';
 import type { NodeRef } from '../../core/session/nodeRef';
 import { readNodeSettings, readRepairSettings, readTreePageSize, SECTION } from '../config';
 import { toTreeItem } from './treeItems';
-import { present } from './treeLabels';
+import { dryRunTitle, present } from './treeLabels';
 import type { TreeController, TreeElement } from './treeModel';
 import type { TreeDoctor, TreeLog } from './treeState';
 import { TreeState } from './treeState';
@@ -30,16 +30,11 @@ export interface NodeTreeOptions {
   readonly attachView?: (provider: vscode.TreeDataProvider<TreeElement>) => vscode.TreeView<TreeElement>;
 }
 
-/** "DRY RUN" in the view's title bar while `kubeNodeDoctor.repair.dryRun` is on (repairs only say what they would do). */
-export function dryRunDescription(dryRun: boolean): string | undefined {
-  return dryRun ? 'DRY RUN' : undefined;
-}
-
 /**
  * The "Nodes" sidebar: the thin vscode layer over TreeState (treeState.ts, plain Node), which holds what each level
  * shows and derives inspected nodes from the NodeDoctor's inventory store. Owns its TreeView. Failures show as message
  * rows with action rows under them, never as pop-ups; only an inspection the user asked for shows a (cancellable)
- * notification. The view's description says DRY RUN while dry run is on.
+ * notification. The view's title says DRY RUN while dry run is on.
  */
 export class NodeTreeProvider implements vscode.TreeDataProvider<TreeElement>, TreeController, vscode.Disposable {
   private readonly changed = new vscode.EventEmitter<TreeElement | undefined>();
@@ -48,6 +43,7 @@ export class NodeTreeProvider implements vscode.TreeDataProvider<TreeElement>, T
   readonly state: TreeState;
   private readonly subscriptions: vscode.Disposable[] = [];
   private mode: string | undefined;
+  private readonly baseTitle: string;
 
   constructor(engine: TreeEngine, log: TreeLog, options: NodeTreeOptions = {}) {
     this.state = new TreeState({
@@ -67,6 +63,7 @@ export class NodeTreeProvider implements vscode.TreeDataProvider<TreeElement>, T
         : run(() => undefined)))),
     });
     this.view = options.attachView?.(this) ?? vscode.window.createTreeView(NODES_VIEW_ID, { treeDataProvider: this, showCollapseAll: true });
+    this.baseTitle = this.view.title ?? 'Nodes';
     const changes = this.state.onDidChange((element) => this.changed.fire(element));
     const modes = this.state.onDidChangeMode((mode) => {
       if (this.mode === mode) return;
@@ -82,8 +79,12 @@ export class NodeTreeProvider implements vscode.TreeDataProvider<TreeElement>, T
     );
   }
 
+  /**
+   * DRY RUN in the view's title: VS Code hides a view's `description` when the view is alone in its container (its
+   * header merges into the container's title, "NODE DOCTOR: NODES"), while the title shows in both layouts.
+   */
   private showDryRun(): void {
-    this.view.description = dryRunDescription(readRepairSettings().dryRun);
+    this.view.title = dryRunTitle(this.baseTitle, readRepairSettings().dryRun);
   }
 
   getTreeItem(element: TreeElement): vscode.TreeItem {

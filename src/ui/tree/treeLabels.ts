@@ -35,3 +35,8 @@ const PRESENTERS: PresenterTable = {
 export function present(element: TreeElement, ctx: PresentationContext): ItemSpec {
   return (PRESENTERS[element.kind] as Presenter<TreeElement['kind']>)(element as never, ctx);
 }
+
+/** The view's title while `kubeNodeDoctor.repair.dryRun` is on (repairs only say what they would do): `Nodes · DRY RUN`. */
+export function dryRunTitle(base: string, dryRun: boolean): string {
+  return dryRun ? `${base} · DRY RUN` : base;
+}

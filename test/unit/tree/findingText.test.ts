@@ -17,7 +17,9 @@ describe('the document a finding opens (its article and repair plan)', () => {
       } as unknown as RepairPlan['steps'][number]],
     };
     const text = findingMarkdown(finding, 'w1 (context lab)', { kind: 'plan', plan });
-    assert.match(text, /^# prod\/web\\-6c9b8: Empty or corrupt CNI cache file/);
+    assert.match(text, /^# Empty or corrupt CNI cache file — `prod\/web-6c9b8`\n\n\*\*ERROR\*\* on `w1 \(context lab\)`/);
+    assert.ok(text.includes('```text\nCNI cache file is empty (0 bytes) for sandbox 055b221e44a2 (prod/web-6c9b8, NotReady)\n'), 'the sentence, literally');
+    assert.ok(text.indexOf('## Repair plan') < text.indexOf('## What it means'), 'the plan before the article');
     assert.ok(text.includes(`\`${SEED.stuck}\``), 'the full sandbox ID');
     assert.match(text, /## What it means/);
     assert.match(text, /1 step on w1, in this order\. Nothing has run/);

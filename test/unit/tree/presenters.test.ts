@@ -9,7 +9,7 @@ import {
   actionElements, addKubeconfigElement, buildNodeContent, clusterElement, groupChildren, groupElement, inspectElement, messageElement, nodeElement, nodeGroups,
 } from '../../../src/ui/tree/treeContent';
 import type { NodeContent } from '../../../src/ui/tree/treeContent';
-import { present } from '../../../src/ui/tree/treeLabels';
+import { dryRunTitle, present } from '../../../src/ui/tree/treeLabels';
 import type { ItemSpec, NodeView, PresentationContext } from '../../../src/ui/tree/treeLabels';
 import type { TreeElement } from '../../../src/ui/tree/treeModel';
 import { NOW, SEED, pileUpNode, seedNode } from './inventories';
@@ -298,5 +298,12 @@ describe('presenters of an inventory that is not proven complete', () => {
     assert.match(groups.find((g) => g.label === 'Containers')?.description ?? '', / · incomplete$/);
     assert.doesNotMatch(groups.find((g) => g.label === 'Findings')?.description ?? '', /incomplete/);
     assert.doesNotMatch(present(nodeElement(ref, summary), context(inspected(buildNodeContent(ref, seed)))).description ?? '', /incomplete/);
+  });
+});
+
+describe('the view title in dry run', () => {
+  it('says DRY RUN after the view\'s name while kubeNodeDoctor.repair.dryRun is on', () => {
+    assert.equal(dryRunTitle('Nodes', true), 'Nodes · DRY RUN');
+    assert.equal(dryRunTitle('Nodes', false), 'Nodes');
   });
 });
