@@ -145,8 +145,5 @@ export const GRPC_LIMITS: readonly { readonly label: string; readonly bytes: num
   { label: '16 MiB runtime send limit', bytes: 16 * MIB },
 ];
 
-export function formatBytes(bytes: number): string {
-  if (bytes >= MIB) return `${(bytes / MIB).toFixed(1)} MiB`;
-  if (bytes >= 1024) return `${(bytes / 1024).toFixed(1)} KiB`;
-  return `${bytes} B`;
-}
+/** The one byte formatter (plain TypeScript, no Node built-ins), for the webview too. */
+export { formatBytes } from '../core/model/bytes';

@@ -2,7 +2,7 @@
 // name; description = status and size (`empty · 0 B`, `valid · 1.2 KiB`) and the pod when known; path, sandbox ID,
 // IPs and why the runtime reads it on teardown in the tooltip.
 import { shortId } from '../../../core/model/ids';
-import { formatBytes } from '../../../shared/reportProtocol';
+import { formatBytes } from '../../../core/model/bytes';
 import type { TreeElement } from '../treeModel';
 import { code, md, paragraphs, RED, rows, spoken, when, YELLOW } from './format';
 import type { IconSpec, ItemSpec, PresentationContext } from './types';

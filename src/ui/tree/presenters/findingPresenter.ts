@@ -5,7 +5,7 @@
 import type { Finding } from '../../../core/inventory/types';
 import { articleFor } from '../../../core/knowledge/articles';
 import { shortId } from '../../../core/model/ids';
-import { formatBytes } from '../../../shared/reportProtocol';
+import { formatBytes } from '../../../core/model/bytes';
 import type { ContextValue } from '../contextValues';
 import { formatCount } from '../treeContent';
 import type { TreeElement } from '../treeModel';

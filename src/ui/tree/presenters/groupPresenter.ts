@@ -1,7 +1,7 @@
 // The groups under an inspected node (Findings, Sandboxes, Containers and its subgroups, CNI cache): label = the group;
 // description = its count and what needs attention (`4 · 1 error · 3 warnings`); the order it is sorted in, in the tooltip.
 import { plural } from '../../../core/model/plural';
-import { formatBytes } from '../../../shared/reportProtocol';
+import { formatBytes } from '../../../core/model/bytes';
 import type { ContextValue } from '../contextValues';
 import { formatCount, groupSize } from '../treeContent';
 import type { GroupElement, NodeContent } from '../treeContent';
