@@ -83,6 +83,7 @@ interface OpenRun {
   readonly records: AuditEntry[];
   lastMs: number;
   lastStep: number;
+  lastStepId: string;
   /** Step IDs with an outcome already (a second intent for one of them starts a new run). */
   readonly finished: Set<string>;
 }
@@ -132,8 +133,8 @@ function restoreKey(original: string, sha256Prefix: string): string {
 
 /**
  * Groups audit records into runs, newest first. The audit has no run ID, so a run is the records of one node and actor
- * in file order until a step number goes back (a new plan starts at 01), a step that already has its outcome starts
- * again, a record of the other kind (repair / undo) comes, or more than 10 minutes (1 minute between restores) pass.
+ * in file order until the step number does not go on (a new plan starts again at 01: a lower number, or the same number
+ * for another step), a step that already has its outcome starts again, a record of the other kind (repair / undo) comes, or more than 10 minutes (1 minute between restores) pass.
  * `node` keeps only that node's runs.
  */
 export function repairHistory(records: readonly AuditEntry[], options: { readonly node?: string } = {}): HistoryEntry[] {
@@ -147,8 +148,8 @@ export function repairHistory(records: readonly AuditEntry[], options: { readonl
     const number = stepNumber(r.stepId) ?? 0;
     const current = open.get(key);
     const continues = current !== undefined && current.kind === kind && ms - current.lastMs <= (kind === 'undo' ? UNDO_GAP_MS : RUN_GAP_MS)
-      && (kind === 'undo' || (number >= current.lastStep && !(current.finished.has(r.stepId) && r.phase === 'intent')));
-    const run: OpenRun = continues ? current : { first: index, kind, records: [], lastMs: ms, lastStep: number, finished: new Set() };
+      && (kind === 'undo' || (number > current.lastStep || (number === current.lastStep && r.stepId === current.lastStepId)) && !(current.finished.has(r.stepId) && r.phase === 'intent'));
+    const run: OpenRun = continues ? current : { first: index, kind, records: [], lastMs: ms, lastStep: number, lastStepId: r.stepId, finished: new Set() };
     if (!continues) {
       runs.push(run);
       open.set(key, run);
@@ -156,6 +157,7 @@ export function repairHistory(records: readonly AuditEntry[], options: { readonl
     run.records.push(r);
     run.lastMs = ms;
     run.lastStep = number;
+    run.lastStepId = r.stepId;
     if (r.phase !== 'intent') run.finished.add(r.stepId);
   });
 

@@ -77,6 +77,16 @@ describe('repair history from the audit log', () => {
     assert.deepEqual(run.steps.map((s) => s.result), ['done', 'interrupted']);
   });
 
+  it('starts a new run when a plan starts again at step 01, even right after a one-step run', () => {
+    const records = [
+      ...step(0, '01-remove-container', 'remove-container', 'container x', 'done'),
+      ...step(2, '01-remove-cache-file', 'remove-cache-file', FILE, 'done', { backup }),
+      ...step(3, '02-remove-sandbox', 'remove-sandbox', `sandbox ${SEED}`, 'done'),
+      ...step(5, '01-remove-cache-file', 'remove-cache-file', FILE, 'refused'),
+    ];
+    assert.deepEqual(repairHistory(records).map((e) => e.steps.map((s) => s.stepId)), [['01-remove-cache-file'], ['01-remove-cache-file', '02-remove-sandbox'], ['01-remove-container']]);
+  });
+
   it('starts a new run after a 10-minute gap, and keeps nodes apart (filtered by node)', () => {
     const records = [
       ...step(0, '01-remove-cache-file', 'remove-cache-file', FILE, 'done', { backup }),
