@@ -21,6 +21,7 @@ import {
   auditEntriesOfRun, COMMAND_TITLES, confirmation, dryRunSummary, emptyPlanMessage, executionSummary, fullPlanText, isBackup, manualCommandsText,
   planLogLines, repairTargetOf, selectFindings, SHOW_FULL_PLAN, undoConfirmation, undoSummary,
 } from './repairText';
+import { shortenIds } from './repairDialogText';
 import type { ExecutionSummary, RepairCommand, RepairTarget } from './repairText';
 
 export const AUDIT_SCHEME = 'kube-node-doctor-audit';
@@ -150,7 +151,7 @@ export async function runRepair(deps: RepairCommandDeps, command: RepairCommand,
   const selection = selectFindings(command, target, inventory, node);
   if (selection.findingIds.length === 0) {
     log.info(`${COMMAND_TITLES[command]} on ${node}: ${selection.nothing ?? 'nothing selected'}`);
-    void vscode.window.showInformationMessage(selection.nothing ?? `Nothing to repair on ${node}.`);
+    void vscode.window.showInformationMessage(shortenIds(selection.nothing ?? `Nothing to repair on ${node}.`));
     return;
   }
   const planned = async (): Promise<RepairPlan | undefined> => (await doctor.plan(ref, { kind: 'findings', findingIds: selection.findingIds })).plan;

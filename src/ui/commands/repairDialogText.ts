@@ -20,11 +20,12 @@ export interface PlanConfirmation extends Confirmation {
 /** The modal's first (default) button: opens every step in a read-only editor, then asks again. */
 export const SHOW_FULL_PLAN = 'Show Full Plan';
 /** At most this many step lines in the modal; the full plan has every step. */
-export const MODAL_STEP_LINES = 8;
+export const MODAL_STEP_LINES = 6;
 /** Up to this many steps, each gets its exact object on a second line. */
 const WITH_OBJECTS_UP_TO = 3;
-const MODAL_NOTES = 3;
-const NOTE_CHARS = 240;
+const MODAL_NOTES = 2;
+/** The dialog is about 75 characters wide: a step title or a note gets one line (IDs shortened), the full plan has all. */
+const LINE_CHARS = 76;
 
 export function joinAnd(parts: readonly string[]): string {
   if (parts.length <= 1) return parts.join('');
@@ -102,36 +103,38 @@ function clip(text: string, max: number): string {
 }
 
 /**
- * The modal confirmation of a plan, short enough for a 700 px window: the node, the steps counted per kind and the
- * highest risk, at most MODAL_STEP_LINES step lines (each step's exact object when there are only a few), the first
- * notes, what is backed up and audited. Buttons: "Show Full Plan" first (the default), then the explicit verb.
+ * The modal confirmation of a plan, short enough for a 700 px window: (the node is in the question) the steps counted
+ * per kind and the highest risk, at most MODAL_STEP_LINES one-line steps (each step's exact object when there are only
+ * a few), the first notes on one line each, what is backed up and audited. Buttons: "Show Full Plan" first (the
+ * default), then the explicit verb.
  */
 export function confirmation(plan: RepairPlan, node: string, options: { dryRun: boolean; inspectedAt?: string }): PlanConfirmation {
   const label = buttonLabel(plan);
   const steps = plan.steps;
   const lines: string[] = [
-    `Node: ${node}`,
     `${plural(steps.length, 'step')}: ${stepKinds(plan) || 'nothing to change'}. Risk: ${highestRisk(plan)}${steps.length > 1 ? ' at most' : ''}.`,
   ];
-  if (options.inspectedAt) lines.push(`Planned from the inspection of ${absoluteTime(options.inspectedAt)}; each step is checked again right before it runs.`);
+  if (options.inspectedAt) lines.push(`Inspected ${absoluteTime(options.inspectedAt)}; each step is re-checked before it runs.`);
   lines.push('');
   if (steps.length <= WITH_OBJECTS_UP_TO) {
     steps.forEach((s, i) => lines.push(`${i + 1}. ${s.title}`, `    ${s.object}`));
   } else {
     const shown = steps.slice(0, MODAL_STEP_LINES - 1);
-    shown.forEach((s, i) => lines.push(`${i + 1}. ${clip(s.title, 110)}`));
-    if (steps.length > shown.length) lines.push(`… and ${plural(steps.length - shown.length, 'more step')}: Show Full Plan lists every step, its object, check and command.`);
+    shown.forEach((s, i) => lines.push(clip(`${i + 1}. ${shortenIds(s.title)}`, LINE_CHARS)));
+    lines.push(`… and ${plural(steps.length - shown.length, 'more step')}: Show Full Plan lists each one.`);
   }
   if (plan.notes.length > 0) {
-    lines.push('', ...plan.notes.slice(0, MODAL_NOTES).map((n) => `• ${clip(n, NOTE_CHARS)}`));
+    // A short plan has room for its notes on up to 3 lines each (a force-stop's note names the PID it would kill).
+    const noteChars = steps.length <= WITH_OBJECTS_UP_TO ? 3 * LINE_CHARS : LINE_CHARS;
+    lines.push('', ...plan.notes.slice(0, MODAL_NOTES).map((n) => clip(`• ${shortenIds(n)}`, noteChars)));
     if (plan.notes.length > MODAL_NOTES) lines.push(`• and ${plural(plan.notes.length - MODAL_NOTES, 'more note')} in the full plan.`);
   }
   lines.push('');
   if (options.dryRun) {
-    lines.push('Dry run (setting kubeNodeDoctor.repair.dryRun): nothing will be changed; the summary lists what would have been done.');
+    lines.push('Dry run (setting kubeNodeDoctor.repair.dryRun): nothing will be changed.');
   } else {
     const c = countSteps(steps);
-    lines.push(`${c.files > 0 ? 'Each file is backed up in quarantine on the node first (Undo, also from Show Repair History, restores it). ' : ''}Every step is recorded in the audit log.`);
+    lines.push(`${c.files > 0 ? 'Files are backed up first (Undo restores them). ' : ''}Every step is audited.`);
   }
   const button = options.dryRun ? `${label} (Dry Run)` : label;
   return {

@@ -5,6 +5,7 @@ import { describeNode } from '../../core/session/nodeRef';
 import type { NodeRef } from '../../core/session/nodeRef';
 import { runPlan } from './repairCommands';
 import type { RepairCommandDeps } from './repairCommands';
+import { shortenIds } from './repairDialogText';
 import { removalTargetOf } from './repairText';
 
 const TITLES = { sandbox: 'Remove Sandbox', container: 'Remove Container' } as const;
@@ -27,7 +28,7 @@ export async function removeObject(deps: RepairCommandDeps, ref: NodeRef, object
   const first = await planned();
   if (!first.plan) {
     log.info(`${TITLES[object.kind]} on ${node}: ${first.nothing ?? 'nothing planned'}`);
-    void vscode.window.showWarningMessage(first.nothing ?? `Nothing to remove on ${node}.`);
+    void vscode.window.showWarningMessage(shortenIds(first.nothing ?? `Nothing to remove on ${node}.`));
     return;
   }
   await runPlan(deps, ref, first.plan, first.subject, inventory.generatedAt, async () => {

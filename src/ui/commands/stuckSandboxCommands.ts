@@ -32,7 +32,7 @@ export async function forceStopStuckSandbox(deps: RepairCommandDeps, target: For
   if (!inventory) return;
   const sandbox = inventory.sandboxes.find((s) => s.id === sandboxId);
   if (!sandbox) {
-    void vscode.window.showInformationMessage(`The last inspection of ${node} (${inventory.generatedAt}) lists no sandbox ${sandboxId}: it may be gone already. Refresh the node to check.`);
+    void vscode.window.showInformationMessage(`The last inspection of ${node} (${inventory.generatedAt}) lists no sandbox ${shortId(sandboxId)}: it may be gone already. Refresh the node to check.`);
     return;
   }
   const finding = inventory.findings.find((f) => f.id === stuckFindingId(sandboxId));
