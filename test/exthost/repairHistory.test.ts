@@ -54,7 +54,7 @@ describe('repair history and dry run in a real VS Code', () => {
     assert.equal(document.languageId, 'markdown');
     assert.ok(!document.isDirty);
     assert.match(text, /^# Repair history of worker-3 \(context prod-eu1\)/);
-    assert.match(text, /## Moved 1 file to quarantine and removed 1 sandbox\n\n- When: 5 min ago \(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC\)\n- Result: 2 done\n- Backup: 1 file backed up \(Undo available\)/);
+    assert.match(text, /## Quarantined 1 file and removed 1 sandbox\n\n- When: 5 min ago \(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC\)\n- Result: 2 done\n- Backup: 1 file backed up \(Undo available\)/);
     assert.ok(text.includes(`- done: remove-sandbox \`sandbox ${SEED}\``));
   });
 

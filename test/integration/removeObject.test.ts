@@ -77,7 +77,7 @@ describe('removing one sandbox or container, its history and Undo (real containe
 
     // The history: two runs, newest first; Undo of the newest puts the file back (the sandbox is not recreated).
     const runs = history();
-    assert.deepEqual(runs.map(whatWasDone), ['moved 1 file to quarantine and removed 1 sandbox', 'removed 1 container']);
+    assert.deepEqual(runs.map(whatWasDone), ['quarantined 1 file and removed 1 sandbox', 'removed 1 container']);
     const last = lastUndoable(runs);
     assert.ok(last);
     assert.deepEqual(last.undoable.map((b) => b.original), [plan.steps[0].object]);

@@ -78,7 +78,7 @@ async function showRepairHistory(deps: RepairCommandDeps, documents: ReadOnlyDoc
     { label: '$(book) Open the Whole History as a Document', description: `${entries.length} ${entries.length === 1 ? 'run' : 'runs'}`, document: true },
     ...entries.map((entry): HistoryPick => {
       const text = historyItem(entry, now);
-      return { ...text, label: node === undefined ? `${text.label} — ${entry.node}` : text.label, entry };
+      return { ...text, description: node === undefined ? entry.node : '', entry };
     }),
   ];
   const picked = await vscode.window.showQuickPick(items, {

@@ -19,7 +19,7 @@ function countOf(steps: readonly HistoryStep[], ...actions: HistoryStep['action'
   return steps.filter((s) => actions.includes(s.action)).length;
 }
 
-/** What a run changed, from its done steps: `moved 1 file to quarantine and removed 1 sandbox`. */
+/** What a run changed, from its done steps: `released 1 network, quarantined 2 files, removed 1 container and 1 sandbox`. */
 export function whatWasDone(entry: HistoryEntry): string {
   const done = entry.steps.filter((s) => s.result === 'done');
   if (entry.kind === 'undo') return done.length > 0 ? `restored ${plural(done.length, 'file')} from quarantine (Undo)` : 'Undo restored nothing';
@@ -29,11 +29,11 @@ export function whatWasDone(entry: HistoryEntry): string {
   const containers = countOf(done, 'remove-container', 'docker-remove-container');
   const sandboxes = countOf(done, 'remove-sandbox', 'docker-remove-sandbox');
   const forceStops = countOf(done, 'force-stop-sandbox');
+  const removed = joinAnd([containers > 0 ? plural(containers, 'container') : '', sandboxes > 0 ? plural(sandboxes, 'sandbox', 'sandboxes') : ''].filter((p) => p !== ''));
   return joinAnd([
     releases > 0 ? `released ${plural(releases, 'network')}` : '',
-    files > 0 ? `moved ${plural(files, 'file')} to quarantine` : '',
-    containers > 0 ? `removed ${plural(containers, 'container')}` : '',
-    sandboxes > 0 ? `removed ${plural(sandboxes, 'sandbox', 'sandboxes')}` : '',
+    files > 0 ? `quarantined ${plural(files, 'file')}` : '',
+    removed !== '' ? `removed ${removed}` : '',
     forceStops > 0 ? `force-stopped ${plural(forceStops, 'sandbox', 'sandboxes')}` : '',
   ].filter((p) => p !== ''));
 }
@@ -63,13 +63,23 @@ export function backupOf(entry: HistoryEntry): string {
   return parts.length > 0 ? parts.join(' · ') : 'no file backup';
 }
 
-/** One quick-pick row per run: the label says what, the description when and the result, the detail the rest. */
+/** Whether Undo can act: `2 files backed up (Undo available)`, `1 file restored by Undo`, `no file backup`. */
+function undoState(entry: HistoryEntry): string {
+  if (entry.undoable.length > 0) return `${plural(entry.undoable.length, 'file')} backed up (Undo available)`;
+  if (entry.restored.length > 0) return `${plural(entry.restored.length, 'file')} restored by Undo`;
+  return 'no file to restore';
+}
+
+/**
+ * One quick-pick row per run. The label says what (it may be cut at the picker's width); the detail line, which has
+ * room, when (relative and absolute), the result and whether Undo can act; the description is left to the caller.
+ */
 export function historyItem(entry: HistoryEntry, nowMs: number): HistoryItemText {
   const ok = entry.counts.refused + entry.counts.failed + entry.counts.interrupted === 0;
   return {
     label: `${ok ? '$(check)' : '$(warning)'} ${capitalize(whatWasDone(entry))}`,
-    description: `${relativeTime(Date.parse(entry.startedAt), nowMs)} · ${resultOf(entry)}`,
-    detail: [absoluteTime(entry.startedAt), backupOf(entry), `by ${entry.actor}`].filter((p) => p !== '').join(' · '),
+    description: '',
+    detail: [`${relativeTime(Date.parse(entry.startedAt), nowMs)} (${absoluteTime(entry.startedAt)})`, resultOf(entry), ...(entry.kind === 'repair' ? [undoState(entry)] : [])].join(' · '),
   };
 }
 

@@ -162,20 +162,27 @@ export function executionSummary(plan: RepairPlan, results: readonly StepResult[
   };
 }
 
-/** Files listed one by one in the Undo modal (two lines each), so it fits the window. */
-const UNDO_LISTED = 4;
+/** Files listed one by one in the Undo modal (one line each), so it fits the window. */
+const UNDO_LISTED = 6;
 
-/** The modal confirmation of Undo: which files come back from where, and what is not undone. */
+function dirOf(file: string): string {
+  return file.slice(0, file.lastIndexOf('/')) || '/';
+}
+
+/** The modal confirmation of Undo: which files come back from where, and what is not undone; one line per file. */
 export function undoConfirmation(backups: readonly Backup[], node: string, removed: { sandboxes: number; containers: number; released?: number }): Confirmation {
   const files = plural(backups.length, 'file');
-  const lines = [`Node: ${node}`, ''];
-  backups.slice(0, UNDO_LISTED).forEach((b, i) => lines.push(`${i + 1}. ${b.original}`, `    from ${b.quarantinePath} (${plural(b.size, 'byte')}, sha256 ${b.sha256.slice(0, 12)})`));
+  const lines: string[] = [];
+  backups.slice(0, UNDO_LISTED).forEach((b, i) => lines.push(`${i + 1}. ${shortenIds(b.original.slice(b.original.lastIndexOf('/') + 1))} (${plural(b.size, 'byte')}, sha256 ${b.sha256.slice(0, 12)})`));
   if (backups.length > UNDO_LISTED) lines.push(`… and ${plural(backups.length - UNDO_LISTED, 'more file')} (Show Repair History lists every one).`);
-  lines.push('', 'Only files are restored. A file is not written over one that exists again, nor from a backup whose bytes changed.');
+  const into = [...new Set(backups.map((b) => dirOf(b.original)))];
+  const from = [...new Set(backups.map((b) => dirOf(b.quarantinePath)))];
+  lines.push(into.length === 1 ? `Back into ${into[0]} from ${from.length === 1 ? from[0] : 'the quarantine directory'}.` : 'Back to their original paths from the quarantine directory.');
+  lines.push('', 'Only files come back: never over a file that exists again, nor from a backup whose bytes changed.');
   const gone = [removed.sandboxes > 0 ? plural(removed.sandboxes, 'sandbox', 'sandboxes') : '', removed.containers > 0 ? plural(removed.containers, 'container') : ''].filter((p) => p !== '');
   if (gone.length > 0) lines.push(`The ${joinAnd(gone)} the repair removed ${removed.sandboxes + removed.containers === 1 ? 'is' : 'are'} not recreated (kubelet creates new sandboxes for pods that still exist).`);
   if ((removed.released ?? 0) > 0) {
-    lines.push(`The ${plural(removed.released ?? 0, 'cache file')} of released networks ${removed.released === 1 ? 'stays' : 'stay'} in quarantine: their IPs and veths were given back by the CNI DEL, and restoring a file would not take them back (it would only be reported as a leak again).`);
+    lines.push(`The ${plural(removed.released ?? 0, 'cache file')} of released networks ${removed.released === 1 ? 'stays' : 'stay'} in quarantine: their IPs and veths were given back by the CNI DEL.`);
   }
   lines.push('A restored bad CNI cache file blocks its sandbox\'s teardown again.');
   return { message: `Restore ${files} on ${node}?`, detail: lines.join('\n'), button: `Restore ${files}` };

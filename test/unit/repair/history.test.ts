@@ -52,7 +52,7 @@ describe('repair history from the audit log', () => {
     assert.deepEqual([first.startedAt, first.endedAt], [at(0), at(4)]);
     assert.deepEqual(first.undoable, [backup]);
     assert.deepEqual(first.removed, { sandboxes: 1, containers: 0, released: 0 });
-    assert.equal(whatWasDone(first), 'moved 1 file to quarantine and removed 1 sandbox');
+    assert.equal(whatWasDone(first), 'quarantined 1 file and removed 1 sandbox');
     assert.deepEqual([second.counts.done, second.counts.refused], [1, 1]);
     assert.equal(second.undoable.length, 0);
     assert.equal(lastUndoable(history), first, 'Undo Last Repair skips the newer run that backed nothing up');
@@ -106,9 +106,8 @@ describe('repair history from the audit log', () => {
   it('reads as what, when (relative and absolute), result and backup in the quick pick and the document', () => {
     const [run] = repairHistory(parseAuditLog(lines(firstRun)).records);
     const item = historyItem(run, T0 + 3 * 60_000);
-    assert.equal(item.label, '$(check) Moved 1 file to quarantine and removed 1 sandbox');
-    assert.equal(item.description, '3 min ago · 2 done');
-    assert.equal(item.detail, `2027-01-15 08:00:00 UTC · 1 file backed up (Undo available) · by ${ACTOR}`);
+    assert.equal(item.label, '$(check) Quarantined 1 file and removed 1 sandbox');
+    assert.equal(item.detail, '3 min ago (2027-01-15 08:00:00 UTC) · 2 done · 1 file backed up (Undo available)');
     const doc = historyDocument([run], 'worker-3 (context prod-eu1)', T0 + 2 * 3_600_000);
     assert.match(doc, /^# Repair history of worker-3 \(context prod-eu1\)\n\n1 run in the audit log, newest first\./);
     assert.match(doc, /- When: 2 h ago \(2027-01-15 08:00:00 UTC\)\n- Result: 2 done\n- Backup: 1 file backed up \(Undo available\)/);
