@@ -120,7 +120,10 @@ describe('the repair dialog, repair history and Undo, and the dry-run toggle, on
     await wb.runCommand('Notifications: Clear All Notifications');
     await toast.waitFor({ state: 'hidden', timeout: 20_000 });
     await wb.runCommand('View: Close All Editors');
-    await wb.page.mouse.move(1100, 700); // no tree tooltip over the picture
+    // No tree tooltip over the picture: move away, and close a hover left from the tree's re-render.
+    await wb.page.mouse.move(1100, 700);
+    await wb.page.keyboard.press('Escape');
+    await wb.page.locator('.monaco-hover').first().waitFor({ state: 'hidden', timeout: 5_000 }).catch(() => undefined);
     await wb.runCommand('Show Repair History');
     const run = wb.page.locator('.quick-input-list .monaco-list-row', { hasText: /Undo available/ }).first();
     await run.waitFor({ timeout: 20_000 });
