@@ -24,7 +24,8 @@ const builds = [
   { ...nodeTarget, entryPoints: { logs: 'src/ui/parts/logPart.ts', nodes: 'src/ui/parts/nodePart.ts' }, outdir: 'dist', external: ['vscode'] },
   { ...nodeTarget, entryPoints: { nodeEngine: 'src/nodeEngine.ts' }, outdir: 'dist' },
   // The CLI likewise: `rules` and `diagnose` run from dist/cli.js alone; the node commands are in dist/cliNode.js, required on demand.
-  { ...nodeTarget, entryPoints: { cli: 'src/cli/main.ts' }, outdir: 'dist', banner: { js: '#!/usr/bin/env node' }, external: ['./cliNode.js'] },
+  { ...nodeTarget, entryPoints: { cli: 'src/cli/main.ts' }, outdir: 'dist', banner: { js: '#!/usr/bin/env node' }, external: ['./cliNode.js'],
+    define: { KND_VERSION: JSON.stringify(JSON.parse(fs.readFileSync('package.json', 'utf8')).version) } },
   { ...nodeTarget, entryPoints: { cliNode: 'src/cli/cliNode.ts' }, outdir: 'dist' },
 ];
 if (fs.existsSync('webview/main.ts')) {

@@ -2,4 +2,5 @@
 // them runs, so `rules` and `diagnose` start without loading @kubernetes/client-node and gRPC.
 export { bridgeCleanupCommand } from './bridgeCleanupCommand';
 export { inspectCommand } from './inspectCommand';
+export { NODE_FLAGS_HELP, npdReadAnswers, parseNpdNodeFlags } from './npdInventory';
 export { repairCommand } from './repairCommand';

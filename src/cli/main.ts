@@ -2,6 +2,7 @@ import * as path from 'node:path';
 import type * as CliNodeModule from './cliNode';
 import { describeError } from '../core/errors';
 import { diagnoseCommand } from './diagnoseCommand';
+import { npdCheckCommand } from './npdCheckCommand';
 import { rulesCommand } from './rulesCommand';
 
 /**
@@ -27,6 +28,8 @@ export const COMMANDS: Readonly<Record<string, Command>> = {
   inspect: (args) => nodeCommands().inspectCommand(args),
   repair: (args) => nodeCommands().repairCommand(args),
   'bridge-cleanup': (args) => nodeCommands().bridgeCleanupCommand(args),
+  // Answered from the shared cache in dist/cli.js alone; the check that reads the node requires dist/cliNode.js.
+  'npd-check': (args) => npdCheckCommand(args, { reader: nodeCommands, ownProcess: require.main === module }),
 };
 
 const SUMMARIES: Readonly<Record<string, string>> = {
@@ -35,11 +38,25 @@ const SUMMARIES: Readonly<Record<string, string>> = {
   inspect: 'inspect [--json]               read this node\'s sandboxes, containers and CNI cache; list findings',
   repair: 'repair (--finding ID|--all) (--dry-run|--yes)   plan and run repairs of inspect findings',
   'bridge-cleanup': 'bridge-cleanup [--context CTX] [--dry-run]   delete bridge pods left over by clients that went away',
+  'npd-check': 'npd-check CONDITION [--timeout 4s]   node-problem-detector plugin: CNICacheCorrupt, SandboxBacklog, OrphanContainers, StuckSandbox',
 };
+
+/** The bundler writes the package version in (esbuild `define`); from the compiled tests it is read from package.json. */
+declare const KND_VERSION: string | undefined;
+
+export function cliVersion(): string {
+  if (typeof KND_VERSION === 'string') return KND_VERSION;
+  try {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- only outside the bundle (tsc output of the tests)
+    return (require(path.join(__dirname, '..', '..', 'package.json')) as { version: string }).version;
+  } catch {
+    return 'unknown';
+  }
+}
 
 function usage(): string {
   const lines = Object.keys(COMMANDS).map((name) => `  kube-node-doctor ${SUMMARIES[name] ?? name}`);
-  return `usage: kube-node-doctor <command> [options]\n\ncommands:\n${lines.join('\n')}\n\nRun "kube-node-doctor <command> --help" for a command's options.\n`;
+  return `usage: kube-node-doctor <command> [options]\n       kube-node-doctor --version\n\ncommands:\n${lines.join('\n')}\n\nRun "kube-node-doctor <command> --help" for a command's options.\n`;
 }
 
 export async function main(argv: readonly string[]): Promise<number> {
@@ -47,6 +64,10 @@ export async function main(argv: readonly string[]): Promise<number> {
   if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
     (name === undefined ? process.stderr : process.stdout).write(usage());
     return name === undefined ? 2 : 0;
+  }
+  if (name === '--version' || name === '-V' || name === 'version') {
+    process.stdout.write(`kube-node-doctor ${cliVersion()}\n`);
+    return 0;
   }
   const command = Object.prototype.hasOwnProperty.call(COMMANDS, name) ? COMMANDS[name] : undefined;
   if (command === undefined) {
