@@ -124,10 +124,12 @@ export function confirmation(plan: RepairPlan, node: string, options: { dryRun: 
     lines.push(`… and ${plural(steps.length - shown.length, 'more step')}: Show Full Plan lists each one.`);
   }
   if (plan.notes.length > 0) {
-    // A short plan has room for its notes on up to 3 lines each (a force-stop's note names the PID it would kill).
-    const noteChars = steps.length <= WITH_OBJECTS_UP_TO ? 3 * LINE_CHARS : LINE_CHARS;
-    lines.push('', ...plan.notes.slice(0, MODAL_NOTES).map((n) => clip(`• ${shortenIds(n)}`, noteChars)));
-    if (plan.notes.length > MODAL_NOTES) lines.push(`• and ${plural(plan.notes.length - MODAL_NOTES, 'more note')} in the full plan.`);
+    // A short plan has room for its notes whole-ish and with full IDs (a force-stop's note names the exact process it
+    // would kill); a long one gets one line per note.
+    const short = steps.length <= WITH_OBJECTS_UP_TO;
+    const shown = short ? MODAL_NOTES + 1 : MODAL_NOTES;
+    lines.push('', ...plan.notes.slice(0, shown).map((n) => (short ? clip(`• ${n}`, 4 * LINE_CHARS) : clip(`• ${shortenIds(n)}`, LINE_CHARS))));
+    if (plan.notes.length > shown) lines.push(`• and ${plural(plan.notes.length - shown, 'more note')} in the full plan.`);
   }
   lines.push('');
   if (options.dryRun) {
