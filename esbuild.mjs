@@ -25,7 +25,7 @@ const builds = [
   { ...nodeTarget, entryPoints: { nodeEngine: 'src/nodeEngine.ts' }, outdir: 'dist' },
   // The CLI likewise: `rules` and `diagnose` run from dist/cli.js alone; the node commands are in dist/cliNode.js, required on demand.
   { ...nodeTarget, entryPoints: { cli: 'src/cli/main.ts' }, outdir: 'dist', banner: { js: '#!/usr/bin/env node' }, external: ['./cliNode.js'],
-    define: { KND_VERSION: JSON.stringify(JSON.parse(fs.readFileSync('package.json', 'utf8')).version) } },
+    define: { KND_SINGLE_BUNDLE: 'false', KND_VERSION: JSON.stringify(JSON.parse(fs.readFileSync('package.json', 'utf8')).version) } },
   { ...nodeTarget, entryPoints: { cliNode: 'src/cli/cliNode.ts' }, outdir: 'dist' },
 ];
 if (fs.existsSync('webview/main.ts')) {

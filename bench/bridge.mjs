@@ -40,7 +40,7 @@ function syntheticCache(count) {
 
 function load() {
   return loadFromRepo([
-    ['openBridgeNodeAccess', 'src/core/bridge/openBridge'],
+    ['openBridgeNodeAccess', 'test/integration/support/openBridge'],
     ['createCriClient', 'src/core/cri/criClient'],
     ['inspectNode', 'src/core/inventory/inspect'],
     ['LocalNodeAccess', 'src/core/node/localNodeAccess'],

@@ -1,8 +1,8 @@
-import type { KeptPod, LeftoverPod, SweepReport } from '../core/bridge/bridgeManager';
-import { openBridgeManager } from '../core/bridge/openBridge';
+import type { KeptPod, LeftoverPod, SweepReport } from '../core/bridge/bridgeSweep';
 import { NodeDoctorError } from '../core/errors';
 import { shellLine } from '../core/model/shell';
 import { runCli } from './cliFrame';
+import { cliConnector } from './nodeFlags';
 
 const HELP = `usage: kube-node-doctor bridge-cleanup [--context CTX] [--kubeconfig FILE] [--bridge-namespace NS] [--dry-run]
 
@@ -66,13 +66,14 @@ export function formatSweep(report: SweepReport, namespace: string, dryRun: bool
 
 export async function bridgeCleanupCommand(args: readonly string[]): Promise<number> {
   return runCli('bridge-cleanup', HELP, args, parseArgs, async (parsed, signal) => {
-    const manager = await openBridgeManager({ explicitPath: parsed.kubeconfig, context: parsed.context, namespace: parsed.namespace, client: 'cli' });
+    const connector = cliConnector({ kubeconfig: parsed.kubeconfig, bridgeNamespace: parsed.namespace });
     try {
+      const manager = await connector.manager(await connector.resolveContext(parsed.context));
       const report = await manager.sweepLeftovers({ dryRun: parsed.dryRun, signal });
       process.stdout.write(formatSweep(report, manager.namespace, parsed.dryRun, (name) => manager.removeCommand(name)));
       return report.leftovers.some((p) => !parsed.dryRun && !p.deleted) ? 1 : 0;
     } finally {
-      await manager.dispose();
+      await connector.dispose();
     }
   });
 }

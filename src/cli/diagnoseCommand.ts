@@ -5,6 +5,7 @@ import { describeObject, fixCommandsFor } from '../core/diagnosis/explain';
 import type { DiagnosisReport, LogFinding } from '../core/diagnosis/types';
 import { describeError, NodeDoctorError } from '../core/errors';
 import { runCli } from './cliFrame';
+import { formatBytes } from '../core/model/bytes';
 
 const HELP = `usage: kube-node-doctor diagnose [FILE|-] [--json]
 
@@ -189,17 +190,6 @@ function findingJson(f: LogFinding): Record<string, unknown> {
     }
   }
   return out;
-}
-
-function formatBytes(bytes: number): string {
-  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
-  let value = bytes;
-  let unit = 0;
-  while (value >= 1024 && unit < units.length - 1) {
-    value /= 1024;
-    unit += 1;
-  }
-  return unit === 0 ? `${bytes} B` : `${value.toFixed(1)} ${units[unit]}`;
 }
 
 /** `1,234,567`: digit grouping without Intl, whose first use costs ~10 ms of ICU start-up on every run. */

@@ -4,6 +4,7 @@ import type { Finding, Inventory } from '../core/inventory/types';
 import { runNodeCommand } from './nodeSession';
 import { NODE_FLAGS_HELP, parseNodeFlag } from './nodeFlags';
 import type { NodeFlags } from './nodeFlags';
+import { formatBytes } from '../core/model/bytes';
 
 const HELP = `usage: kube-node-doctor inspect [options] [--json]
 
@@ -64,10 +65,6 @@ export function inventoryJson(inv: Inventory): Record<string, unknown> {
   };
 }
 
-function mib(bytes: number): string {
-  return bytes >= 1024 * 1024 ? `${(bytes / 1024 / 1024).toFixed(1)} MiB` : `${(bytes / 1024).toFixed(1)} KiB`;
-}
-
 export function formatFinding(f: Finding, index: number): string[] {
   return [
     `${index}. [${f.severity}] ${f.title}`,
@@ -88,7 +85,7 @@ export function formatInventory(inv: Inventory): string {
     `  containers: ${c.containers} (${c.runningContainers} running, ${c.exitedContainers} exited)`,
     ...(inv.docker ? [`  checkpoints: ${inv.docker.checkpoints.length} in ${inv.docker.checkpointDir}${inv.docker.checkpointDirPresent ? '' : ' (no such directory)'} (${inv.docker.checkpoints.filter((k) => !k.hasContainer).length} without a podsandbox container)`] : []),
     `  CNI cache:  ${c.cacheFiles} files in ${inv.cniCacheDir}/results (${c.unreadableCacheFiles} unreadable); networks: ${inv.cniNetworks.map((n) => `${n.name} ${n.cniVersion}`).join(', ')}`,
-    `  lists:      ${inv.listSizes.map((s) => `${s.method} ≈ ${mib(s.bytes)} (${s.limits.map((l) => `${l.percent}% of ${l.label}`).join(', ')})`).join('; ')}`,
+    `  lists:      ${inv.listSizes.map((s) => `${s.method} ≈ ${formatBytes(s.bytes)} (${s.limits.map((l) => `${l.percent}% of ${l.label}`).join(', ')})`).join('; ')}`,
     `  strategy:   sandboxes ${inv.listStrategy.sandboxes}, containers ${inv.listStrategy.containers}${inv.listStrategy.complete ? ' (complete)' : ' (INCOMPLETE)'}`,
   ];
   if (inv.discovery) {

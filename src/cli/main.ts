@@ -4,6 +4,7 @@ import { describeError } from '../core/errors';
 import { diagnoseCommand } from './diagnoseCommand';
 import { npdCheckCommand } from './npdCheckCommand';
 import { rulesCommand } from './rulesCommand';
+import { installCommand } from './installCommand';
 
 /**
  * `kube-node-doctor` command line: a thin shell over the same core the extension uses.
@@ -14,10 +15,21 @@ import { rulesCommand } from './rulesCommand';
 export type Command = (args: readonly string[]) => Promise<number>;
 
 /**
+ * true only in the single-executable build (packaging/buildExe.mjs, esbuild `define`); false in dist/cli.js. Under tsc (the tests) nothing
+ * defines it, hence the typeof guard.
+ */
+declare const KND_SINGLE_BUNDLE: boolean | undefined;
+
+/**
  * The node commands (client-node, gRPC) live in a second bundle, dist/cliNode.js, required on first use: `rules` and
  * `diagnose` never load it. From the tsc output the same name is the compiled src/cli/cliNode.ts beside this file.
  */
 function nodeCommands(): typeof CliNodeModule {
+  if (typeof KND_SINGLE_BUNDLE !== 'undefined' && KND_SINGLE_BUNDLE) {
+    // The single executable (packaging/buildExe.mjs) embeds one script: the node commands are bundled into it.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- bundled statically in that build only
+    return require('./cliNode') as typeof CliNodeModule;
+  }
   // eslint-disable-next-line @typescript-eslint/no-require-imports -- a second bundle, required lazily on purpose
   return require(path.join(__dirname, 'cliNode.js')) as typeof CliNodeModule;
 }
@@ -30,6 +42,7 @@ export const COMMANDS: Readonly<Record<string, Command>> = {
   'bridge-cleanup': (args) => nodeCommands().bridgeCleanupCommand(args),
   // Answered from the shared cache in dist/cli.js alone; the check that reads the node requires dist/cliNode.js.
   'npd-check': (args) => npdCheckCommand(args, { reader: nodeCommands, ownProcess: require.main === module }),
+  install: installCommand,
 };
 
 const SUMMARIES: Readonly<Record<string, string>> = {
@@ -39,6 +52,7 @@ const SUMMARIES: Readonly<Record<string, string>> = {
   repair: 'repair (--finding ID|--all) (--dry-run|--yes)   plan and run repairs of inspect findings',
   'bridge-cleanup': 'bridge-cleanup [--context CTX] [--dry-run]   delete bridge pods left over by clients that went away',
   'npd-check': 'npd-check CONDITION [--timeout 4s]   node-problem-detector plugin: CNICacheCorrupt, SandboxBacklog, OrphanContainers, StuckSandbox',
+  install: 'install --to DIR              single executable only: copy itself and its libraries into DIR (NPD initContainer)',
 };
 
 /** The bundler writes the package version in (esbuild `define`); from the compiled tests it is read from package.json. */

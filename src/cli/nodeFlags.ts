@@ -1,12 +1,12 @@
 import { NodeDoctorError } from '../core/errors';
-import { DEFAULT_RUNTIME_ENDPOINT } from '../core/node/nodePaths';
-import { discoveryOf, openLocalTarget, withDefaults } from '../core/session/nodeTarget';
-import type { NodeTarget } from '../core/session/nodeTarget';
 import { describeStranded } from '../core/bridge/stranded';
-import { openBridgeNodeAccess } from '../core/bridge/openBridge';
-import { podIdentities, sharedPodsOnNode } from '../core/cluster/podsOnNode';
-import { DEFAULT_DOCKER_ENDPOINT } from '../core/docker/dockershim';
-import type { BridgeProfile } from '../core/bridge/podSpec';
+import { NodeConnector } from '../core/session/nodeConnector';
+import type { ConnectorSettings } from '../core/session/nodeConnector';
+import type { NodeRef } from '../core/session/nodeRef';
+import { discoveryOf } from '../core/session/nodeTarget';
+import type { NodePaths, NodeTarget } from '../core/session/nodeTarget';
+
+export type { NodeTarget } from '../core/session/nodeTarget';
 
 /** Flags shared by `inspect` and `repair` that say which node and runtime to talk to. */
 export interface NodeFlags {
@@ -23,7 +23,7 @@ export interface NodeFlags {
   readonly kubeconfig?: string;
   readonly bridgeNamespace?: string;
   readonly bridgeImage?: string;
-  readonly bridgeProfile?: string;
+  readonly bridgeProfile?: 'least-privilege' | 'host-pid';
   /** Set by `repair` (--quarantine-dir): a bridge pod mounts it. */
   readonly quarantineDir?: string;
   /** Discovery sources (`off` turns one off): containerd root and state, CRI-O storage, kubelet's pod log dir. */
@@ -36,8 +36,6 @@ export interface NodeFlags {
   /** Most IDs found on disk but unlisted that are looked up one by one. */
   readonly maxIdLookups?: number;
 }
-
-export type { NodeTarget } from '../core/session/nodeTarget';
 
 export const NODE_FLAGS_HELP = `  --runtime-endpoint unix:///PATH  CRI socket, or a Docker socket (unix:///var/run/docker.sock) to read a Docker node through
                                    the Docker Engine API (default: the first well-known one present; a CRI socket that does
@@ -84,6 +82,9 @@ export function parseNodeFlag(args: readonly string[], i: number, flags: { -read
   } else if (key === 'apiPods') {
     if (value !== 'on' && value !== 'off') throw new NodeDoctorError('bad-input', `${name} is on or off, got "${value}"`);
     flags.apiPods = value;
+  } else if (key === 'bridgeProfile') {
+    if (value !== 'least-privilege' && value !== 'host-pid') throw new NodeDoctorError('bad-input', `unknown --bridge-profile "${value}" (least-privilege or host-pid)`);
+    flags.bridgeProfile = value;
   } else if (key === 'containerdRoot' || key === 'containerdState' || key === 'crioStorage' || key === 'podLogDir') {
     if (value !== 'off' && !value.startsWith('/')) throw new NodeDoctorError('bad-input', `${name} needs an absolute node path or "off", got "${value}"`);
     flags[key] = value === 'off' ? '' : value;
@@ -93,35 +94,62 @@ export function parseNodeFlag(args: readonly string[], i: number, flags: { -read
   return eq > 0 ? 1 : 2;
 }
 
-/** Through a bridge pod (`--node`, optionally `--context`); disposing the access deletes the pod. */
-async function resolveBridgeTarget(flags: NodeFlags, signal?: AbortSignal): Promise<NodeTarget> {
-  if (!flags.node) throw new NodeDoctorError('bad-input', '--context needs --node NODE (kubectl get nodes lists them)');
-  if (flags.bridgeProfile !== undefined && flags.bridgeProfile !== 'least-privilege' && flags.bridgeProfile !== 'host-pid') {
-    throw new NodeDoctorError('bad-input', `unknown --bridge-profile "${flags.bridgeProfile}" (least-privilege or host-pid)`);
-  }
-  const { cniCacheDir, cniConfDir, cniBinDir } = withDefaults(flags);
-  const discovery = discoveryOf(flags);
-  const { access, manager } = await openBridgeNodeAccess({
-    explicitPath: flags.kubeconfig, context: flags.context, node: flags.node, namespace: flags.bridgeNamespace, image: flags.bridgeImage,
-    profile: flags.bridgeProfile as BridgeProfile | undefined, runtimeEndpoint: flags.runtimeEndpoint, cniCacheDir, cniConfDir,
-    quarantineDir: flags.quarantineDir, discovery, dockershimDir: flags.dockershimDir, client: 'cli', signal,
-    // A pod that could not be deleted on the way out (any exit: done, failed, Ctrl-C, SIGTERM, SIGHUP) is named with its command.
-    onStranded: (pod) => process.stderr.write(`kube-node-doctor: ${describeStranded(pod)}\n`),
-  });
-  const node = flags.node;
-  // A Docker node (containerRuntimeVersion docker://…) is read through the Docker socket the bridge mounts.
-  const runtime = manager.runtimeOf(node);
-  const pods = sharedPodsOnNode(manager.api, node);
+/** What the flags say about reaching the node, as the connector's settings (the CLI's local node is always offered). */
+export function connectorSettings(flags: NodeFlags): ConnectorSettings {
+  const paths: NodePaths = {
+    runtimeEndpoint: flags.runtimeEndpoint, cniCacheDir: flags.cniCacheDir, cniConfDir: flags.cniConfDir, cniBinDir: flags.cniBinDir,
+    dockershimDir: flags.dockershimDir, ...discoveryOf(flags),
+  };
   return {
-    access, endpoint: flags.runtimeEndpoint ?? (runtime?.docker ? DEFAULT_DOCKER_ENDPOINT : DEFAULT_RUNTIME_ENDPOINT), cniCacheDir, cniConfDir, cniBinDir, discovery,
-    podsOnNode: pods,
-    apiPods: flags.apiPods === 'off' ? undefined : async (podSignal) => podIdentities(await pods(podSignal)),
-    ...(runtime?.dockershimDir ? { dockershimDir: runtime.dockershimDir } : {}), ...(runtime?.kubeletVersion ? { kubeletVersion: runtime.kubeletVersion } : {}),
+    localNode: 'auto', local: { ...paths, hostRoot: flags.hostRoot }, kubeconfig: flags.kubeconfig,
+    bridge: { ...paths, namespace: flags.bridgeNamespace, image: flags.bridgeImage, profile: flags.bridgeProfile },
+    quarantineDir: flags.quarantineDir, apiPods: flags.apiPods !== 'off',
   };
 }
 
-/** Local access (this process runs on the node, or in a pod mounting it at --host-root), or the bridge with --context/--node. */
+/**
+ * Which node the flags name: this machine (or the node mounted at --host-root), or with --context/--node a node reached
+ * through a bridge pod (the kubeconfig's current context when --context is not given).
+ */
+export async function nodeRefOf(flags: NodeFlags, connector: NodeConnector): Promise<NodeRef> {
+  if (flags.node === undefined && flags.context === undefined) return { kind: 'local', name: 'local' };
+  if (!flags.node) throw new NodeDoctorError('bad-input', '--context needs --node NODE (kubectl get nodes lists them)');
+  return { kind: 'bridge', context: await connector.resolveContext(flags.context), node: flags.node };
+}
+
+/** The connector of one CLI command: the node's flags as settings; a bridge pod that cannot be deleted is named on stderr. */
+export function cliConnector(flags: NodeFlags): NodeConnector {
+  const settings = connectorSettings(flags);
+  return new NodeConnector({
+    settings: () => settings, client: 'cli',
+    log: (line) => { if (process.env.KND_VERBOSE) process.stderr.write(`… ${line}\n`); },
+    // A pod that could not be deleted on the way out (any exit: done, failed, Ctrl-C, SIGTERM, SIGHUP) is named with its command.
+    onStranded: (pod) => process.stderr.write(`kube-node-doctor: ${describeStranded(pod)}\n`),
+  });
+}
+
+/**
+ * For a command that needs only the node's target (no shared session): opens the node the flags name through its own
+ * `cliConnector`; disposing the returned access closes the node and deletes a bridge pod it started.
+ */
 export async function resolveNodeTarget(flags: NodeFlags, signal?: AbortSignal): Promise<NodeTarget> {
-  if (flags.node !== undefined || flags.context !== undefined) return resolveBridgeTarget(flags, signal);
-  return openLocalTarget(flags, signal);
+  const connector = cliConnector(flags);
+  try {
+    const handle = await connector.open(await nodeRefOf(flags, connector), signal);
+    const close = async (): Promise<void> => {
+      await handle.release();
+      await connector.dispose();
+    };
+    const access = new Proxy(handle.target.access, {
+      get(target, property) {
+        if (property === 'dispose') return close;
+        const value: unknown = Reflect.get(target, property, target);
+        return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value;
+      },
+    });
+    return { ...handle.target, access };
+  } catch (error) {
+    await connector.dispose();
+    throw error;
+  }
 }

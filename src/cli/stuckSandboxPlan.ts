@@ -2,7 +2,7 @@ import type { Inventory } from '../core/inventory/types';
 import { shortId } from '../core/model/ids';
 import { discoverShim, planForceStop, resolveSandboxId, stuckFindingId } from '../core/repair/stuckSandbox';
 import type { RepairPlan } from '../core/repair/types';
-import type { NodeTarget } from './nodeFlags';
+import type { NodeTarget } from '../core/session/nodeTarget';
 
 /**
  * `repair --stuck-sandbox ID`: the user asserts the pod is meant to be gone. The ID is resolved against the runtime's

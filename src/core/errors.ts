@@ -66,3 +66,8 @@ export function throwIfAborted(signal: AbortSignal | undefined): void {
 export function describeError(error: unknown): string {
   return redact(error instanceof Error ? error.message : String(error));
 }
+
+/** The `code` of a Node.js system error (`ENOENT`, `ECONNREFUSED`, …), or of anything else that carries one. */
+export function errnoOf(error: unknown): string | undefined {
+  return typeof error === 'object' && error !== null && 'code' in error ? String((error as { code: unknown }).code) : undefined;
+}

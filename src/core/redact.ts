@@ -1,3 +1,5 @@
+import { escapeRegExp } from './model/regex';
+
 /**
  * The one redaction function: every piece of cluster, URL or error text that leaves the core (a message, a log line, a
  * tree label, the CLI's stderr) goes through `redact`, so credential material never reaches a user or a log.
@@ -29,16 +31,12 @@ const RULES: readonly [RegExp, string | ((...groups: string[]) => string)][] = [
   [/\b(authorization\s*[:=]\s*)(?:(?:bearer|basic|negotiate|digest)\s+)?[^\s,;"']+/gi, `$1${REDACTED}`],
   [/\b(Bearer)\s+(?!\*\*\*)[A-Za-z0-9._~+/=-]+/gi, `$1 ${REDACTED}`],
   // key=value (query strings, env, logfmt) and key: value (YAML, headers); the key may carry a prefix (AWS_SESSION_TOKEN).
-  [new RegExp(`(^|[^A-Za-z0-9_-])([A-Za-z0-9_-]*(?:${SECRET_KEYS}))(\\s*[=:]\\s*)(?!${escapeForRegex(REDACTED)})(?!\\s)[^\\s&;,"'<>)}\\]]+`, 'gim'), `$1$2$3${REDACTED}`],
+  [new RegExp(`(^|[^A-Za-z0-9_-])([A-Za-z0-9_-]*(?:${SECRET_KEYS}))(\\s*[=:]\\s*)(?!${escapeRegExp(REDACTED)})(?!\\s)[^\\s&;,"'<>)}\\]]+`, 'gim'), `$1$2$3${REDACTED}`],
   // JSON Web Tokens (three base64url parts, the first two starting with `eyJ`).
   [/\beyJ[A-Za-z0-9_-]{4,}\.eyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]*/g, REDACTED],
   // Kubernetes bootstrap tokens: [a-z0-9]{6}.[a-z0-9]{16}.
   [/\b[a-z0-9]{6}\.[a-z0-9]{16}\b/g, REDACTED],
 ];
-
-function escapeForRegex(text: string): string {
-  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-}
 
 /** `text` without credential material (see the module comment). Idempotent. */
 export function redact(text: string): string {

@@ -4,7 +4,7 @@
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { FrameLocator } from 'playwright-core';
+import type { FrameLocator, Locator } from 'playwright-core';
 import { isNotFound } from '../../src/core/cri/criError';
 import { createCriClient } from '../../src/core/cri/criClient';
 import type { CriRuntime } from '../../src/core/cri/types';
@@ -25,6 +25,32 @@ interface DemoNode { readonly env: Record<string, string>; readonly workspace: s
 
 const importEsm = new Function('p', 'return import(p)') as <T>(p: string) => Promise<T>;
 const short = (id: string): string => id.slice(0, 12);
+
+/** A cache file's row label: its network and the short ID of its sandbox (`cbr0 055b221e44a2`), never the 64-hex name. */
+function cacheRowLabel(file: string, sandboxId: string): string {
+  return `${path.basename(file).split(`-${sandboxId}`)[0]} ${short(sandboxId)}`;
+}
+
+/** A finding row by what a screen reader hears: `Error: <object>, <what is wrong>…` (the severity comes first). */
+function findingRow(wb: Workbench, object: string, severity = 'Error'): Locator {
+  return wb.page.locator(`.part.sidebar .monaco-list-row[aria-label^="${severity}: ${object},"]`).first();
+}
+
+/** Ticks or unticks a boolean setting in the Settings editor, as a user does. */
+async function toggleSetting(wb: Workbench, key: string): Promise<void> {
+  await wb.runCommand('Preferences: Open User Settings');
+  const editor = wb.page.locator('.settings-editor');
+  await editor.waitFor({ timeout: 20_000 });
+  await wb.page.keyboard.type(key);
+  const checkbox = editor.locator('.setting-item-bool .setting-value-checkbox').first();
+  await checkbox.waitFor({ timeout: 20_000 });
+  await checkbox.click();
+}
+
+/** The text of the visible lines of the active editor (Monaco renders spaces as no-break spaces). */
+async function editorText(wb: Workbench): Promise<string> {
+  return (await wb.page.locator('.editor-instance .view-lines').first().innerText()).replace(/\u00a0/g, ' ');
+}
 
 async function until(what: string, check: () => Promise<boolean> | boolean, timeoutMs = 60_000): Promise<void> {
   const end = Date.now() + timeoutMs;
@@ -77,18 +103,44 @@ describe('the node tree, repairs and report in VS Code, on a real containerd nod
       if (this.currentTest?.state === 'failed') await wb.screenshot(`failed-${this.currentTest.title.replace(/\W+/g, '-').slice(0, 60)}`);
     });
 
-    it('lists the demo node and, after Inspect node, flags the empty CNI cache file of the NotReady sandbox', async () => {
+    it('lists the demo node and, after Inspect node, shows findings with short labels that read apart at the default side-bar width', async () => {
       await wb.page.locator('.activitybar [aria-label^="Node Doctor"]').first().click();
       await wb.treeRow(demo.summary.node).waitFor({ timeout: 60_000 });
-      await wb.widenSidebar(620);
       await wb.treeRow(demo.summary.node).click();
       await wb.treeRow('Inspect node').click();
       await wb.treeRow('Findings').waitFor({ timeout: 90_000 });
+      const rows = wb.page.locator('.part.sidebar .monaco-list-row').filter({ has: wb.page.locator('.label-name') });
+      const findings = wb.page.locator('.part.sidebar .monaco-list-row[aria-label^="Error: "], .part.sidebar .monaco-list-row[aria-label^="Warning: "], .part.sidebar .monaco-list-row[aria-label^="Info: "]');
+      await until('the findings are listed', async () => (await findings.count()) >= 4, 30_000);
+      const sidebar = await wb.page.locator('.part.sidebar').boundingBox();
+      assert.ok(sidebar && sidebar.width < 400, `the default side bar (${sidebar?.width} px)`);
+      const seen: string[] = [];
+      for (const row of await findings.all()) {
+        const label = row.locator('.label-name');
+        const box = await label.boundingBox();
+        assert.ok(box && sidebar && box.x + box.width <= sidebar.x + sidebar.width, `"${await label.innerText()}" is not cut off at the default width`);
+        seen.push(`${await label.innerText()} ${await row.locator('.label-description').innerText().catch(() => '')}`.slice(0, 24));
+      }
+      assert.equal(new Set(seen).size, seen.length, `finding rows read apart: ${JSON.stringify(seen)}`);
+      assert.ok(!(await rows.allInnerTexts()).some((t) => /[0-9a-f]{64}/.test(t)), 'no 64-hex name in any row');
+      await wb.screenshot('05-tree-default-width');
+      await wb.widenSidebar(620);
       await wb.treeRow('CNI cache').click();
-      const file = wb.treeRow(path.basename(demo.summary.seedBug.cacheFile));
+      const file = wb.treeRow(cacheRowLabel(demo.summary.seedBug.cacheFile, demo.summary.seedBug.sandboxId));
       await file.waitFor({ timeout: 20_000 });
-      assert.match(await file.innerText(), /0 B · empty/);
+      assert.match(await file.innerText(), /empty · 0 B/);
       await wb.screenshot('06-node-tree');
+    });
+
+    it('clicking a finding opens its explanation and repair plan', async () => {
+      const { pod, sandboxId } = demo.summary.seedBug;
+      await findingRow(wb, pod).click();
+      const tab = wb.page.locator('.tabs-container .tab', { hasText: `cni-cache-corrupt-${short(sandboxId)}.md` }).first();
+      await tab.waitFor({ timeout: 30_000 });
+      await until('the document shows the plan', async () => /Repair plan/.test(await editorText(wb)), 30_000);
+      assert.match(await editorText(wb), /Empty or corrupt CNI cache file/);
+      await wb.screenshot('05b-finding-article');
+      await wb.runCommand('View: Close Editor');
     });
 
     it('jumps from the lens on the log to the same sandbox on the node', async () => {
@@ -114,7 +166,7 @@ describe('the node tree, repairs and report in VS Code, on a real containerd nod
 
     it('right-click → Remove Bad Cache File and Sandbox… → confirm: the file and the sandbox are gone on the runtime, with an audit entry', async () => {
       const { sandboxId, cacheFile } = demo.summary.seedBug;
-      await wb.contextMenu(wb.treeRow(path.basename(cacheFile)), 'Remove Bad Cache File and Sandbox…');
+      await wb.contextMenu(wb.treeRow(cacheRowLabel(cacheFile, sandboxId)), 'Remove Bad Cache File and Sandbox…');
       await wb.dialog.waitFor({ timeout: 20_000 });
       const text = await wb.dialog.innerText();
       assert.ok(text.includes(sandboxId), 'the plan names the sandbox by its full ID');
@@ -148,6 +200,15 @@ describe('the node tree, repairs and report in VS Code, on a real containerd nod
       await wb.dialog.locator('.monaco-button', { hasText: /^(Release|Remove) / }).first().click();
       await until('the leaked cache file is gone', () => !fs.existsSync(leakedFile));
       await until('the audit log records the CNI DEL and the removal', () => auditEntries(wb).some((e) => e.action === 'cni-del' && e.result === 'done'));
+    });
+
+    it('says DRY RUN in the view\'s title while kubeNodeDoctor.repair.dryRun is on, and not once it is off', async () => {
+      const dryRun = wb.page.locator('.part.sidebar').getByText(/· dry run/i);
+      await toggleSetting(wb, 'kubeNodeDoctor.repair.dryRun');
+      await dryRun.first().waitFor({ timeout: 30_000 });
+      await wb.screenshot('13-tree-dry-run');
+      await toggleSetting(wb, 'kubeNodeDoctor.repair.dryRun');
+      await dryRun.first().waitFor({ state: 'hidden', timeout: 30_000 });
     });
   });
 
@@ -202,7 +263,7 @@ describe('the node tree, repairs and report in VS Code, on a real containerd nod
       await wb.treeRow('Inspect node').click();
       await wb.treeRow('Findings').waitFor({ timeout: 90_000 });
       assert.equal(env.standIn.podsIn('kube-system').length, 1, 'one bridge pod for the node');
-      const finding = wb.treeRow(new RegExp(`sandbox ${short(seedId)}`));
+      const finding = findingRow(wb, 'e2e/bridge-seed-0');
       if (!(await finding.isVisible())) await wb.treeRow('Findings').click();
       await finding.waitFor({ timeout: 20_000 });
       await wb.screenshot('11-bridge-tree');
@@ -215,7 +276,7 @@ describe('the node tree, repairs and report in VS Code, on a real containerd nod
     });
 
     it('right-click a stuck-sandbox finding → Force-Stop Stuck Sandbox… → switch to host-pid → confirm: the shim is killed and the sandbox is gone', async () => {
-      const finding = wb.treeRow(/Pod e2e\/stuck-0 is Terminating/);
+      const finding = findingRow(wb, 'e2e/stuck-0');
       if (!(await finding.isVisible())) await wb.treeRow('Findings').click();
       await finding.waitFor({ timeout: 30_000 });
       // The previous test's repair re-reads the node: let that finish, so the menu acts on the current row.

@@ -39,6 +39,11 @@ export async function startCodeServer({ bin, workspace, port, settings = {}, vsi
   const extensionsDir = path.join(tmp, 'extensions');
   fs.mkdirSync(path.join(userData, 'User'), { recursive: true });
   fs.writeFileSync(path.join(userData, 'User', 'settings.json'), JSON.stringify({ ...QUIET_SETTINGS, ...settings }, null, 2));
+  // code-server's window is a remote one: machine-scoped settings (the extension's node paths, kubeconfig, bridge image) are
+  // read from the remote ("Machine") settings only, once the workbench has loaded them. Write them there too, so a change in
+  // the Settings editor (which rewrites the user file) does not drop them.
+  fs.mkdirSync(path.join(userData, 'Machine'), { recursive: true });
+  fs.writeFileSync(path.join(userData, 'Machine', 'settings.json'), JSON.stringify(settings, null, 2));
   fs.writeFileSync(path.join(tmp, 'config.yaml'), `bind-addr: 127.0.0.1:${port}\nauth: none\ncert: false\n`);
   const env = { ...process.env, XDG_CONFIG_HOME: path.join(tmp, 'xdg-config'), XDG_DATA_HOME: path.join(tmp, 'xdg-data') };
   const common = ['--config', path.join(tmp, 'config.yaml'), '--user-data-dir', userData, '--extensions-dir', extensionsDir];

@@ -87,6 +87,8 @@ export function ensureDockerPackages() {
 export const DOCKER_PACKAGES = ['docker.io'];
 export const BROWSER_PACKAGES = ['chromium', 'fonts-dejavu-core'];
 export const CODE_SERVER_BUILD_PACKAGES = ['libkrb5-dev', 'ripgrep', 'python3', 'make', 'g++'];
+/** npm run build:exe sets the single executable's RUNPATH with patchelf (the integration stage builds it and its image). */
+export const EXE_PACKAGES = ['patchelf'];
 /** The unit tests run the bridge's shell scripts under busybox too (the default bridge image's tools). */
 export const UNIT_PACKAGES = ['busybox'];
 // runsc (gVisor): the lab's `runsc` handler, for the stuck-sandbox tests with real gVisor.

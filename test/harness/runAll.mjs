@@ -10,7 +10,7 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import {
-  BROWSER_PACKAGES, RUNTIME_PACKAGES, UNIT_PACKAGES, build, cacheDir, ensureAptPackages, ensureCodeServer, ensureDockerPackages, ensureNodeModules,
+  BROWSER_PACKAGES, EXE_PACKAGES, RUNTIME_PACKAGES, UNIT_PACKAGES, build, cacheDir, ensureAptPackages, ensureCodeServer, ensureDockerPackages, ensureNodeModules,
   log, repoRoot, run, systemProvisioningBlocker,
 } from './provision.mjs';
 
@@ -84,8 +84,11 @@ const STAGES = {
   async integration() {
     if (testFiles('test/integration').length === 0) return { passed: 0, failed: 0, skipped: true, note: 'no integration tests yet' };
     return guarded('integration', systemProvisioningBlocker(), async () => {
-      ensureAptPackages(RUNTIME_PACKAGES);
+      ensureAptPackages([...RUNTIME_PACKAGES, ...EXE_PACKAGES]);
       ensureDockerPackages();
+      // The single executable and its image, fresh (about 5-20 s): test/integration/npdImage.test.ts runs them on the lab.
+      run(['node', 'packaging/buildExe.mjs', '--quiet']);
+      run(['node', 'packaging/buildImage.mjs']);
       const labDir = process.env.KND_LAB_DIR ?? '/tmp/knd-lab';
       const dockerDir = process.env.KND_DOCKER_DIR ?? '/tmp/knd-docker';
       const keyValues = (stdout) => Object.fromEntries(stdout.split('\n').map((l) => l.match(/^([A-Z][A-Z0-9_]*)=(.*)$/)).filter(Boolean).map((m) => [m[1], m[2]]));

@@ -1,6 +1,6 @@
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
-import { openBridgeNodeAccess } from '../../src/core/bridge/openBridge';
+import { openBridgeNodeAccess } from './support/openBridge';
 import { createCriClient } from '../../src/core/cri/criClient';
 import { inspectNode } from '../../src/core/inventory/inspect';
 import type { Inventory } from '../../src/core/inventory/types';

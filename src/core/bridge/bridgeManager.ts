@@ -1,34 +1,26 @@
 import { randomBytes } from 'node:crypto';
 import type { Duplex } from 'node:stream';
-import { describeError, NodeDoctorError, throwIfAborted } from '../errors';
+import { describeError, NodeDoctorError } from '../errors';
 import type { RunResult } from '../node/nodeAccess';
 import { ApiError } from '../cluster/kubeApi';
 import type { KubeRequester } from '../cluster/kubeApi';
 import { requireValidName } from '../cluster/names';
-import { getNode } from '../cluster/nodes';
-import { checkAccess, describeCheck, requireBridgeAccess } from '../cluster/rbac';
-import { kubeletMinor } from '../docker/dockerInventory';
-import { CRI_DOCKERD_DIR, DEFAULT_DOCKER_ENDPOINT, DEFAULT_DOCKERSHIM_DIR } from '../docker/dockershim';
+import { requireBridgeAccess } from '../cluster/rbac';
+import { DEFAULT_DOCKER_ENDPOINT } from '../docker/dockershim';
 import { redact } from '../redact';
 import { ExecInterruptedError, WebSocketExecTransport } from './podExec';
 import type { ExecOptions, ExecTransport, PodRef } from './podExec';
 import {
-  ANNOTATION_CLIENT, ANNOTATION_CREATED, ANNOTATION_HEARTBEAT, ANNOTATION_NODE, BRIDGE_CONTAINER, BRIDGE_SELECTOR, DEFAULT_BRIDGE_IMAGE, HEARTBEAT_FILE,
-  LABEL_SESSION, STATE_DIR, bridgePodManifest, bridgePodName, planMounts,
+  ANNOTATION_NODE, BRIDGE_CONTAINER, BRIDGE_SELECTOR, DEFAULT_BRIDGE_IMAGE, HEARTBEAT_FILE, LABEL_SESSION, bridgePodManifest, bridgePodName, planMounts,
 } from './podSpec';
 import type { BridgeMount, BridgeProfile, MountPlanOptions } from './podSpec';
 import type { StrandedPod } from './stranded';
-import { sleep } from '../model/sleep';
-
-/** What the Node object says about a node's runtime (unknown fields are empty). */
-export interface NodeRuntime {
-  /** `containerRuntimeVersion` is `docker://…`: dockershim (kubelet < 1.24) or cri-dockerd. */
-  readonly docker: boolean;
-  readonly containerRuntimeVersion: string;
-  readonly kubeletVersion: string;
-  /** Docker nodes: the dockershim root the bridge mounts (configured, else by kubelet version). */
-  readonly dockershimDir?: string;
-}
+import { sweepLeftovers } from './bridgeSweep';
+import { readNodeRuntime } from './nodeRuntime';
+import type { NodeRuntime } from './nodeRuntime';
+import type { SweepOptions, SweepReport } from './bridgeSweep';
+import { podsPath, waitRunning } from './podStatus';
+import type { WirePod } from './podStatus';
 
 export interface BridgeOptions extends MountPlanOptions {
   /** Docker nodes: dockershim's root (default `/var/lib/dockershim` for kubelet < 1.24, `/var/lib/cri-dockerd` from 1.24). */
@@ -61,20 +53,6 @@ export interface BridgeOptions extends MountPlanOptions {
   readonly onStranded?: (pod: StrandedPod) => void;
 }
 
-interface WirePod {
-  metadata?: { name?: string; creationTimestamp?: string; deletionTimestamp?: string; labels?: Record<string, string>; annotations?: Record<string, string> };
-  spec?: { activeDeadlineSeconds?: number };
-  status?: {
-    phase?: string;
-    reason?: string;
-    message?: string;
-    conditions?: { type: string; status: string; reason?: string; message?: string }[];
-    containerStatuses?: { name: string; state?: { waiting?: { reason?: string; message?: string }; running?: object; terminated?: { reason?: string; exitCode?: number } } }[];
-  };
-}
-
-const IMAGE_FAILURES = new Set(['ErrImagePull', 'ImagePullBackOff', 'InvalidImageName', 'ErrImageNeverPull', 'ImageInspectError']);
-
 interface NodeBridge {
   readonly pod: PodRef;
   readonly node: string;
@@ -83,57 +61,6 @@ interface NodeBridge {
   inflight: number;
   idleTimer?: NodeJS.Timeout;
   heartbeat?: NodeJS.Timeout;
-}
-
-/** A bridge pod no live client uses, as found by `sweepLeftovers`. */
-export interface LeftoverPod {
-  readonly name: string;
-  readonly node: string;
-  readonly session: string;
-  readonly client: string;
-  /**
-   * `finished`: Failed or Succeeded (deadline passed, evicted); `expired`: older than its activeDeadlineSeconds;
-   * `abandoned`: still not running long after any client stops waiting; `stale`: its client stopped the heartbeat.
-   */
-  readonly reason: 'finished' | 'expired' | 'abandoned' | 'stale';
-  readonly detail: string;
-  /** Whether it was deleted (false in a dry run, or when the delete failed). */
-  readonly deleted: boolean;
-}
-
-/** A bridge pod of another client that is kept (in use, starting, or not checkable). */
-export interface KeptPod {
-  readonly name: string;
-  readonly node: string;
-  readonly session: string;
-  readonly client: string;
-  readonly detail: string;
-}
-
-export interface SweepReport {
-  readonly leftovers: readonly LeftoverPod[];
-  readonly kept: readonly KeptPod[];
-}
-
-export interface SweepOptions {
-  readonly dryRun?: boolean;
-  readonly signal?: AbortSignal;
-  /** Heartbeat age that counts as "client gone" (default: three of the pod's own heartbeat intervals). */
-  readonly staleAfterMs?: number;
-}
-
-/** Prints the pod's clock, then the mtimes of the state dir (pod start) and of the heartbeat file (when present). */
-export const PROBE_SCRIPT = 'date +%s; stat -c %Y "$1" "$1/heartbeat" 2>/dev/null; exit 0';
-/** A client waits for its pod to start for 120 s by default; a pod Pending far longer has been given up. */
-const ABANDONED_AFTER_MS = 10 * 60_000;
-const PROBE_CONCURRENCY = 8;
-
-/** `42 s`, `12 min`, `3 h`. */
-function formatDuration(ms: number): string {
-  const s = Math.round(ms / 1000);
-  if (s < 120) return `${s} s`;
-  if (s < 7200) return `${Math.round(s / 60)} min`;
-  return `${Math.round(s / 3600)} h`;
 }
 
 /**
@@ -174,7 +101,7 @@ export class BridgeManager {
   }
 
   private podsPath(name?: string): string {
-    return `/api/v1/namespaces/${encodeURIComponent(this.namespace)}/pods${name ? `/${encodeURIComponent(name)}` : ''}`;
+    return podsPath(this.namespace, name);
   }
 
   /** RBAC preflight, once per manager (a failure is retried on the next call). */
@@ -199,22 +126,6 @@ export class BridgeManager {
     return (await bridge).pod;
   }
 
-  /** The node's runtime from its Node object; unknown (treated as a CRI node) when the object cannot be read. */
-  private async nodeRuntime(node: string, signal?: AbortSignal): Promise<NodeRuntime> {
-    try {
-      const summary = await getNode(this.api, node, signal);
-      const docker = summary.containerRuntimeVersion.startsWith('docker://');
-      const minor = kubeletMinor(summary.kubeletVersion);
-      return {
-        docker, containerRuntimeVersion: summary.containerRuntimeVersion, kubeletVersion: summary.kubeletVersion,
-        ...(docker ? { dockershimDir: this.options.dockershimDir ?? (minor !== undefined && minor >= 24 ? CRI_DOCKERD_DIR : DEFAULT_DOCKERSHIM_DIR) } : {}),
-      };
-    } catch (error) {
-      if (error instanceof NodeDoctorError && error.reason === 'cancelled') throw error;
-      return { docker: false, containerRuntimeVersion: '', kubeletVersion: '' };
-    }
-  }
-
   /** The mounts of a node's bridge pod (Docker nodes get the Docker socket and dockershim's root). */
   mountsFor(node: string): readonly BridgeMount[] {
     return this.planned.get(node)?.mounts ?? this.mounts;
@@ -227,7 +138,7 @@ export class BridgeManager {
 
   private async create(node: string, signal?: AbortSignal): Promise<NodeBridge> {
     await this.checkAccess(signal);
-    const runtime = await this.nodeRuntime(node, signal);
+    const runtime = await readNodeRuntime(this.api, node, this.options.dockershimDir, signal);
     const mounts = runtime.docker && runtime.dockershimDir
       ? planMounts({ ...this.options, docker: { socket: DEFAULT_DOCKER_ENDPOINT.slice('unix://'.length), dockershimDir: runtime.dockershimDir } })
       : this.mounts;
@@ -283,44 +194,10 @@ export class BridgeManager {
     }
   }
 
-  private async waitRunning(pod: PodRef, node: string, signal?: AbortSignal): Promise<void> {
-    const limit = this.options.startTimeoutMs ?? 120_000;
-    const started = Date.now();
-    const where = `bridge pod ${pod.namespace}/${pod.name} on node ${node}`;
-    for (;;) {
-      throwIfAborted(signal);
-      let current: WirePod;
-      try {
-        current = await this.api.request<WirePod>({ method: 'GET', path: this.podsPath(pod.name), signal });
-      } catch (error) {
-        if (error instanceof ApiError && error.httpStatus === 404) {
-          throw new NodeDoctorError('not-found', `The ${where} was deleted before it started.`, { cluster: this.api.context, node });
-        }
-        throw error;
-      }
-      const status = current.status ?? {};
-      const container = status.containerStatuses?.find((c) => c.name === BRIDGE_CONTAINER);
-      if (status.phase === 'Running' && container?.state?.running) return;
-      if (status.phase === 'Failed' || status.phase === 'Succeeded' || current.metadata?.deletionTimestamp) {
-        throw new NodeDoctorError('runtime-error', `The ${where} stopped before it could be used (${status.reason ?? status.phase ?? 'deleted'}${status.message ? `: ${status.message}` : ''}).`, {
-          cluster: this.api.context, node, hint: 'Check the node\'s state (kubectl describe node) and try again.',
-        });
-      }
-      const waiting = container?.state?.waiting;
-      if (waiting?.reason && IMAGE_FAILURES.has(waiting.reason)) {
-        throw new NodeDoctorError('unreachable', `The node ${node} cannot pull the bridge image ${this.options.image ?? DEFAULT_BRIDGE_IMAGE} (${waiting.reason}${waiting.message ? `: ${waiting.message}` : ''}).`, {
-          cluster: this.api.context, node, hint: 'Mirror the image into a registry the node can reach and pass it with --bridge-image (the kubeNodeDoctor.bridge.image setting in VS Code).',
-        });
-      }
-      if (Date.now() - started > limit) {
-        const scheduled = status.conditions?.find((c) => c.type === 'PodScheduled' && c.status !== 'True');
-        const why = waiting?.reason ?? scheduled?.message ?? status.phase ?? 'no status';
-        throw new NodeDoctorError('timeout', `The ${where} was still not running after ${Math.round(limit / 1000)} s (${why}).`, {
-          cluster: this.api.context, node, hint: 'kubectl describe pod shows why; a full node or a missing image are the usual causes.',
-        });
-      }
-      await sleep(this.options.pollIntervalMs ?? 500, signal);
-    }
+  private waitRunning(pod: PodRef, node: string, signal?: AbortSignal): Promise<void> {
+    return waitRunning(this.api, pod, node, {
+      startTimeoutMs: this.options.startTimeoutMs ?? 120_000, image: this.options.image ?? DEFAULT_BRIDGE_IMAGE, pollIntervalMs: this.options.pollIntervalMs ?? 500,
+    }, signal);
   }
 
   /**
@@ -456,106 +333,22 @@ export class BridgeManager {
   }
 
   /**
-   * Reviews every bridge pod in the namespace (label selector, page by page) that this manager does not use, and deletes
-   * (unless `dryRun`) those no live client uses: finished (Failed/Succeeded: deadline passed, evicted), older than their
-   * own activeDeadlineSeconds, Pending for more than 10 minutes, or Running with a heartbeat older than three of the
-   * owner's intervals (read in the pod: the pod's clock against the mtimes of its state dir and heartbeat file).
-   * A pod whose heartbeat cannot be read is kept and reported. Needs list and delete pods and create pods/exec.
+   * Reviews every bridge pod in the namespace that this manager does not use, and deletes (unless `dryRun`) those no
+   * live client uses (see `sweepLeftovers` in bridgeSweep.ts for the rule).
    */
-  async sweepLeftovers(options: SweepOptions = {}): Promise<SweepReport> {
-    await this.checkSweepAccess(options.signal);
-    const live = new Set<string>();
-    for (const node of this.bridges.keys()) {
-      const bridge = await this.settled(node);
-      if (bridge) live.add(bridge.pod.name);
-    }
-    const candidates: WirePod[] = [];
-    let token: string | undefined;
-    do {
-      const page = await this.api.request<{ items?: WirePod[]; metadata?: { continue?: string } }>({
-        method: 'GET', path: this.podsPath(), query: { labelSelector: BRIDGE_SELECTOR, limit: 500, continue: token }, signal: options.signal,
-      });
-      for (const pod of page.items ?? []) {
-        const name = pod.metadata?.name;
-        if (name && !live.has(name) && !pod.metadata?.deletionTimestamp) candidates.push(pod);
-      }
-      token = page.metadata?.continue || undefined;
-    } while (token);
-    const verdicts: { pod: WirePod; reason?: LeftoverPod['reason']; detail: string }[] = new Array(candidates.length);
-    let next = 0;
-    const worker = async (): Promise<void> => {
-      while (next < candidates.length) {
-        throwIfAborted(options.signal);
-        const index = next++;
-        verdicts[index] = { pod: candidates[index], ...(await this.judge(candidates[index], options)) };
-      }
-    };
-    await Promise.all(Array.from({ length: Math.min(PROBE_CONCURRENCY, candidates.length) }, worker));
-    const leftovers: LeftoverPod[] = [];
-    const kept: KeptPod[] = [];
-    await Promise.all(verdicts.map(async ({ pod, reason, detail }) => {
-      const who = {
-        name: pod.metadata?.name ?? '', node: pod.metadata?.annotations?.[ANNOTATION_NODE] ?? '',
-        session: pod.metadata?.labels?.[LABEL_SESSION] ?? '', client: pod.metadata?.annotations?.[ANNOTATION_CLIENT] ?? '',
-      };
-      if (reason === undefined) { kept.push({ ...who, detail }); return; }
-      const deleted = options.dryRun ? false : await this.deletePod(who.name, who.node, false);
-      leftovers.push({ ...who, reason, detail, deleted });
-    }));
-    const byName = (a: { name: string }, b: { name: string }): number => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
-    return { leftovers: leftovers.sort(byName), kept: kept.sort(byName) };
-  }
-
-  private async checkSweepAccess(signal?: AbortSignal): Promise<void> {
-    const report = await checkAccess(this.api, [
-      { verb: 'list', resource: 'pods', namespace: this.namespace },
-      { verb: 'delete', resource: 'pods', namespace: this.namespace },
-      { verb: 'create', resource: 'pods', subresource: 'exec', namespace: this.namespace },
-    ], signal);
-    if (report.denied.length > 0) {
-      throw new NodeDoctorError('forbidden', `RBAC in context "${this.api.context}" does not allow ${report.denied.map(describeCheck).join(', ')}.`, {
-        cluster: this.api.context, hint: 'Bind the kube-node-doctor Role from the README to your user.',
-      });
-    }
-  }
-
-  /** Why a pod of another client is left over (reason set), or why it is kept. */
-  private async judge(pod: WirePod, options: SweepOptions): Promise<{ reason?: LeftoverPod['reason']; detail: string }> {
-    const phase = pod.status?.phase;
-    if (phase === 'Failed' || phase === 'Succeeded') {
-      return { reason: 'finished', detail: `${phase}${pod.status?.reason ? ` (${pod.status.reason})` : ''}` };
-    }
-    const createdText = pod.metadata?.creationTimestamp ?? pod.metadata?.annotations?.[ANNOTATION_CREATED];
-    const created = createdText ? Date.parse(createdText) : NaN;
-    const age = Number.isNaN(created) ? undefined : Date.now() - created;
-    const deadline = pod.spec?.activeDeadlineSeconds;
-    if (age !== undefined && deadline !== undefined && age > deadline * 1000) {
-      return { reason: 'expired', detail: `created ${formatDuration(age)} ago, past its ${deadline} s deadline` };
-    }
-    if (phase !== 'Running') {
-      if (age !== undefined && age > ABANDONED_AFTER_MS) return { reason: 'abandoned', detail: `${phase ?? 'no phase'} for ${formatDuration(age)}` };
-      return { detail: `${phase ?? 'no phase'}, created ${age === undefined ? 'at an unknown time' : `${formatDuration(age)} ago`}` };
-    }
-    const interval = Number(pod.metadata?.annotations?.[ANNOTATION_HEARTBEAT] ?? 60);
-    const staleAfter = options.staleAfterMs ?? 3 * (Number.isFinite(interval) && interval > 0 ? interval : 60) * 1000;
-    const ref: PodRef = { namespace: this.namespace, name: pod.metadata?.name ?? '', container: BRIDGE_CONTAINER };
-    let probe: RunResult;
-    try {
-      probe = await this.transport.exec(ref, ['sh', '-c', PROBE_SCRIPT, 'knd-alive', STATE_DIR], { timeoutMs: 10_000, signal: options.signal });
-    } catch (error) {
-      if (error instanceof NodeDoctorError && error.reason === 'cancelled') throw error;
-      return { detail: `heartbeat not readable (${describeError(error)})` };
-    }
-    const [now, ...stamps] = probe.stdout.toString('utf8').split('\n').filter((l) => /^\d+$/.test(l.trim())).map(Number);
-    if (now === undefined) return { detail: `heartbeat not readable (exit code ${probe.exitCode})` };
-    if (stamps.length === 0) {
-      // No state dir: a pod from a version without heartbeat; judge by age alone.
-      if (age !== undefined && age > staleAfter) return { reason: 'stale', detail: `no heartbeat, created ${formatDuration(age)} ago` };
-      return { detail: `no heartbeat yet, created ${age === undefined ? 'at an unknown time' : `${formatDuration(age)} ago`}` };
-    }
-    const quiet = Math.max(0, now - Math.max(...stamps)) * 1000;
-    if (quiet > staleAfter) return { reason: 'stale', detail: `last heartbeat ${formatDuration(quiet)} ago` };
-    return { detail: `in use (last heartbeat ${formatDuration(quiet)} ago)` };
+  sweepLeftovers(options: SweepOptions = {}): Promise<SweepReport> {
+    return sweepLeftovers({
+      api: this.api, namespace: this.namespace, transport: this.transport,
+      livePods: async () => {
+        const live = new Set<string>();
+        for (const node of this.bridges.keys()) {
+          const bridge = await this.settled(node);
+          if (bridge) live.add(bridge.pod.name);
+        }
+        return live;
+      },
+      deletePod: (name, node) => this.deletePod(name, node, false),
+    }, options);
   }
 
   /** Pods of this session (label `kube-node-doctor.io/session`), by node annotation. */

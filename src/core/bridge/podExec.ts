@@ -1,6 +1,6 @@
 import { PassThrough, Writable } from 'node:stream';
 import type { Duplex } from 'node:stream';
-import { NodeDoctorError } from '../errors';
+import { errnoOf, NodeDoctorError } from '../errors';
 import { redact } from '../redact';
 import type { RunResult } from '../node/nodeAccess';
 import { loadClientNode } from '../cluster/clientNode';
@@ -75,7 +75,7 @@ const NETWORK_CODES = /^(?:E[A-Z]+|ERR_TLS\w*|\w*CERT\w*)$/;
  * plugin's failure message is its stderr verbatim (client-node `exec_auth.ts`), which may quote tokens.
  */
 export function describeOpenFailure(error: unknown): string {
-  const code = typeof error === 'object' && error !== null && 'code' in error ? String((error as { code: unknown }).code) : undefined;
+  const code = errnoOf(error);
   if (code && NETWORK_CODES.test(code)) return `connection failed (${code})`;
   const message = error instanceof Error ? error.message : '';
   const status = /^Unexpected server response: (\d{3})$/.exec(message);

@@ -1,6 +1,6 @@
 import * as http from 'node:http';
 import * as https from 'node:https';
-import { NodeDoctorError } from '../errors';
+import { errnoOf, NodeDoctorError } from '../errors';
 import type { ErrorReason } from '../errors';
 import { redact } from '../redact';
 import type { KubeConfigObject } from './clientNode';
@@ -41,9 +41,6 @@ export interface ApiRequest {
 
 const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ENOTFOUND', 'EHOSTUNREACH', 'ENETUNREACH', 'EAI_AGAIN', 'EPIPE', 'ETIMEDOUT']);
 
-function errorCode(error: unknown): string | undefined {
-  return typeof error === 'object' && error !== null && 'code' in error ? String((error as { code: unknown }).code) : undefined;
-}
 
 /** What the bridge and the RBAC checks need of an API client (a `KubeApi`, or a fake in unit tests). */
 export interface KubeRequester {
@@ -111,7 +108,7 @@ export class KubeApi implements KubeRequester {
   }
 
   private networkError(error: unknown): NodeDoctorError {
-    const code = errorCode(error);
+    const code = errnoOf(error);
     const what = code && (NETWORK_CODES.has(code) || code.startsWith('ERR_TLS') || code.includes('CERT')) ? code : 'connection failed';
     return new NodeDoctorError('unreachable', `Cannot reach the API server of context "${this.context}" (${what}).`, {
       cluster: this.context, cause: error, hint: 'Check that the cluster is running and reachable from here (kubectl --context ... get nodes).',

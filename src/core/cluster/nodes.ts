@@ -1,4 +1,4 @@
-import type { KubeApi, KubeRequester } from './kubeApi';
+import type { KubeRequester } from './kubeApi';
 import { requireValidName } from './names';
 
 export interface NodeCondition {
@@ -89,7 +89,7 @@ function toSummary(node: WireNode): NodeSummary {
 }
 
 /** Lists every node, page by page (`limit` / `continue`), so 5,000-node clusters never come back as one huge answer. */
-export async function listNodes(api: KubeApi, options: ListNodesOptions = {}): Promise<NodeList> {
+export async function listNodes(api: KubeRequester, options: ListNodesOptions = {}): Promise<NodeList> {
   const nodes: NodeSummary[] = [];
   let token: string | undefined;
   let pages = 0;

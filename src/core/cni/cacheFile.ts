@@ -231,19 +231,6 @@ export function analyseCacheFile(
   };
 }
 
-/** Network name → cniVersion from the `.conf`, `.conflist` and `.json` files of a CNI conf dir's text. */
-export function confVersionFromText(text: string): { name: string; cniVersion: string } | undefined {
-  try {
-    const parsed = JSON.parse(text) as { name?: unknown; cniVersion?: unknown };
-    if (typeof parsed.name === 'string' && typeof parsed.cniVersion === 'string') {
-      return { name: parsed.name, cniVersion: parsed.cniVersion };
-    }
-  } catch {
-    // an unreadable conf file is the runtime's problem, not ours; it just does not inform the decision
-  }
-  return undefined;
-}
-
 /** containerd's built-in loopback network (never in the conf dir). */
 export const CONTAINERD_LOOPBACK = { network: LOOPBACK_NETWORK, cniVersion: LOOPBACK_CNI_VERSION } as const;
 
@@ -282,11 +269,6 @@ export function parseConfList(text: string): NetConfList | undefined {
     }
   }
   return { name: doc.name, cniVersion, plugins };
-}
-
-/** Alias of `cniVersionReadsCache`. */
-export function readsCacheOnDel(version: string): boolean {
-  return cniVersionReadsCache(version);
 }
 
 /** Classifies the bytes and pulls the addresses and the netns path out of a valid file. */

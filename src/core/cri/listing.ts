@@ -1,5 +1,6 @@
-import { NodeDoctorError, throwIfAborted } from '../errors';
-import { CriError, GrpcCode, isNotFound, isSendLimitError } from './criError';
+import { throwIfAborted } from '../errors';
+import { CriError, GrpcCode, isSendLimitError } from './criError';
+import { account, boundReason, lookUp } from './idLookups';
 import type { CallOptions, Container, ContainerState, CriRuntime, PodSandbox, SandboxState, SandboxStatus } from './types';
 
 /**
@@ -98,7 +99,6 @@ export const POD_NAMESPACE_LABEL = 'io.kubernetes.pod.namespace';
 export const POD_UID_LABEL = 'io.kubernetes.pod.uid';
 const SANDBOX_STATES: readonly SandboxState[] = ['SANDBOX_READY', 'SANDBOX_NOTREADY'];
 const CONTAINER_STATES: readonly ContainerState[] = ['CONTAINER_CREATED', 'CONTAINER_RUNNING', 'CONTAINER_EXITED', 'CONTAINER_UNKNOWN'];
-const LOOKUP_CONCURRENCY = 16;
 const MAX_NAMESPACE_SPLIT = 256;
 
 function dedupe<T extends { id: string }>(items: Iterable<T>): T[] {
@@ -142,41 +142,6 @@ async function tryStream<T>(method: string, stream: (() => Promise<T[]>) | undef
   }
 }
 
-/** Bounded-parallel work over items, in order. */
-async function forEachLimit<T>(items: readonly T[], limit: number, work: (item: T) => Promise<void>, signal?: AbortSignal): Promise<void> {
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < items.length) {
-      throwIfAborted(signal);
-      await work(items[next++]);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-}
-
-interface LookupOutcome<T> {
-  readonly found: T[];
-  readonly gone: string[];
-  readonly tooLarge: string[];
-  readonly failed: { id: string; error: string }[];
-}
-
-/** Looks IDs up one by one (bounded parallel); NOT_FOUND means the runtime does not know the ID. */
-async function lookUp<T>(ids: readonly string[], get: (id: string) => Promise<T>, signal?: AbortSignal): Promise<LookupOutcome<T>> {
-  const out: LookupOutcome<T> = { found: [], gone: [], tooLarge: [], failed: [] };
-  await forEachLimit(ids, LOOKUP_CONCURRENCY, async (id) => {
-    try {
-      out.found.push(await get(id));
-    } catch (error) {
-      if (error instanceof NodeDoctorError && error.reason === 'cancelled') throw error;
-      if (isNotFound(error)) out.gone.push(id);
-      else if (isSendLimitError(error)) out.tooLarge.push(id);
-      else out.failed.push({ id, error: error instanceof Error ? error.message : String(error) });
-    }
-  }, signal);
-  return out;
-}
-
 function sandboxOfStatus(s: SandboxStatus): PodSandbox {
   return {
     id: s.id, name: s.name, uid: s.uid, namespace: s.namespace, attempt: s.attempt, state: s.state, createdAtMs: s.createdAtMs,
@@ -194,29 +159,6 @@ const NO_DISK: IncompleteReason = {
   code: 'no-runtime-dir',
   message: 'the list had to be split and no sandbox IDs from the runtime\'s directories were available to prove nothing is missing',
 };
-
-function plural(kind: 'sandbox' | 'container', n: number): string {
-  return n === 1 ? kind : kind === 'sandbox' ? 'sandboxes' : 'containers';
-}
-
-/** Lookup outcomes as reasons and notes. */
-function account<T>(kind: 'sandbox' | 'container', outcome: LookupOutcome<T>, reasons: IncompleteReason[], notes: string[]): void {
-  if (outcome.found.length + outcome.gone.length + outcome.tooLarge.length + outcome.failed.length === 0) return;
-  notes.push(`looked up ${outcome.found.length + outcome.gone.length + outcome.tooLarge.length + outcome.failed.length} ${kind} IDs found on disk but in no list answer, one by one: ${outcome.found.length} found${outcome.gone.length ? `, ${outcome.gone.length} unknown to the runtime (leftover directories)` : ''}`);
-  if (outcome.tooLarge.length > 0) {
-    reasons.push({ code: 'part-too-large', count: outcome.tooLarge.length, message: `${outcome.tooLarge.length} ${plural(kind, outcome.tooLarge.length)} too large for the runtime to send even on its own (${outcome.tooLarge.slice(0, 3).map((id) => id.slice(0, 13)).join(', ')}${outcome.tooLarge.length > 3 ? ', …' : ''})` });
-  }
-  if (outcome.failed.length > 0) {
-    reasons.push({ code: 'lookup-failed', count: outcome.failed.length, message: `${outcome.failed.length} ${kind} lookup${outcome.failed.length === 1 ? '' : 's'} failed (first: ${outcome.failed[0].error})` });
-  }
-}
-
-function boundReason(kind: 'sandbox' | 'container', missing: number, bound: number): IncompleteReason {
-  return {
-    code: 'lookup-bound', count: missing - bound,
-    message: `${missing} ${kind} IDs found on disk were in no list answer; ${bound} were looked up one by one (the bound), ${missing - bound} were not`,
-  };
-}
 
 /** Every pod sandbox: streamed or in one answer when the runtime sends it, otherwise split server-side; then cross-checked with disk. */
 export async function listAllSandboxes(cri: CriRuntime, hints: ListingHints = {}, options: CallOptions = {}): Promise<Listed<PodSandbox>> {
@@ -398,12 +340,3 @@ export async function listAllContainers(cri: CriRuntime, sandboxIds: Lazy<readon
   };
 }
 
-/** PodSandboxStatus, or undefined when the runtime says the sandbox does not exist. */
-export async function sandboxStatusOrUndefined(cri: CriRuntime, id: string, options?: CallOptions): Promise<SandboxStatus | undefined> {
-  try {
-    return await cri.podSandboxStatus(id, options);
-  } catch (error) {
-    if (isNotFound(error)) return undefined;
-    throw error;
-  }
-}

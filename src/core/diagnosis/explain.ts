@@ -1,5 +1,5 @@
 import { articleFor, versionNotesFor } from '../knowledge/articles';
-import type { Article } from '../knowledge/articles';
+import type { Article } from '../knowledge/articleModel';
 import { shortId } from '../model/ids';
 import { markdownCode, markdownText } from '../model/markdown';
 import type { LogFinding } from './types';

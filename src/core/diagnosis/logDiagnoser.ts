@@ -1,10 +1,13 @@
-import { catalogLiterals, RULES } from './catalog';
+import { RULES } from './catalog';
 import { eventOf } from './event';
-import type { LogEvent } from './event';
-import { MultiLiteralScanner } from './literalScanner';
+import { detach, FindingCollector } from './findingCollector';
+import type { MultiLiteralScanner } from './literalScanner';
+import { classify, prefilterFor } from './rulePrefilter';
+import type { Decision, Prefilter } from './rulePrefilter';
+import { ANSI, countNewlines, CR, crToNewline, NEWLINE, stripTrailingCr } from './lineBytes';
 import { parseLogLine } from './parse';
 import type { ParseOptions } from './parse';
-import type { DiagnosisReport, Extracted, LogFinding, LogLine, Rule, RuleMatch } from './types';
+import type { DiagnosisReport, LogLine, Rule } from './types';
 
 /**
  * Streaming log diagnosis. Feed it raw bytes (`pushChunk`) or lines (`pushLine`), then `finish()`.
@@ -52,13 +55,6 @@ export interface DiagnoserStats {
   readonly unparsedLines: number;
 }
 
-const SEVERITY_ORDER: Readonly<Record<string, number>> = { error: 0, warning: 1, info: 2 };
-// eslint-disable-next-line no-control-regex -- ANSI colour codes
-const ANSI = /\x1b\[[0-9;?]{0,32}[A-Za-z]|\x1b/g;
-const NEWLINE = 10;
-const CR = 13;
-/** Longest string field a finding keeps (reasons are shorter already). */
-const MAX_FIELD_CHARS = 1024;
 /** A klog or syslog header inside a line: two log lines merged into one (a lost newline, a paste). */
 const EMBEDDED_HEADER = /\s(?=[IWEF]\d{4} \d{2}:\d{2}:\d{2}\.\d{6} {1,20}\d{1,10} [\w.-]{1,100}:\d{1,7}\] |[A-Z][a-z]{2} [ \d]\d \d{2}:\d{2}:\d{2} [\w.-]{1,64} [\w.-]{1,64}\[\d{1,10}\]: )/g;
 const MAX_SEGMENTS = 8;
@@ -67,108 +63,29 @@ const WRAPPED_HEAD = /(?:Error|[Ee]rror|failed|rpc error):\s*$/;
 /** A continuation: no envelope of its own, and the error chain itself. */
 const CONTINUATION = /^\s*"?(?:rpc error|code = |[a-z][\w -]{0,60}: )/;
 
-/** Drops trailing carriage returns in linear time (a regex `/\r+$/` is quadratic on a long inner run). */
-function stripTrailingCr(text: string): string {
-  let end = text.length;
-  while (end > 0 && text.charCodeAt(end - 1) === CR) {
-    end -= 1;
-  }
-  return end === text.length ? text : text.slice(0, end);
-}
-
-/** A copy of a string that shares no memory with the line it was cut from. */
-function detach(value: string): string {
-  const capped = value.length > MAX_FIELD_CHARS ? value.slice(0, MAX_FIELD_CHARS) : value;
-  return Buffer.from(capped, 'utf8').toString('utf8');
-}
-
-/** Lone carriage returns (not followed by `\n`) become newlines; returns the same buffer when there is none. */
-function crToNewline(buf: Buffer, nextStartsWithNewline: boolean): Buffer {
-  let at = buf.indexOf(CR);
-  let out: Buffer | undefined;
-  while (at >= 0) {
-    const next = at + 1 < buf.length ? buf[at + 1] : nextStartsWithNewline ? NEWLINE : -1;
-    if (next !== NEWLINE) {
-      out ??= Buffer.from(buf);
-      out[at] = NEWLINE;
-    }
-    at = buf.indexOf(CR, at + 1);
-  }
-  return out ?? buf;
-}
-
-/** What a distinct message text was classified as (null: no finding). */
-type Decision = { readonly rule: Rule; readonly extracted: Extracted } | null;
-
 /** Lines up to this long have their classification remembered (so the cache pins at most MAX_DECISIONS × this). */
 const MAX_CACHED_LINE = 4096;
 const MAX_DECISIONS = 512;
 
-interface Group {
-  readonly finding: LogFinding;
-}
-
-function escapeRegExp(text: string): string {
-  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-}
-
-function countNewlines(buf: Buffer, from: number, to: number): number {
-  let count = 0;
-  let at = buf.indexOf(NEWLINE, from);
-  while (at >= 0 && at < to) {
-    count += 1;
-    at = buf.indexOf(NEWLINE, at + 1);
-  }
-  return count;
-}
-
-interface Prefilter {
-  readonly scanner: MultiLiteralScanner;
-  readonly one: RegExp;
-  readonly gates: readonly RegExp[];
-}
-
-/** The pre-filter of a catalog, built once per catalog (an editor diagnoses a document on every change). */
-const PREFILTERS = new WeakMap<readonly Rule[], Prefilter>();
-
-function prefilterFor(rules: readonly Rule[]): Prefilter {
-  let prefilter = PREFILTERS.get(rules);
-  if (prefilter === undefined) {
-    const literals = catalogLiterals(rules);
-    const gates = rules.map((rule) => new RegExp((rule.gate ?? rule.literals).map(escapeRegExp).join('|')));
-    prefilter = { scanner: new MultiLiteralScanner(literals), one: new RegExp(literals.map(escapeRegExp).join('|')), gates };
-    PREFILTERS.set(rules, prefilter);
-  }
-  return prefilter;
-}
-
 export class LogDiagnoser {
-  private readonly rules: readonly Rule[];
-  private readonly maxEvidenceLines: number;
+  private readonly prefilter: Prefilter;
   private readonly maxLineBytes: number;
-  private readonly maxFindings: number;
-  private readonly maxEvidenceTotal: number;
   private readonly parseOptions: ParseOptions;
   /** Multi-literal search over raw bytes, for block scans. */
   private readonly scanner: MultiLiteralScanner;
   /** A regex over every literal, for single lines. */
   private readonly prefilterOne: RegExp;
-  private readonly groups = new Map<string, Group>();
+  private readonly collector: FindingCollector;
   /** A line that ended like the first half of a wrapped message, waiting for its continuation on the next line. */
   private wrapped: { readonly raw: string; readonly lineNumber: number } | undefined;
   /** Recent message texts and their classification. */
   private readonly decisions = new Map<string, Decision>();
-  /** Per rule, a regex over its gate words: a rule runs only on events whose text holds one. */
-  private readonly gates: readonly RegExp[];
 
   private linesScanned = 0;
   private bytesScanned = 0;
   private binaryLines = 0;
   private longLines = 0;
-  private droppedFindings = 0;
-  private droppedEvidence = 0;
   private unparsedLines = 0;
-  private evidenceKept = 0;
   private runtime: { name: string; version: string } | undefined;
   /** A chunk ended with `\r`: it ended a line unless the next chunk starts with `\n`. */
   private trailingCr = false;
@@ -181,16 +98,15 @@ export class LogDiagnoser {
   private finished = false;
 
   constructor(options: LogDiagnoserOptions = {}) {
-    this.rules = options.rules ?? RULES;
-    this.maxEvidenceLines = Math.max(0, options.maxEvidenceLines ?? 1000);
     this.maxLineBytes = Math.max(256, options.maxLineBytes ?? 64 * 1024);
-    this.maxFindings = Math.max(1, options.maxFindings ?? 10_000);
-    this.maxEvidenceTotal = Math.max(0, options.maxEvidenceTotal ?? 200_000);
+    this.collector = new FindingCollector({
+      maxFindings: Math.max(1, options.maxFindings ?? 10_000), maxEvidenceLines: Math.max(0, options.maxEvidenceLines ?? 1000),
+      maxEvidenceTotal: Math.max(0, options.maxEvidenceTotal ?? 200_000),
+    });
     this.parseOptions = options.year !== undefined ? { year: options.year } : { now: Date.now() };
-    const prefilter = prefilterFor(this.rules);
-    this.gates = prefilter.gates;
-    this.scanner = prefilter.scanner;
-    this.prefilterOne = prefilter.one;
+    this.prefilter = prefilterFor(options.rules ?? RULES);
+    this.scanner = this.prefilter.scanner;
+    this.prefilterOne = this.prefilter.one;
   }
 
   /**
@@ -286,15 +202,7 @@ export class LogDiagnoser {
       this.finished = true;
     }
     const runtime = this.runtime;
-    const findings = [...this.groups.values()].map((g) => {
-      const finding: LogFinding = { ...g.finding, lines: [...g.finding.lines] };
-      if (runtime !== undefined && (finding.runtime === undefined || finding.runtime === runtime.name) && finding.runtimeVersion === undefined) {
-        finding.runtime = runtime.name;
-        finding.runtimeVersion = runtime.version;
-      }
-      return finding;
-    });
-    findings.sort((a, b) => (SEVERITY_ORDER[a.severity] - SEVERITY_ORDER[b.severity]) || ((a.lines[0] ?? 0) - (b.lines[0] ?? 0)));
+    const findings = this.collector.findings(runtime);
     const report: DiagnosisReport = { findings, linesScanned: this.linesScanned, bytesScanned: this.bytesScanned };
     if (runtime !== undefined) {
       report.runtime = runtime;
@@ -304,8 +212,8 @@ export class LogDiagnoser {
 
   stats(): DiagnoserStats {
     return {
-      binaryLines: this.binaryLines, longLines: this.longLines, droppedFindings: this.droppedFindings,
-      droppedEvidence: this.droppedEvidence, unparsedLines: this.unparsedLines,
+      binaryLines: this.binaryLines, longLines: this.longLines, droppedFindings: this.collector.droppedFindings,
+      droppedEvidence: this.collector.droppedEvidence, unparsedLines: this.unparsedLines,
     };
   }
 
@@ -461,7 +369,7 @@ export class LogDiagnoser {
         if (event.runtimeVersion !== undefined && this.runtime === undefined) {
           this.runtime = { name: detach(event.runtimeVersion.name), version: detach(event.runtimeVersion.version) };
         }
-        decision = this.classify(event);
+        decision = classify(this.prefilter, event);
         if (key !== undefined && event.runtimeVersion === undefined) {
           if (this.decisions.size >= MAX_DECISIONS) {
             this.decisions.clear();
@@ -475,81 +383,12 @@ export class LogDiagnoser {
       return;
     }
     if (decision !== null) {
-      this.record(decision.rule, decision.extracted, line);
+      this.collector.record(decision.rule, decision.extracted, line);
     } else if (mayWrap && WRAPPED_HEAD.test(line.text) && raw.length <= MAX_CACHED_LINE) {
       this.wrapped = { raw, lineNumber };
     }
   }
 
-  /** The rule whose match lies deepest in the event's cause chain (catalog order breaks ties), or null. */
-  private classify(event: LogEvent): Decision {
-    let best: { rule: Rule; match: RuleMatch } | undefined;
-    const text = event.text;
-    for (let i = 0; i < this.rules.length; i += 1) {
-      const rule = this.rules[i];
-      if (!this.gates[i].test(text)) {
-        continue;
-      }
-      const match = rule.match(event);
-      if (match !== undefined && (best === undefined || match.depth > best.match.depth)) {
-        best = { rule, match };
-      }
-    }
-    return best === undefined ? null : { rule: best.rule, extracted: best.match.extracted };
-  }
-
-  private record(rule: Rule, extracted: Extracted, line: LogLine): void {
-    let key = rule.id;
-    for (const field of rule.keyFields) {
-      key += `\u0000${extracted[field] ?? ''}`;
-    }
-    let group = this.groups.get(key);
-    if (group === undefined) {
-      if (this.groups.size >= this.maxFindings) {
-        this.droppedFindings += 1;
-        return;
-      }
-      const finding: LogFinding = { category: rule.category, rule: rule.id, severity: rule.severity, title: rule.title, count: 0, lines: [] };
-      group = { finding };
-      this.groups.set(detach(key), group);
-    }
-    const finding = group.finding;
-    finding.count += line.repeat;
-    if (finding.lines.length < this.maxEvidenceLines) {
-      if (this.evidenceKept < this.maxEvidenceTotal) {
-        finding.lines.push(line.lineNumber);
-        this.evidenceKept += 1;
-      } else {
-        this.droppedEvidence += 1;
-      }
-    }
-    mergeExtracted(finding, extracted);
-    if (line.timestamp !== undefined) {
-      if (finding.firstSeen === undefined || line.timestamp < finding.firstSeen) {
-        finding.firstSeen = detach(line.timestamp);
-      }
-      if (finding.lastSeen === undefined || line.timestamp > finding.lastSeen) {
-        finding.lastSeen = detach(line.timestamp);
-      }
-    }
-  }
-}
-
-/** Fills fields the finding does not have yet; sizes keep their maximum. */
-function mergeExtracted(finding: LogFinding, extracted: Extracted): void {
-  const target = finding as unknown as Record<string, unknown>;
-  const source = extracted as unknown as Record<string, unknown>;
-  for (const field in source) {
-    const value = source[field];
-    if (value === undefined) {
-      continue;
-    }
-    if (field === 'size') {
-      finding.size = Math.max(finding.size ?? 0, value as number);
-    } else if (target[field] === undefined) {
-      target[field] = typeof value === 'string' ? detach(value) : value;
-    }
-  }
 }
 
 /** Diagnoses a whole text at once (an editor document, a pasted log). */

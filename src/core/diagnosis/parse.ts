@@ -1,3 +1,6 @@
+import { ANSI, stripTrailingCr } from './lineBytes';
+import { ISO, levelOf, normaliseIso, parseJsonLine, parseLogfmtLine } from './structuredLine';
+import type { LogFormat, LogLevel } from './structuredLine';
 import type { LogLine } from './types';
 
 /**
@@ -16,11 +19,6 @@ export interface ParseOptions {
   readonly now?: number;
 }
 
-export type LogLevel = 'fatal' | 'error' | 'warning' | 'info' | 'debug';
-
-/** The envelope a line came in (the outermost format the parser recognised inside any syslog/journald prefix). */
-export type LogFormat = 'plain' | 'klog' | 'json' | 'journald-json' | 'logfmt' | 'logrus' | 'event-describe' | 'event-get' | 'syslog';
-
 /** A parsed line plus what the parser learned on the way; `LogLine` is the stable part. */
 export interface ParsedLogLine extends LogLine {
   readonly level?: LogLevel;
@@ -31,9 +29,6 @@ export interface ParsedLogLine extends LogLine {
 
 /** JSON lines longer than this are treated as plain text (JSON.parse on megabytes is not worth it). */
 const MAX_JSON_LENGTH = 256 * 1024;
-/** Longest value kept from one JSON/logfmt field. */
-const MAX_FIELD_LENGTH = 16 * 1024;
-
 /** Month abbreviations as syslog/journald print them, English and the common localised ones (lower case, no dot). */
 const MONTHS: Readonly<Record<string, string>> = (() => {
   const table: Record<string, string> = {};
@@ -68,9 +63,6 @@ function monthNumber(name: string): string | undefined {
   return MONTHS[key];
 }
 
-const ISO = '\\d{4}-\\d{2}-\\d{2}[T ]\\d{2}:\\d{2}:\\d{2}(?:[.,]\\d{1,9})?(?:Z|[+-]\\d{2}:?\\d{2})?';
-// eslint-disable-next-line no-control-regex -- ANSI colour codes
-const ANSI = /\x1b\[[0-9;?]{0,32}[A-Za-z]|\x1b/g;
 /** `grep -n` / `grep -r` style `file:123:` prefixes and talosctl's `10.0.0.1: ` node prefix. */
 const GREP_PREFIX = /^(?:[\w.\-/]{1,256}:\d{1,9}:|\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}: )/;
 const ISO_SYSLOG = new RegExp(`^(${ISO}) (\\S{1,255}) ([\\w.\\-@/]{1,64})(?:\\[(\\d{1,10})\\])?: `);
@@ -86,7 +78,6 @@ const ISO_PREFIX = new RegExp(`^(${ISO})\\s{1,8}`);
 const KLOG = /^([IWEF])(\d{2})(\d{2}) (\d{2}:\d{2}:\d{2}(?:\.\d{1,9})?) {1,20}\d{1,10} [^\]\s]{1,256}:\d{1,7}\] /;
 const EVENT_ROW = /^(?:\S{1,32} {1,40})?(Warning|Normal) {1,40}([A-Za-z]{1,64}) {1,40}/;
 const EVENT_AGE = /^(\S{1,32})(?: \(x(\d{1,9}) over \S{1,32}\))? {1,40}/;
-const ISO_ONLY = new RegExp(`^${ISO}$`);
 
 const BACKSLASH_RUN = /\\+/g;
 const CURLY_TEST = /[\u201c-\u201f\u2033\u2036\u2018\u2019]/;
@@ -126,33 +117,6 @@ function pad2(value: string): string {
   return value.length === 1 ? `0${value}` : value;
 }
 
-function normaliseIso(value: string): string {
-  return value.replace(' ', 'T').replace(',', '.');
-}
-
-function levelOf(value: string | undefined): LogLevel | undefined {
-  if (value === undefined) {
-    return undefined;
-  }
-  const v = value.toLowerCase();
-  if (v.startsWith('fata') || v.startsWith('pani') || v === 'crit' || v === 'critical') {
-    return 'fatal';
-  }
-  if (v.startsWith('err')) {
-    return 'error';
-  }
-  if (v.startsWith('warn')) {
-    return 'warning';
-  }
-  if (v.startsWith('info') || v === 'notice') {
-    return 'info';
-  }
-  if (v.startsWith('debu') || v.startsWith('trac')) {
-    return 'debug';
-  }
-  return undefined;
-}
-
 /**
  * Normalises every level of quote escaping to a plain `"`: `\"`, `\\\"`, `\\\\\\\"` and curly quotes all become `"`.
  * Backslashes not followed by a quote are kept. Linear in the length of the text.
@@ -167,67 +131,6 @@ export function normaliseQuotes(text: string): string {
     out = out.replace(CURLY_DOUBLE, '"').replace(CURLY_SINGLE, "'");
   }
   return out;
-}
-
-/** Parses `key=value key="quoted \"value\""` pairs with a single linear scan. */
-export function parseLogfmt(text: string): Map<string, string> {
-  const fields = new Map<string, string>();
-  const n = text.length;
-  let i = 0;
-  while (i < n) {
-    while (i < n && text.charCodeAt(i) === 0x20) {
-      i += 1;
-    }
-    const keyStart = i;
-    while (i < n) {
-      const c = text.charCodeAt(i);
-      if (c === 0x3d /* = */ || c === 0x20) {
-        break;
-      }
-      i += 1;
-    }
-    const key = text.slice(keyStart, i);
-    if (i >= n || text.charCodeAt(i) !== 0x3d) {
-      i += 1;
-      continue;
-    }
-    i += 1; // '='
-    let value = '';
-    if (i < n && text.charCodeAt(i) === 0x22) {
-      i += 1;
-      let chunkStart = i;
-      while (i < n) {
-        const c = text.charCodeAt(i);
-        if (c === 0x5c && i + 1 < n) {
-          value += text.slice(chunkStart, i);
-          const next = text[i + 1];
-          value += next === 'n' ? '\n' : next === 't' ? '\t' : next;
-          i += 2;
-          chunkStart = i;
-        } else if (c === 0x22) {
-          break;
-        } else {
-          i += 1;
-        }
-      }
-      value += text.slice(chunkStart, i);
-      i += 1; // closing quote
-      if (i < n && text.charCodeAt(i) !== 0x20) {
-        // Unescaped quotes inside a value (journald showed the line without its escaping): not logfmt after all.
-        fields.set('\u0000broken', '');
-      }
-    } else {
-      const valueStart = i;
-      while (i < n && text.charCodeAt(i) !== 0x20) {
-        i += 1;
-      }
-      value = text.slice(valueStart, i);
-    }
-    if (key.length > 0 && !fields.has(key)) {
-      fields.set(key, value.length > MAX_FIELD_LENGTH ? value.slice(0, MAX_FIELD_LENGTH) : value);
-    }
-  }
-  return fields;
 }
 
 interface Header {
@@ -293,134 +196,6 @@ function stripPrefixes(input: string, options: ParseOptions): Header {
   return { text, timestamp, source, level };
 }
 
-function timestampFromJson(value: unknown): string | undefined {
-  if (typeof value === 'number' && Number.isFinite(value) && value > 0) {
-    // kubelet's JSON format writes milliseconds since the epoch; some loggers write seconds.
-    const ms = value < 1e11 ? value * 1000 : value > 1e14 ? value / 1000 : value;
-    const date = new Date(ms);
-    return Number.isNaN(date.getTime()) ? undefined : date.toISOString();
-  }
-  if (typeof value === 'string') {
-    if (/^\d{16}$/.test(value)) {
-      return new Date(Number(value) / 1000).toISOString(); // journald __REALTIME_TIMESTAMP, microseconds
-    }
-    if (ISO_ONLY.test(value)) {
-      return normaliseIso(value);
-    }
-  }
-  return undefined;
-}
-
-const JSON_SKIPPED_KEYS = new Set(['ts', 'time', 'timestamp', '@timestamp', 'caller', 'v', 'level', 'msg', 'message', 'MESSAGE', 'logger']);
-
-/** Deepest nesting a JSON field is rendered to; deeper values become `…` (no recursion past it). */
-const MAX_JSON_DEPTH = 16;
-
-/** A bounded, iterative-depth rendering of a JSON value (JSON.stringify recurses without limit). */
-function renderJson(value: unknown, depth: number, budget: { left: number }): string {
-  if (budget.left <= 0) {
-    return '…';
-  }
-  if (value === null || typeof value !== 'object') {
-    const text = typeof value === 'string' ? JSON.stringify(value) : String(value);
-    budget.left -= text.length;
-    return text;
-  }
-  if (depth >= MAX_JSON_DEPTH) {
-    return '…';
-  }
-  const parts: string[] = [];
-  if (Array.isArray(value)) {
-    for (const item of value) {
-      parts.push(renderJson(item, depth + 1, budget));
-      if (budget.left <= 0) break;
-    }
-    return `[${parts.join(',')}]`;
-  }
-  for (const [key, item] of Object.entries(value as Record<string, unknown>)) {
-    parts.push(`${JSON.stringify(key)}:${renderJson(item, depth + 1, budget)}`);
-    budget.left -= key.length;
-    if (budget.left <= 0) break;
-  }
-  return `{${parts.join(',')}}`;
-}
-
-function fieldText(value: unknown): string {
-  const text = typeof value === 'string' ? value : renderJson(value, 0, { left: MAX_FIELD_LENGTH });
-  return text.length > MAX_FIELD_LENGTH ? text.slice(0, MAX_FIELD_LENGTH) : text;
-}
-
-interface Body {
-  text: string;
-  timestamp?: string;
-  source?: string;
-  level?: LogLevel;
-  format?: LogFormat;
-}
-
-function parseJsonLine(text: string, options: ParseOptions): Body | undefined {
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch {
-    return undefined;
-  }
-  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
-    return undefined;
-  }
-  const record = value as Record<string, unknown>;
-  // journald's `journalctl -o json`: the message is itself a (klog) line.
-  if (typeof record.MESSAGE === 'string') {
-    const inner = stripPrefixes(record.MESSAGE, options);
-    const source = typeof record.SYSLOG_IDENTIFIER === 'string' ? record.SYSLOG_IDENTIFIER : typeof record._COMM === 'string' ? record._COMM : undefined;
-    let innerText = inner.text;
-    let innerLevel = inner.level;
-    if (innerText.includes('msg=') && (innerText.startsWith('time=') || innerText.startsWith('level='))) {
-      const body = parseLogfmtLine(innerText);
-      if (body) {
-        innerText = body.text;
-        innerLevel = body.level ?? innerLevel;
-      }
-    }
-    return { text: innerText, timestamp: inner.timestamp ?? timestampFromJson(record.__REALTIME_TIMESTAMP), source, level: innerLevel, format: 'journald-json' };
-  }
-  const msg = record.msg ?? record.message;
-  if (msg === undefined) {
-    return undefined;
-  }
-  let out = fieldText(msg);
-  for (const key of Object.keys(record)) {
-    if (!JSON_SKIPPED_KEYS.has(key)) {
-      out += ` ${key}="${fieldText(record[key])}"`;
-    }
-  }
-  const timestamp = timestampFromJson(record.ts) ?? timestampFromJson(record.time) ?? timestampFromJson(record.timestamp) ?? timestampFromJson(record['@timestamp']);
-  const level = typeof record.level === 'string' ? levelOf(record.level) : record.err !== undefined || record.error !== undefined ? 'error' : undefined;
-  return { text: out, timestamp, level, format: 'json' };
-}
-
-function parseLogfmtLine(text: string): Body | undefined {
-  const fields = parseLogfmt(text);
-  const msg = fields.get('msg');
-  if (fields.has('\u0000broken')) {
-    // Keep the text as it is; still take the level and time.
-    const time = fields.get('time');
-    return { text, timestamp: time !== undefined && ISO_ONLY.test(time) ? normaliseIso(time) : undefined, level: levelOf(fields.get('level')), format: 'logfmt' };
-  }
-  if (msg === undefined) {
-    return undefined;
-  }
-  let out = msg;
-  for (const [key, value] of fields) {
-    if (key !== 'time' && key !== 'level' && key !== 'msg') {
-      out += ` ${key}="${value}"`;
-    }
-  }
-  const time = fields.get('time');
-  return { text: out, timestamp: time !== undefined && ISO_ONLY.test(time) ? normaliseIso(time) : undefined, level: levelOf(fields.get('level')), format: 'logfmt' };
-}
-
-/** Parses one raw line (without its newline); only its first `MAX_LINE_CHARS` characters. `lineNumber` is 1-based. */
 export function parseLogLine(raw: string, lineNumber: number, options: ParseOptions = {}): ParsedLogLine {
   let text = raw.length > MAX_LINE_CHARS ? raw.slice(0, MAX_LINE_CHARS) : raw;
   text = stripTrailingCr(text);
@@ -442,7 +217,7 @@ export function parseLogLine(raw: string, lineNumber: number, options: ParseOpti
 
   const trimmed = text.charCodeAt(0) === 0x7b /* { */ ? text.trimEnd() : '';
   if (trimmed.endsWith('}') && trimmed.length <= MAX_JSON_LENGTH) {
-    const body = parseJsonLine(trimmed, options);
+    const body = parseJsonLine(trimmed, (message) => stripPrefixes(message, options));
     if (body) {
       text = body.text;
       timestamp = body.timestamp ?? timestamp;
@@ -506,13 +281,4 @@ export function parseLogLine(raw: string, lineNumber: number, options: ParseOpti
     line.truncated = true;
   }
   return line;
-}
-
-/** Drops trailing carriage returns in linear time. */
-function stripTrailingCr(text: string): string {
-  let end = text.length;
-  while (end > 0 && text.charCodeAt(end - 1) === 0x0d) {
-    end -= 1;
-  }
-  return end === text.length ? text : text.slice(0, end);
 }

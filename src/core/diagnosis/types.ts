@@ -77,7 +77,7 @@ export interface DiagnosisReport {
   runtime?: { readonly name: string; readonly version: string };
 }
 
-export type { Reference, VersionNote } from '../knowledge/articles';
+export type { Reference, VersionNote } from '../knowledge/articleModel';
 
 /** A rule's verdict on an event: how deep in the cause chain it matched (deeper wins) and what it extracts. */
 export interface RuleMatch {

@@ -16,6 +16,7 @@ import {
   readCheckpoints, sandboxFromCheckpoint, sandboxFromContainer,
 } from './dockershim';
 import type { Checkpoint, CheckpointListing } from './dockershim';
+import { mapLimit } from '../model/concurrency';
 
 export interface DockerInspectOptions {
   /** dockershim's root (default `/var/lib/dockershim`); checkpoints are in `<dir>/sandbox`. */
@@ -203,24 +204,18 @@ export async function inspectDockerNode(access: NodeAccess, docker: DockerApi, o
   progress(`inspecting ${lookups.length} containers (orphans, stopped containers of Ready sandboxes)`);
   const inspected = new Map<string, { exitCode: number; finishedAtMs: number; reason: string }>();
   await time('inspect', async () => {
-    let next = 0;
-    const worker = async (): Promise<void> => {
-      while (next < lookups.length) {
-        throwIfAborted(signal);
-        const c = lookups[next++];
-        try {
-          const { container } = await docker.inspectContainer(c.id, call);
-          const finished = Date.parse(container.State.FinishedAt);
-          inspected.set(c.id, {
-            exitCode: container.State.ExitCode, finishedAtMs: Number.isFinite(finished) && finished > 0 ? finished : 0,
-            reason: container.State.OOMKilled ? 'OOMKilled' : container.State.Error ?? '',
-          });
-        } catch (error) {
-          if (!isDockerNotFound(error)) throw error; // removed meanwhile: keep the listed data
-        }
+    await mapLimit(lookups, 8, async (c) => {
+      try {
+        const { container } = await docker.inspectContainer(c.id, call);
+        const finished = Date.parse(container.State.FinishedAt);
+        inspected.set(c.id, {
+          exitCode: container.State.ExitCode, finishedAtMs: Number.isFinite(finished) && finished > 0 ? finished : 0,
+          reason: container.State.OOMKilled ? 'OOMKilled' : container.State.Error ?? '',
+        });
+      } catch (error) {
+        if (!isDockerNotFound(error)) throw error; // removed meanwhile: keep the listed data
       }
-    };
-    await Promise.all(Array.from({ length: Math.min(8, lookups.length) }, worker));
+    }, signal);
   });
   const containers: ContainerItem[] = orderOldestFirst(criContainers.map((c): ContainerItem => {
     const seen = inspected.get(c.id);

@@ -14,6 +14,7 @@ import type { DiscoveryPaths, PodIdentity } from './discovery';
 import { computeFindings } from './findings';
 import { containerWireBytes, listLimits, listWireBytes, sandboxWireBytes } from './payload';
 import type { CacheEntry, ContainerItem, Counts, Inventory, ListSize, PodCount, RuntimeInfo, SandboxItem } from './types';
+import { mapLimit } from '../model/concurrency';
 
 export interface InspectOptions extends DiscoveryPaths {
   /** The API's pods on this node (through the bridge), for their namespaces and UIDs. */
@@ -47,21 +48,6 @@ const MIB = 1024 * 1024;
 const CONCURRENCY = 32;
 /** Cache files analysed per slice before the event loop gets a turn (CRI answers arriving meanwhile are handled). */
 const ANALYSE_SLICE = 256;
-
-/** Runs `work` over `items` with bounded concurrency, in order of the results. */
-async function mapLimit<T, R>(items: readonly T[], limit: number, work: (item: T) => Promise<R>, signal?: AbortSignal): Promise<R[]> {
-  const results: R[] = new Array<R>(items.length);
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < items.length) {
-      throwIfAborted(signal);
-      const index = next++;
-      results[index] = await work(items[index]);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return results;
-}
 
 /** A cache file as read from the node, before analysis. */
 export interface RawCacheFile {
@@ -141,13 +127,6 @@ export async function analyseCacheFiles(raw: readonly RawCacheFile[], networks: 
     if (start + ANALYSE_SLICE < raw.length) await new Promise((resolve) => setImmediate(resolve));
   }
   return entries;
-}
-
-/** Reads and classifies every result cache file under `<cacheDir>/results`. */
-export async function readCniCache(
-  access: NodeAccess, cniCacheDir: string, networks: ReadonlyMap<string, NetworkConfig>, options: { signal?: AbortSignal; maxBytes?: number } = {},
-): Promise<CacheEntry[]> {
-  return analyseCacheFiles(await readCacheFiles(access, cniCacheDir, options), networks, options.signal);
 }
 
 /**

@@ -20,6 +20,3 @@ export const REPAIR_IDS = [
 
 export type RepairId = (typeof REPAIR_IDS)[number];
 
-export function isRepairId(value: string): value is RepairId {
-  return (REPAIR_IDS as readonly string[]).includes(value);
-}

@@ -1,11 +1,12 @@
 import { spawn } from 'node:child_process';
-import { closeSync, constants, fstatSync, lstatSync, openSync, promises as fs, readSync } from 'node:fs';
+import { constants, lstatSync, promises as fs } from 'node:fs';
 import type { Stats } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
 import * as path from 'node:path';
-import { NodeDoctorError, throwIfAborted } from '../errors';
+import { errnoOf, NodeDoctorError, throwIfAborted } from '../errors';
 import { socketPath } from '../cri/endpoints';
 import type { CriEndpointLease, FileEntry, NodeAccess, RunOptions, RunResult } from './nodeAccess';
+import { fsError, readSmallSync } from './localFiles';
 import { LocalProcessAccess } from './processes';
 
 export interface LocalNodeAccessOptions {
@@ -21,32 +22,14 @@ export interface LocalNodeAccessOptions {
   readonly runPrefix?: readonly string[];
 }
 
-function errnoOf(error: unknown): string | undefined {
-  return typeof error === 'object' && error !== null && 'code' in error ? String((error as { code: unknown }).code) : undefined;
-}
 
-function fsError(action: string, nodePath: string, error: unknown): NodeDoctorError {
-  if (error instanceof NodeDoctorError) return error;
-  const code = errnoOf(error);
-  if (code === 'EACCES' || code === 'EPERM') {
-    return new NodeDoctorError('forbidden', `Permission denied to ${action} ${nodePath}.`, { cause: error, hint: 'Run as root (the CNI cache directory is mode 0700).' });
-  }
-  if (code === 'ENOENT') {
-    return new NodeDoctorError('not-found', `${nodePath} does not exist.`, { cause: error });
-  }
-  if (code === 'ELOOP') {
-    return new NodeDoctorError('bad-input', `${nodePath} is a symbolic link; not followed.`, { cause: error });
-  }
-  return new NodeDoctorError('internal', `Could not ${action} ${nodePath}: ${code ?? String(error)}.`, { cause: error });
-}
-
-/** Node access with plain filesystem calls under a host-root prefix (on the node, or in a pod that mounts it). */
 const DIR_CACHE_MS = 5_000;
 /** Entries handled synchronously per slice of `listDir` / `readSmallFiles` before the event loop gets a turn (a few ms). */
 const READ_SLICE = 128;
 /** Scratch buffer of one `readSmallFiles` call: files up to this size are read without an allocation of their own. */
 const SCRATCH_BYTES = 64 * 1024;
 
+/** Node access with plain filesystem calls under a host-root prefix (on the node, or in a pod that mounts it). */
 export class LocalNodeAccess implements NodeAccess {
   private readonly resolvedDirs = new Map<string, { at: number; resolved: string }>();
   readonly description: string;
@@ -366,38 +349,4 @@ function dirPrefix(dir: string): string {
 
 function yieldToLoop(): Promise<void> {
   return new Promise((resolve) => setImmediate(resolve));
-}
-
-/**
- * One small file, not following a final symlink; undefined when it is gone, not a regular file, or too large.
- * O_NONBLOCK: a FIFO put in place of a listed file must not block the read (it has no effect on regular files).
- * Reads into `scratch` when the file fits it, and returns a copy of exactly the bytes read.
- */
-function readSmallSync(file: string, maxBytes: number, scratch: Buffer): Buffer | undefined {
-  let fd: number;
-  try {
-    fd = openSync(file, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
-  } catch {
-    return undefined;
-  }
-  try {
-    const stat = fstatSync(fd);
-    if (!stat.isFile() || stat.size > maxBytes) return undefined;
-    // Room for the file to have grown a little since the stat; a file that grew past maxBytes is left out.
-    const room = Math.min(maxBytes, stat.size + 4096) + 1;
-    const buffer = room <= scratch.length ? scratch : Buffer.allocUnsafe(room);
-    let length = 0;
-    for (;;) {
-      const n = readSync(fd, buffer, length, room - length, length);
-      if (n === 0) break;
-      length += n;
-      if (length > maxBytes) return undefined;
-      if (length === room) return undefined; // still growing past what the stat allowed for
-    }
-    return Buffer.from(buffer.subarray(0, length));
-  } catch {
-    return undefined;
-  } finally {
-    closeSync(fd);
-  }
 }

@@ -1,6 +1,6 @@
 import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import * as path from 'node:path';
-import { NodeDoctorError, throwIfAborted } from '../errors';
+import { errnoOf, NodeDoctorError, throwIfAborted } from '../errors';
 
 /**
  * The node's processes, as the last-resort repairs need them (a stuck sandbox's shim): read from the host's `/proc`
@@ -93,9 +93,6 @@ export function identityChange(expect: ProcessIdentity, now: { startTime: string
   return undefined;
 }
 
-function errnoOf(error: unknown): string | undefined {
-  return typeof error === 'object' && error !== null && 'code' in error ? String((error as { code: unknown }).code) : undefined;
-}
 
 /**
  * Processes from a `/proc` this process can read: `<hostRoot>/proc`. Killing needs that `/proc` to be of this process's

@@ -1,11 +1,11 @@
 import { constants, promises as fs } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
 import * as path from 'node:path';
-import { NodeDoctorError } from '../errors';
-import type { AuditEntry, AuditSink } from './types';
+import { errnoOf, NodeDoctorError } from '../errors';
+import type { AuditEntry, AuditSink, PlanStep } from './types';
 
 function auditError(file: string, error: unknown): NodeDoctorError {
-  const code = typeof error === 'object' && error !== null && 'code' in error ? String((error as { code: unknown }).code) : undefined;
+  const code = errnoOf(error);
   const why = code === 'EACCES' || code === 'EPERM' ? 'permission denied' : code === 'EROFS' ? 'read-only file system' : code === 'ENOSPC' ? 'no space left on the device' : code ?? String(error);
   return new NodeDoctorError(code === 'EACCES' || code === 'EPERM' || code === 'EROFS' ? 'forbidden' : 'internal', `cannot write the audit log ${file}: ${why}`, { cause: error });
 }
@@ -44,4 +44,24 @@ export class MemoryAuditSink implements AuditSink {
     this.entries.push(entry);
     return Promise.resolve();
   }
+}
+
+/** What an audit record is about: who acted, on which node and through what, and which step on which object. */
+export type AuditSubject = Pick<AuditEntry, 'actor' | 'node' | 'access' | 'stepId' | 'findingId' | 'repair' | 'action' | 'object'>;
+
+/** The subject of a plan step's records. */
+export function stepSubject(step: PlanStep, by: Pick<AuditEntry, 'actor' | 'node' | 'access'>): AuditSubject {
+  return { ...by, stepId: step.id, findingId: step.findingId, repair: step.repair, action: step.action.kind, object: step.object };
+}
+
+/**
+ * The one builder of audit records (the executor's intent and outcome records, the restore of a backup): the subject,
+ * then what happened, stamped now; optional fields that are absent or empty are left out.
+ */
+export function auditRecord(subject: AuditSubject, what: Omit<AuditEntry, keyof AuditSubject | 'at'>): AuditEntry {
+  const { error, backup, snapshots, ...rest } = what;
+  return {
+    at: new Date().toISOString(), ...subject, ...rest,
+    ...(error !== undefined ? { error } : {}), ...(backup ? { backup } : {}), ...(snapshots && snapshots.length > 0 ? { snapshots } : {}),
+  };
 }

@@ -1,13 +1,13 @@
-import { createHash } from 'node:crypto';
-import * as path from 'node:path';
 import { classifyCacheBytes } from '../cni/cacheFile';
 import { CriError, isNotFound } from '../cri/criError';
 import type { CriRuntime } from '../cri/types';
 import { describeError, NodeDoctorError, throwIfAborted } from '../errors';
 import type { NodeAccess } from '../node/nodeAccess';
-import { fitName } from './shell';
+import { auditRecord, stepSubject } from './audit';
+import type { AuditSubject } from './audit';
+import { fileDigest, quarantineFile, StepRefused } from './quarantine';
 import { actForceStop, checkForceStop } from './stuckSandbox';
-import type { AuditEntry, AuditSink, Backup, ContainerSnapshot, PlanStep, RepairPlan, StepAction, StepOutcome, StepResult } from './types';
+import type { AuditSink, Backup, ContainerSnapshot, PlanStep, RepairPlan, StepAction, StepOutcome, StepResult } from './types';
 
 /** Steps a runtime other than CRI carries out itself (Docker), inside the executor's re-check, write-ahead audit and quarantine. */
 export interface RuntimeSteps {
@@ -41,9 +41,6 @@ export interface ExecutionReport {
   readonly ok: boolean;
 }
 
-const MAX_FILE_BYTES = 1024 * 1024;
-const MAX_AUDIT_CONTENT = 64 * 1024;
-
 export interface Check {
   readonly state: 'ready' | 'done' | 'changed';
   readonly before: string;
@@ -60,10 +57,6 @@ export interface Outcome {
   readonly snapshots?: readonly ContainerSnapshot[];
 }
 
-function sha256(data: Buffer): string {
-  return createHash('sha256').update(data).digest('hex');
-}
-
 /**
  * The audit could not record a step: the repair stops there. `acted` says whether the step had already acted (its
  * outcome is what could not be written) or not (its intent could not be written, so it did not run).
@@ -77,13 +70,6 @@ export class AuditWriteError extends NodeDoctorError {
         : `The audit record of step ${stepId} could not be written (${describeError(cause)}); the repair stopped before the step acted${results.some((r) => r.outcome === 'done') ? '' : ': nothing was changed'}.`,
       { cause, hint: 'Give the audit log a writable place (kube-node-doctor repair --audit-log FILE), then run the repair again.' },
     );
-  }
-}
-
-/** A step that found, while acting, that the node is not what was planned: nothing is left changed. */
-class StepRefused extends Error {
-  constructor(message: string, readonly reason: 'precondition-changed' | 'backup-failed', readonly before?: string) {
-    super(message);
   }
 }
 
@@ -157,10 +143,9 @@ export class RepairExecutor {
     }
     // Write-ahead: nothing acts unless its intent is on record.
     try {
-      await this.options.audit.append({
-        ...this.entryBase(plan, step), phase: 'intent', before: check.before, after: '', result: 'intended', detail: step.title,
-        ...(check.snapshots && check.snapshots.length > 0 ? { snapshots: check.snapshots } : {}),
-      });
+      await this.options.audit.append(auditRecord(this.subject(plan, step), {
+        phase: 'intent', before: check.before, after: '', result: 'intended', detail: step.title, snapshots: check.snapshots,
+      }));
     } catch (error) {
       throw new AuditWriteError(step.id, false, error, results);
     }
@@ -191,7 +176,7 @@ export class RepairExecutor {
         };
         after = 'unchanged or partly changed; see error';
         if (cancelled) {
-          await this.options.audit.append({ ...this.entryBase(plan, step), phase: 'outcome', before, after, result: 'failed', detail: result.detail, error: text }).catch(() => undefined);
+          await this.options.audit.append(auditRecord(this.subject(plan, step), { phase: 'outcome', before, after, result: 'failed', detail: result.detail, error: text })).catch(() => undefined);
           throw error;
         }
       }
@@ -200,22 +185,16 @@ export class RepairExecutor {
     return result;
   }
 
-  private entryBase(plan: RepairPlan, step: PlanStep): Pick<AuditEntry, 'at' | 'actor' | 'node' | 'access' | 'stepId' | 'findingId' | 'repair' | 'action' | 'object'> {
-    return {
-      at: new Date().toISOString(), actor: this.options.actor, node: plan.node, access: this.options.access.description,
-      stepId: step.id, findingId: step.findingId, repair: step.repair, action: step.action.kind, object: step.object,
-    };
+  private subject(plan: RepairPlan, step: PlanStep): AuditSubject {
+    return stepSubject(step, { actor: this.options.actor, node: plan.node, access: this.options.access.description });
   }
 
   /** The outcome record; when it cannot be written the repair stops (the result so far goes with the error). */
   private async recordOrStop(plan: RepairPlan, step: PlanStep, result: StepResult, before: string, after: string, acted: boolean, results: readonly StepResult[]): Promise<void> {
     try {
-      await this.options.audit.append({
-        ...this.entryBase(plan, step), phase: 'outcome', before, after, result: result.outcome, detail: result.detail,
-        ...(result.error !== undefined ? { error: result.error } : {}),
-        ...(result.backup ? { backup: result.backup } : {}),
-        ...(result.snapshots ? { snapshots: result.snapshots } : {}),
-      });
+      await this.options.audit.append(auditRecord(this.subject(plan, step), {
+        phase: 'outcome', before, after, result: result.outcome, detail: result.detail, error: result.error, backup: result.backup, snapshots: result.snapshots,
+      }));
     } catch (error) {
       this.options.onStep?.(step, result);
       throw new AuditWriteError(step.id, acted && result.outcome === 'done', error, [...results, result]);
@@ -231,35 +210,19 @@ export class RepairExecutor {
     }
   }
 
-  /** The file's bytes, or why it is not the regular file that was planned (gone, a FIFO, a directory, a symlink). */
-  private async fileDigest(file: string): Promise<{ data: Buffer; sha256: string } | 'gone' | string> {
-    const { access, signal } = this.options;
-    const stat = await access.stat(file, signal);
-    if (!stat) return 'gone';
-    if (!stat.isFile) return `${file} is no longer a regular file`;
-    try {
-      const data = await access.readFile(file, MAX_FILE_BYTES, signal);
-      return { data, sha256: sha256(data) };
-    } catch (error) {
-      if (error instanceof NodeDoctorError && error.reason === 'not-found') return 'gone';
-      if (error instanceof NodeDoctorError && error.reason === 'bad-input') return `${file}: ${error.message}`;
-      throw error;
-    }
-  }
-
   private async check(step: PlanStep): Promise<Check> {
     const a = step.action;
     if (this.options.runtimeSteps?.handles(a)) return this.options.runtimeSteps.check(step);
     switch (a.kind) {
       case 'remove-cache-file': {
-        const file = await this.fileDigest(a.path);
+        const file = await fileDigest(this.options.access, a.path, this.options.signal);
         if (file === 'gone') return { state: 'done', before: `${a.path} is already gone` };
         if (typeof file === 'string') return { state: 'changed', before: file };
         if (file.sha256 !== a.sha256) return { state: 'changed', before: `${a.path} changed since the plan (now ${file.data.length} bytes, ${classifyCacheBytes(file.data).state})` };
         return { state: 'ready', before: `${a.path}: ${file.data.length} bytes, ${a.state}, sha256 ${a.sha256}` };
       }
       case 'cni-del': {
-        const file = await this.fileDigest(a.path);
+        const file = await fileDigest(this.options.access, a.path, this.options.signal);
         if (file === 'gone') return { state: 'done', before: `${a.path} is already gone (network released earlier)` };
         if (typeof file === 'string') return { state: 'changed', before: file };
         if (file.sha256 !== a.sha256) return { state: 'changed', before: `${a.path} changed since the plan` };
@@ -297,63 +260,6 @@ export class RepairExecutor {
     }
   }
 
-  /** The planned backup path, or a free variant of it (`-2`, `-3`, …) when a file is already there. */
-  private async freeBackupPath(planned: string): Promise<string> {
-    const { access, signal } = this.options;
-    for (let n = 1; n < 100; n++) {
-      const candidate = n === 1 ? planned : path.posix.join(path.posix.dirname(planned), fitName(path.posix.basename(planned), `-${n}`));
-      if (!(await access.stat(candidate, signal))) return candidate;
-    }
-    throw new StepRefused(`no free backup name for ${planned}`, 'backup-failed');
-  }
-
-  /**
-   * Moves the file into quarantine (same filesystem: a rename; across filesystems: a copy that is removed again when it
-   * fails, e.g. on a full disk), then compares the moved bytes with the planned sha256: a file that changed after the
-   * re-check is moved back and the step refused. What the audit records as "before" is what was moved.
-   */
-  private async quarantine(file: string, plannedSha: string, plannedBackup: string, released: boolean): Promise<Backup> {
-    const { access, signal } = this.options;
-    const dir = path.posix.dirname(plannedBackup);
-    try {
-      await access.makeDir(dir, 0o700, signal);
-    } catch (error) {
-      if (error instanceof NodeDoctorError && error.reason === 'cancelled') throw error;
-      throw new StepRefused(`cannot create the quarantine dir ${dir}: ${describeError(error)}; ${file} was left in place`, 'backup-failed');
-    }
-    const target = await this.freeBackupPath(plannedBackup);
-    try {
-      await access.moveFile(file, target, signal);
-    } catch (error) {
-      if (error instanceof NodeDoctorError && error.reason === 'cancelled') throw error;
-      // A partial copy (disk full) must not stay behind as if it were a backup; the original is still in place.
-      if (await access.stat(file, signal).catch(() => undefined)) await access.removeFile(target, signal).catch(() => undefined);
-      throw new StepRefused(`could not move ${file} into quarantine (${describeError(error)}); it was left in place`, 'backup-failed');
-    }
-    let data: Buffer | undefined;
-    let problem: string | undefined;
-    try {
-      const stat = await access.stat(target, signal);
-      if (!stat?.isFile) problem = `${file} was replaced by something that is not a regular file`;
-      else data = await access.readFile(target, MAX_FILE_BYTES, signal);
-    } catch (error) {
-      problem = `${file} could not be read back from quarantine: ${describeError(error)}`;
-    }
-    const actual = data ? sha256(data) : undefined;
-    if (!data || actual !== plannedSha) {
-      // Changed between the re-check and the move: put it back (unless something new took its place) and refuse.
-      const restored = (await access.stat(file, signal).catch(() => undefined)) ? false : await access.moveFile(target, file, signal).then(() => true, () => false);
-      const where = restored ? 'it was moved back untouched' : `it stays at ${target}`;
-      throw new StepRefused(`${problem ?? `${file} changed after the re-check (now ${data?.length ?? 0} bytes, sha256 ${actual?.slice(0, 12)}, planned ${plannedSha.slice(0, 12)})`}; ${where}`, 'precondition-changed',
-        data ? `${file}: ${data.length} bytes, sha256 ${actual} (not the planned ${plannedSha})` : undefined);
-    }
-    return {
-      original: file, quarantinePath: target, size: data.length, sha256: actual,
-      contentBase64: data.subarray(0, MAX_AUDIT_CONTENT).toString('base64'), truncated: data.length > MAX_AUDIT_CONTENT,
-      ...(released ? { released: true } : {}),
-    };
-  }
-
   /** True when no host-local reservation in `dir` names this container ID. */
   private async ipsReleased(dir: string, containerId: string): Promise<{ released: boolean; held: string[] }> {
     const { access, signal } = this.options;
@@ -374,11 +280,11 @@ export class RepairExecutor {
     const { cri, access, signal } = this.options;
     const a = step.action;
     if (this.options.runtimeSteps?.handles(a)) {
-      return this.options.runtimeSteps.act(step, { quarantine: (file, sha, backup) => this.quarantine(file, sha, backup, false) });
+      return this.options.runtimeSteps.act(step, { quarantine: (file, sha, backup) => quarantineFile(this.options.access, file, sha, backup, false, this.options.signal) });
     }
     switch (a.kind) {
       case 'remove-cache-file': {
-        const backup = await this.quarantine(a.path, a.sha256, a.backupPath, a.released === true);
+        const backup = await quarantineFile(this.options.access, a.path, a.sha256, a.backupPath, a.released === true, this.options.signal);
         const leftover = await access.stat(a.path, signal);
         if (leftover) throw new StepFailure(`${a.path} is there again after it was moved to ${backup.quarantinePath}.`, backup);
         return {

@@ -1,5 +1,6 @@
 import type { ReportModel } from '../../shared/reportProtocol';
-import { GRPC_LIMITS, formatBytes } from '../../shared/reportProtocol';
+import { GRPC_LIMITS } from '../../shared/reportProtocol';
+import { formatBytes } from '../model/bytes';
 
 function cell(text: string): string {
   return text.replace(/\|/g, '\\|').replace(/\r?\n/g, ' ');

@@ -1,34 +1,28 @@
-import { createHash } from 'node:crypto';
-import { BridgeManager } from '../bridge/bridgeManager';
 import type { StrandedPod } from '../bridge/stranded';
-import { bridgeAccessFor } from '../bridge/openBridge';
 import type { BridgeProfile } from '../bridge/podSpec';
-import { KubeApi } from '../cluster/kubeApi';
-import { loadKubeconfigs } from '../cluster/kubeconfig';
 import type { ContextInfo, Kubeconfigs } from '../cluster/kubeconfig';
 import { listNodes } from '../cluster/nodes';
 import type { NodeList } from '../cluster/nodes';
-import { discoverEndpoint } from '../cri/endpoints';
 import { NodeDoctorError } from '../errors';
-import { podIdentities, sharedPodsOnNode } from '../cluster/podsOnNode';
 import type { Inventory } from '../inventory/types';
-import { LocalNodeAccess } from '../node/localNodeAccess';
 import { requireNodeDir } from '../node/nodeDir';
-import { DEFAULT_QUARANTINE_DIR, DEFAULT_RUNTIME_ENDPOINT } from '../node/nodePaths';
+import { DEFAULT_QUARANTINE_DIR } from '../node/nodePaths';
 import { RepairExecutor } from '../repair/executor';
 import type { ExecutionReport } from '../repair/executor';
 import { planRepairs } from '../repair/planner';
-import { discoverShim, discoverShimsFor, planForceStop, stuckFindingId } from '../repair/stuckSandbox';
 import type { PlanOptions } from '../repair/planner';
+import { restoreBackup } from '../repair/restore';
+import { discoverShim, discoverShimsFor, planForceStop, stuckFindingId } from '../repair/stuckSandbox';
 import { planSelection, readPlanInputs, releasedFiles } from '../repair/selection';
 import type { RepairSelection, SelectedPlan } from '../repair/selection';
 import type { AuditSink, Backup, PlanStep, RepairPlan, StepResult } from '../repair/types';
 import { InventoryStore } from './inventoryStore';
+import { NodeConnector } from './nodeConnector';
+import type { ConnectorSettings, NodeHandle } from './nodeConnector';
 import { describeNode, nodeName } from './nodeRef';
 import type { NodeRef } from './nodeRef';
-import { DEFAULT_DOCKER_ENDPOINT } from '../docker/dockershim';
-import { connectRuntime, discoveryOf, inspectTarget, openLocalTarget, runtimeStepsFor, withDefaults } from './nodeTarget';
-import type { LocalNodeSpec, NodePaths, NodeTarget, RuntimeConnection } from './nodeTarget';
+import { inspectTarget, runtimeStepsFor, withDefaults } from './nodeTarget';
+import type { NodeTarget, RuntimeConnection } from './nodeTarget';
 
 /** Prefixes a core error that does not say which node it is about with the node's name. */
 function withNodeName(ref: NodeRef, error: unknown): unknown {
@@ -39,31 +33,16 @@ function withNodeName(ref: NodeRef, error: unknown): unknown {
 }
 
 /** Read on every operation, so changed settings apply without a restart. */
-export interface NodeDoctorSettings {
-  /** `auto`: offer the local node when a runtime socket is found (or `local.runtimeEndpoint` is set); `off`: never. */
+export interface NodeDoctorSettings extends ConnectorSettings {
   readonly localNode: 'auto' | 'off';
-  readonly local: LocalNodeSpec & { readonly name?: string };
-  /** Explicit kubeconfig file (else KUBECONFIG, else ~/.kube/config). */
-  readonly kubeconfig?: string;
-  readonly bridge: NodePaths & {
-    readonly namespace?: string;
-    readonly image?: string;
-    readonly profile?: BridgeProfile;
-    readonly idleTimeoutMs?: number;
-    readonly startTimeoutMs?: number;
-  };
-  /** Node path for backups of removed files. */
+  /** Node path for backups of removed files (default /var/lib/kube-node-doctor/quarantine). */
   readonly quarantineDir?: string;
   /** Force-stop of a stuck sandbox: the first StopPodSandbox's deadline (default 30 s). */
   readonly stopTimeoutMs?: number;
   /** Prune thresholds (kubeNodeDoctor.repair.pruneKeep / pruneMinAge); the planner's defaults when unset. */
   readonly prune?: { readonly keep?: number; readonly minAgeMs?: number };
-  /** Per Kubernetes API request (default 10 s). */
-  readonly requestTimeoutMs?: number;
   /** Most IDs found on disk but in no list answer that an inspection looks up one by one (default 5,000). */
   readonly maxIdLookups?: number;
-  /** Through a bridge: ask the API for the node's pods to split the runtime's lists by (default true). */
-  readonly apiPods?: boolean;
 }
 
 export interface NodeDoctorOptions {
@@ -74,6 +53,11 @@ export interface NodeDoctorOptions {
   /** `vscode` or `cli`, recorded on bridge pods. */
   readonly client: string;
   readonly log: (line: string) => void;
+  /**
+   * How long an opened node stays open after an operation (default 2 min): the plan, the confirmation and the execution
+   * of a repair use one opened node, not one each (the runtime connection still ends with each operation).
+   */
+  readonly lingerMs?: number;
 }
 
 export interface InspectProgress {
@@ -101,14 +85,16 @@ export interface SandboxMatch {
 export class NodeDoctor {
   /** The node inventories of this process: views subscribe to its change event. */
   readonly store = new InventoryStore();
+  /** Opens nodes (local or through bridge pods) for every operation below, and for the CLI. */
+  readonly connector: NodeConnector;
   private readonly emptyPlans = new WeakMap<Inventory, Set<string>>();
-  /** Bridge profile chosen for a context in this session (the host-pid switch a force-stop asks for), over the setting. */
-  private readonly profiles = new Map<string, BridgeProfile>();
-  private readonly managers = new Map<string, Promise<BridgeManager>>();
-  private configs: Promise<Kubeconfigs> | undefined;
-  private disposed = false;
 
-  constructor(private readonly options: NodeDoctorOptions) {}
+  constructor(private readonly options: NodeDoctorOptions) {
+    this.connector = new NodeConnector({
+      settings: () => ({ ...this.settings, quarantineDir: this.quarantineDir }),
+      client: options.client, log: options.log, lingerMs: options.lingerMs ?? 120_000,
+    });
+  }
 
   private get settings(): NodeDoctorSettings {
     return this.options.settings();
@@ -116,115 +102,41 @@ export class NodeDoctor {
 
   /** The merged kubeconfig, loaded once until `reloadKubeconfig`. Throws `not-found` when there is none. */
   kubeconfigs(): Promise<Kubeconfigs> {
-    this.configs ??= loadKubeconfigs({ explicitPath: this.settings.kubeconfig || undefined }).catch((error: unknown) => {
-      this.configs = undefined;
-      throw error;
-    });
-    return this.configs;
+    return this.connector.kubeconfigs();
   }
 
   /** Forgets the kubeconfig (and the bridge managers built from it, deleting their pods); returns the pods left behind. */
-  async reloadKubeconfig(): Promise<StrandedPod[]> {
-    this.configs = undefined;
-    return this.disposeManagers();
-  }
-
-  private async disposeManagers(): Promise<StrandedPod[]> {
-    const managers = [...this.managers.values()];
-    this.managers.clear();
-    const left = await Promise.all(managers.map(async (m) => (await (await m.catch(() => undefined))?.dispose()) ?? []));
-    return left.flat();
+  reloadKubeconfig(): Promise<StrandedPod[]> {
+    return this.connector.reloadKubeconfig();
   }
 
   /** Contexts, the current one first. */
-  async contexts(): Promise<{ contexts: ContextInfo[]; current?: string }> {
-    const configs = await this.kubeconfigs();
-    const current = configs.currentContext;
-    const contexts = [...configs.contexts].sort((a, b) => Number(b.name === current) - Number(a.name === current));
-    return { contexts, current };
-  }
-
-  private async api(context: string): Promise<KubeApi> {
-    const configs = await this.kubeconfigs();
-    return new KubeApi(context, configs.forContext(context), this.settings.requestTimeoutMs ?? 10_000);
+  contexts(): Promise<{ contexts: ContextInfo[]; current?: string }> {
+    return this.connector.contexts();
   }
 
   async listNodes(context: string, signal?: AbortSignal): Promise<NodeList> {
-    return listNodes(await this.api(context), { signal });
+    return listNodes(await this.connector.api(context), { signal });
   }
 
   /** The local node's runtime endpoint, when this machine is a node (or the settings name a socket); else undefined. */
-  async probeLocalNode(signal?: AbortSignal): Promise<string | undefined> {
-    const settings = this.settings;
-    if (settings.localNode === 'off') return undefined;
-    const access = new LocalNodeAccess({ hostRoot: settings.local.hostRoot ?? '/' });
-    try {
-      return (await discoverEndpoint(access, settings.local.runtimeEndpoint, signal))?.endpoint;
-    } catch {
-      return undefined;
-    } finally {
-      await access.dispose();
-    }
+  probeLocalNode(signal?: AbortSignal): Promise<string | undefined> {
+    return this.connector.probeLocalNode(signal);
   }
 
   localRef(): NodeRef {
     return { kind: 'local', name: this.settings.local.name || 'Local node' };
   }
 
-  private manager(context: string): Promise<BridgeManager> {
-    let manager = this.managers.get(context);
-    if (!manager) {
-      const bridge = this.settings.bridge;
-      const { cniCacheDir, cniConfDir } = withDefaults(bridge);
-      manager = this.api(context).then((api) => new BridgeManager(api, {
-        namespace: bridge.namespace, image: bridge.image, profile: this.profiles.get(context) ?? bridge.profile, idleTimeoutMs: bridge.idleTimeoutMs,
-        startTimeoutMs: bridge.startTimeoutMs, runtimeEndpoint: bridge.runtimeEndpoint, cniCacheDir, cniConfDir, dockershimDir: bridge.dockershimDir,
-        quarantineDir: this.quarantineDir, discovery: discoveryOf(bridge), client: this.options.client, log: this.options.log,
-        kubeconfigPath: this.settings.kubeconfig || undefined,
-      }));
-      manager.catch(() => this.managers.delete(context));
-      this.managers.set(context, manager);
-    }
-    return manager;
+  /** Opens the node (or joins it while open), runs `work`, and releases it (kept open a while for the next operation). */
+  private withTarget<T>(ref: NodeRef, signal: AbortSignal | undefined, work: (target: NodeTarget, handle: NodeHandle) => Promise<T>): Promise<T> {
+    return this.connector.withNode(ref, signal, (handle) => work(handle.target, handle));
   }
 
-  private async openTarget(ref: NodeRef, signal?: AbortSignal): Promise<NodeTarget> {
-    if (this.disposed) throw new NodeDoctorError('cancelled', 'Kube Node Doctor is shutting down.');
-    if (ref.kind === 'local') return openLocalTarget(this.settings.local, signal);
-    const manager = await this.manager(ref.context);
-    await manager.ensure(ref.node, signal);
-    const bridge = this.settings.bridge;
-    const runtime = manager.runtimeOf(ref.node);
-    const pods = sharedPodsOnNode(manager.api, ref.node);
-    return {
-      access: bridgeAccessFor(manager, ref.node), endpoint: bridge.runtimeEndpoint ?? (runtime?.docker ? DEFAULT_DOCKER_ENDPOINT : DEFAULT_RUNTIME_ENDPOINT), ...withDefaults(bridge),
-      discovery: discoveryOf(bridge), podsOnNode: pods,
-      apiPods: this.settings.apiPods === false ? undefined : async (podSignal?: AbortSignal) => podIdentities(await pods(podSignal)),
-      ...(runtime?.dockershimDir ? { dockershimDir: runtime.dockershimDir } : {}), ...(runtime?.kubeletVersion ? { kubeletVersion: runtime.kubeletVersion } : {}),
-    };
-  }
-
-  /** Opens the node, runs `work`, and releases the access (a bridge pod stays for reuse until idle). */
-  private async withTarget<T>(ref: NodeRef, signal: AbortSignal | undefined, work: (target: NodeTarget) => Promise<T>): Promise<T> {
-    const target = await this.openTarget(ref, signal);
-    try {
-      return await work(target);
-    } finally {
-      await target.access.dispose().catch(() => undefined);
-    }
-  }
-
-  /** Opens the node and its runtime, runs `work`, and releases both; errors say which node. */
+  /** As `withTarget`, with the node's runtime connected; errors say which node. */
   private async withNode<T>(ref: NodeRef, signal: AbortSignal | undefined, work: (target: NodeTarget, runtime: RuntimeConnection) => Promise<T>): Promise<T> {
     try {
-      return await this.withTarget(ref, signal, async (target) => {
-        const runtime = await connectRuntime(target, signal);
-        try {
-          return await work(target, runtime);
-        } finally {
-          await runtime.close();
-        }
-      });
+      return await this.withTarget(ref, signal, async (target, handle) => work(target, await handle.runtime(signal)));
     } catch (error) {
       throw withNodeName(ref, error);
     }
@@ -302,16 +214,12 @@ export class NodeDoctor {
 
   /** The bridge profile pods of a context get (this session's choice, else the setting). */
   bridgeProfile(context: string): BridgeProfile {
-    return this.profiles.get(context) ?? this.settings.bridge.profile ?? 'least-privilege';
+    return this.connector.bridgeProfile(context);
   }
 
   /** Switches a context's bridge to another profile: its pods are deleted now and recreated with it on next use. */
-  async useBridgeProfile(context: string, profile: BridgeProfile): Promise<void> {
-    this.profiles.set(context, profile);
-    const manager = this.managers.get(context);
-    this.managers.delete(context);
-    await (await manager?.catch(() => undefined))?.dispose();
-    this.options.log(`bridge of context ${context}: ${profile} profile from now on in this session`);
+  useBridgeProfile(context: string, profile: BridgeProfile): Promise<void> {
+    return this.connector.useBridgeProfile(context, profile);
   }
 
   /**
@@ -374,24 +282,7 @@ export class NodeDoctor {
    */
   async restore(ref: NodeRef, backup: Backup, signal?: AbortSignal): Promise<void> {
     await this.withTarget(ref, signal, async (target) => {
-      const record = (result: 'done' | 'refused', detail: string, after: string, error?: string): Promise<void> => this.options.audit.append({
-        at: new Date().toISOString(), actor: this.options.actor, node: nodeName(ref), access: target.access.description,
-        stepId: `undo-${backup.sha256.slice(0, 12)}`, findingId: '', repair: 'undo', action: 'restore-file', object: backup.original,
-        before: `absent; backup ${backup.quarantinePath} (${backup.size} bytes, sha256 ${backup.sha256})`, after, result, detail, error,
-      });
-      if (await target.access.stat(backup.original, signal)) {
-        const error = new NodeDoctorError('precondition-changed', `${backup.original} exists again on ${describeNode(ref)}; the backup was not restored over it.`, { hint: `The backup stays at ${backup.quarantinePath}.` });
-        await record('refused', 'the file exists again', 'unchanged', error.message);
-        throw error;
-      }
-      const data = await target.access.readFile(backup.quarantinePath, Math.max(backup.size, 1), signal);
-      if (createHash('sha256').update(data).digest('hex') !== backup.sha256) {
-        const error = new NodeDoctorError('precondition-changed', `The backup ${backup.quarantinePath} no longer holds the bytes that were removed.`);
-        await record('refused', 'the backup changed', 'unchanged', error.message);
-        throw error;
-      }
-      await target.access.writeFile(backup.original, data, 0o600, signal);
-      await record('done', `restored from ${backup.quarantinePath}`, `present (${data.length} bytes)`);
+      await restoreBackup(backup, { access: target.access, audit: this.options.audit, actor: this.options.actor, node: nodeName(ref), nodeLabel: describeNode(ref), signal });
       this.options.log(`restored ${backup.original} on ${describeNode(ref)} from ${backup.quarantinePath}`);
       this.store.markStale(ref, 'a backup was restored on the node after this inventory was read');
     });
@@ -418,12 +309,11 @@ export class NodeDoctor {
 
   /** Bridge pods labelled as ours in a context that this session does not use; deleted unless `dryRun`. */
   async cleanupLeftovers(context: string, options: { dryRun?: boolean; signal?: AbortSignal } = {}): Promise<string[]> {
-    return (await this.manager(context)).cleanupLeftovers(options);
+    return (await this.connector.manager(context)).cleanupLeftovers(options);
   }
 
   /** Deletes every bridge pod this session created; returns those that could not be deleted (with their commands). */
-  async dispose(): Promise<StrandedPod[]> {
-    this.disposed = true;
-    return this.disposeManagers();
+  dispose(): Promise<StrandedPod[]> {
+    return this.connector.dispose();
   }
 }

@@ -27,6 +27,11 @@ const MODAL_NOTES = 2;
 /** The dialog is about 75 characters wide: a step title or a note gets one line (IDs shortened), the full plan has all. */
 const LINE_CHARS = 76;
 
+/** An ISO time as the tree shows absolute times (`2026-12-06 07:10:26 UTC`), or as it is when it does not parse. */
+export function isoTime(iso: string): string {
+  return absoluteTime(Date.parse(iso)) ?? iso;
+}
+
 export function joinAnd(parts: readonly string[]): string {
   if (parts.length <= 1) return parts.join('');
   return `${parts.slice(0, -1).join(', ')} and ${parts[parts.length - 1]}`;
@@ -114,7 +119,7 @@ export function confirmation(plan: RepairPlan, node: string, options: { dryRun: 
   const lines: string[] = [
     `${plural(steps.length, 'step')}: ${stepKinds(plan) || 'nothing to change'}. Risk: ${highestRisk(plan)}${steps.length > 1 ? ' at most' : ''}.`,
   ];
-  if (options.inspectedAt) lines.push(`Inspected ${absoluteTime(options.inspectedAt)}; each step is re-checked before it runs.`);
+  if (options.inspectedAt) lines.push(`Inspected ${isoTime(options.inspectedAt)}; each step is re-checked before it runs.`);
   lines.push('');
   if (steps.length <= WITH_OBJECTS_UP_TO) {
     steps.forEach((s, i) => lines.push(`${i + 1}. ${s.title}`, `    ${s.object}`));
@@ -153,7 +158,7 @@ export function fullPlanText(plan: RepairPlan, node: string, options: { dryRun: 
     `# Repair plan for ${node}`,
     '',
     `- ${plural(plan.steps.length, 'step')}: ${stepKinds(plan) || 'nothing to change'}; risk ${highestRisk(plan)}${plan.steps.length > 1 ? ' at most' : ''}.`,
-    `- Planned ${absoluteTime(plan.createdAt)}${options.inspectedAt ? ` from the inspection of ${absoluteTime(options.inspectedAt)}` : ''}; each step's check runs again right before it acts.`,
+    `- Planned ${isoTime(plan.createdAt)}${options.inspectedAt ? ` from the inspection of ${isoTime(options.inspectedAt)}` : ''}; each step's check runs again right before it acts.`,
     `- Runtime: \`${plan.endpoint}\`; removed files are moved to \`${plan.quarantineDir}\` on the node (Undo restores them).`,
     options.dryRun ? '- **Dry run is on** (setting `kubeNodeDoctor.repair.dryRun`): confirming changes nothing.' : '- Confirming runs these steps in this order; every step is recorded in the audit log.',
     '',

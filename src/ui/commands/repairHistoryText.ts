@@ -1,9 +1,9 @@
 // The texts of the repair history (what, when, result, backup per run) for its quick pick and its read-only document.
 // No vscode import, so test/unit/ui runs it in plain Node.
 import { plural } from '../../core/model/plural';
-import { absoluteTime, relativeTime } from '../../core/model/relativeTime';
+import { relativeTime } from '../../core/model/relativeTime';
 import type { HistoryEntry, HistoryStep } from '../../core/repair/history';
-import { joinAnd, shortenIds } from './repairDialogText';
+import { isoTime, joinAnd, shortenIds } from './repairDialogText';
 
 export interface HistoryItemText {
   readonly label: string;
@@ -79,7 +79,7 @@ export function historyItem(entry: HistoryEntry, nowMs: number): HistoryItemText
   return {
     label: `${ok ? '$(check)' : '$(warning)'} ${capitalize(whatWasDone(entry))}`,
     description: '',
-    detail: [`${relativeTime(Date.parse(entry.startedAt), nowMs)} (${absoluteTime(entry.startedAt)})`, resultOf(entry), ...(entry.kind === 'repair' ? [undoState(entry)] : [])].join(' · '),
+    detail: [`${relativeTime(Date.parse(entry.startedAt), nowMs)} (${isoTime(entry.startedAt)})`, resultOf(entry), ...(entry.kind === 'repair' ? [undoState(entry)] : [])].join(' · '),
   };
 }
 
@@ -95,7 +95,7 @@ export function historyDocument(entries: readonly HistoryEntry[], node: string, 
   lines.push('Undo restores backed-up files only: Node Doctor: Show Repair History, or Undo Last Repair… in the Command Palette.');
   for (const e of entries) {
     lines.push('', `## ${capitalize(whatWasDone(e))}`, '',
-      `- When: ${relativeTime(Date.parse(e.startedAt), nowMs)} (${absoluteTime(e.startedAt)})`,
+      `- When: ${relativeTime(Date.parse(e.startedAt), nowMs)} (${isoTime(e.startedAt)})`,
       `- Result: ${resultOf(e)}`,
       ...(e.kind === 'repair' ? [`- Backup: ${backupOf(e)}`] : []),
       `- By: ${e.actor}, through ${e.access}`,

@@ -10,6 +10,7 @@ import { EngineHost } from '../nodeEngineHost';
 import type { ErrorReporter } from '../errors';
 import { ReportController } from '../report/reportController';
 import { NodeTreeProvider } from '../tree/nodeTreeProvider';
+import { registerTreeCommands } from '../tree/treeCommands';
 import type { TreeElement } from '../tree/treeModel';
 
 export interface NodePartDeps {
@@ -36,6 +37,7 @@ export function startNodePart({ context, log, errors, attachView }: NodePartDeps
     registerNodeCommands({ engine, tree, reports, errors, log }),
     registerRepairCommands({ engine, tree, reports, errors, log }),
     registerStuckSandboxCommands({ engine, tree, reports, errors, log }),
+    registerTreeCommands({ engine, tree, errors, log }),
     onSettingsChanged(() => tree.refreshAll()),
   );
   return { tree, shutdown: () => engine.dispose(), dispose: () => owned.dispose() };

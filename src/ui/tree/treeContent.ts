@@ -6,7 +6,7 @@ import type { CacheEntry, ContainerItem, Finding, Inventory, SandboxItem } from 
 import type { Severity } from '../../core/model/category';
 import { nodeKey } from '../../core/session/nodeRef';
 import type { NodeRef } from '../../core/session/nodeRef';
-import type { CacheStatus, GroupKind, TreeElement } from './treeModel';
+import type { CacheStatus, CommandSpec, GroupKind, TreeElement } from './treeModel';
 
 export type ClusterElement = Extract<TreeElement, { readonly kind: 'cluster' }>;
 export type NodeTreeElement = Extract<TreeElement, { readonly kind: 'node' }>;
@@ -14,6 +14,8 @@ export type GroupElement = Extract<TreeElement, { readonly kind: 'group' }>;
 export type MessageElement = Extract<TreeElement, { readonly kind: 'message' }>;
 export type MoreElement = Extract<TreeElement, { readonly kind: 'more' }>;
 export type InspectElement = Extract<TreeElement, { readonly kind: 'inspect' }>;
+export type ActionElement = Extract<TreeElement, { readonly kind: 'action' }>;
+export type AddKubeconfigElement = Extract<TreeElement, { readonly kind: 'addKubeconfig' }>;
 
 /** The container subgroups, in the order the tree shows them. */
 export const CONTAINER_SUBGROUPS = ['orphans', 'exited', 'running', 'other'] as const;
@@ -85,9 +87,24 @@ export function groupElement(ref: NodeRef, group: GroupKind, subgroup?: Containe
 }
 
 export function messageElement(
-  parentId: string | undefined, name: string, severity: MessageElement['severity'], text: string, detail?: string, command?: MessageElement['command'],
+  parentId: string | undefined, name: string, severity: MessageElement['severity'], text: string, detail?: string, actions?: readonly CommandSpec[],
 ): MessageElement {
-  return { kind: 'message', id: messageId(parentId, name), text, severity, ...(detail ? { detail } : {}), ...(command ? { command } : {}) };
+  return { kind: 'message', id: messageId(parentId, name), text, severity, ...(detail ? { detail } : {}), ...(actions && actions.length > 0 ? { actions } : {}) };
+}
+
+const ACTION_ICONS: Readonly<Record<string, string>> = { Retry: 'refresh', 'Open Settings': 'settings-gear', 'Show Log': 'output' };
+
+/** The action rows under a message: one per next step, in order. */
+export function actionElements(message: MessageElement): ActionElement[] {
+  return (message.actions ?? []).map((action, index) => ({
+    kind: 'action', id: `${message.id}#action:${index}`, parentId: message.id, action, icon: ACTION_ICONS[action.title] ?? 'arrow-right',
+  }));
+}
+
+export const ADD_KUBECONFIG_ID = 'root#addKubeconfig';
+
+export function addKubeconfigElement(): AddKubeconfigElement {
+  return { kind: 'addKubeconfig', id: ADD_KUBECONFIG_ID };
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -141,6 +158,10 @@ export interface NodeContent {
   readonly containers: Readonly<Record<ContainerSubgroup, readonly ContainerItem[]>>;
   /** Empty and corrupt first, then orphaned, then valid; by file name within. */
   readonly cache: readonly CacheRow[];
+  /** `namespace/name` of each sandbox by ID (a cache file's row names its pod). */
+  readonly podOf: ReadonlyMap<string, string>;
+  /** Each cache file by its node-absolute path (a finding names its file by path). */
+  readonly cacheByPath: ReadonlyMap<string, CacheEntry>;
   readonly cacheCounts: Readonly<Record<CacheStatus, number>>;
 }
 
@@ -191,7 +212,7 @@ export function buildNodeContent(ref: NodeRef, inventory: Inventory): NodeConten
 
   return {
     ref, inventory, findings, sandboxes, notReadySandboxes: notReady, badCacheSandboxes: badCache, orphanContainers: orphans,
-    containers, cache, cacheCounts,
+    containers, cache, podOf: new Map(inventory.sandboxes.map((s) => [s.id, `${s.namespace}/${s.name}`])), cacheByPath: new Map(inventory.cniCache.map((e) => [e.path, e])), cacheCounts,
   };
 }
 
@@ -353,24 +374,21 @@ export function formatCount(n: number): string {
   return n.toLocaleString('en-US');
 }
 
-export function plural(n: number, one: string, many = `${one}s`): string {
-  return `${formatCount(n)} ${n === 1 ? one : many}`;
-}
 
-/** kubectl-style age: 45s, 12m, 3h, 5d (a creation time of 0 or in the future reads `?`). */
-export function formatAge(createdAtMs: number, nowMs: number): string {
-  if (!(createdAtMs > 0) || createdAtMs > nowMs + 60_000) return '?';
-  const s = Math.max(0, Math.floor((nowMs - createdAtMs) / 1000));
-  if (s < 120) return `${s}s`;
-  const m = Math.floor(s / 60);
-  if (m < 120) return `${m}m`;
-  const h = Math.floor(m / 60);
-  if (h < 48) return `${h}h`;
-  return `${Math.floor(h / 24)}d`;
-}
-
-export function formatBytes(bytes: number): string {
-  if (bytes < 1024) return `${bytes} B`;
-  if (bytes < 1024 * 1024) return `${(bytes / 1024).toFixed(1)} KiB`;
-  return `${(bytes / (1024 * 1024)).toFixed(1)} MiB`;
+/** Copy IDs on a group: every item's full ID (a cache file's path), one per line, not only the page shown. */
+export function groupIdsText(content: NodeContent, group: GroupElement): { text: string; what: string; count: number } {
+  let ids: string[];
+  let what: string;
+  switch (group.group) {
+    case 'findings': ids = content.findings.map((f) => f.id); what = 'finding ID'; break;
+    case 'sandboxes': ids = content.sandboxes.map((s) => s.id); what = 'sandbox ID'; break;
+    case 'cniCache': ids = content.cache.map((row) => row.entry.path); what = 'cache file path'; break;
+    case 'containers': {
+      const list = isContainerSubgroup(group.subgroup) ? content.containers[group.subgroup] : CONTAINER_SUBGROUPS.flatMap((s) => content.containers[s]);
+      ids = list.map((c) => c.id);
+      what = 'container ID';
+      break;
+    }
+  }
+  return { text: ids.length > 0 ? `${ids.join('\n')}\n` : '', what, count: ids.length };
 }

@@ -7,13 +7,15 @@ const COLLAPSIBLE: Readonly<Record<ItemSpec['collapsible'], vscode.TreeItemColla
   expanded: vscode.TreeItemCollapsibleState.Expanded,
 };
 
-/** Maps a presentation spec (treeLabels.ts) onto a TreeItem; `id` is the element's stable id. */
+/** Maps a presentation spec (presenters/) onto a TreeItem; `id` is the element's stable id. */
 export function toTreeItem(id: string, spec: ItemSpec): vscode.TreeItem {
   const item = new vscode.TreeItem(spec.label, COLLAPSIBLE[spec.collapsible]);
   item.id = id;
   item.description = spec.description;
   item.contextValue = spec.contextValue;
+  item.accessibilityInformation = { label: spec.accessibilityLabel };
   if (spec.tooltip) {
+    // Trusted for the $(codicon) syntax only: no command links are ever put in a tooltip.
     const tooltip = new vscode.MarkdownString(spec.tooltip, true);
     tooltip.isTrusted = false;
     item.tooltip = tooltip;

@@ -6,6 +6,13 @@ import type { CacheEntry, ContainerItem, Finding, Inventory, SandboxItem } from 
 import type { NodeRef } from '../../core/session/nodeRef';
 
 export type GroupKind = 'findings' | 'sandboxes' | 'containers' | 'cniCache';
+
+/** A command a row runs when clicked (or an action row under a message). */
+export interface CommandSpec {
+  readonly command: string;
+  readonly title: string;
+  readonly arguments?: readonly unknown[];
+}
 /** What a CNI cache file is, as the tree shows it. */
 export type CacheStatus = 'valid' | 'empty' | 'corrupt' | 'orphaned';
 
@@ -20,8 +27,15 @@ export type TreeElement =
   | { readonly kind: 'cniCache'; readonly id: string; readonly ref: NodeRef; readonly entry: CacheEntry; readonly status: CacheStatus }
   /** "Inspect node" placeholder under a node not read yet. */
   | { readonly kind: 'inspect'; readonly id: string; readonly ref: NodeRef }
-  /** A failure or an empty state shown inside the tree, with a next step. */
-  | { readonly kind: 'message'; readonly id: string; readonly text: string; readonly detail?: string; readonly severity: 'info' | 'warning' | 'error'; readonly command?: { readonly command: string; readonly title: string; readonly arguments?: readonly unknown[] } }
+  /**
+   * A failure or an empty state shown inside the tree. Its next steps (`actions`: Retry, Open Settings, …) are shown as
+   * action rows under it, never as an invisible click on the message itself.
+   */
+  | { readonly kind: 'message'; readonly id: string; readonly text: string; readonly detail?: string; readonly severity: 'info' | 'warning' | 'error'; readonly actions?: readonly CommandSpec[] }
+  /** One next step under a message ("Retry", "Open Settings"): a row that runs its command when clicked. */
+  | { readonly kind: 'action'; readonly id: string; readonly parentId: string; readonly action: CommandSpec; readonly icon: string }
+  /** "Add Kubeconfig…" when no cluster is configured (the local node is shown without one). */
+  | { readonly kind: 'addKubeconfig'; readonly id: string }
   /** "Show more" at the end of a page. */
   | { readonly kind: 'more'; readonly id: string; readonly parentId: string; readonly shown: number; readonly total: number };
 
@@ -44,4 +58,6 @@ export interface TreeController {
   loadMore(element: Extract<TreeElement, { readonly kind: 'more' }>): void;
   /** Nodes listed in the tree right now (for "Find on node" when no inventory holds the sandbox). */
   knownNodes(): readonly NodeRef[];
+  /** Copy IDs on a group: every item's full ID (or path), one per line; undefined when the node has no inventory. */
+  groupIds(group: Extract<TreeElement, { readonly kind: 'group' }>): { text: string; what: string; count: number } | undefined;
 }

@@ -1,48 +1,21 @@
 import * as assert from 'node:assert/strict';
-import { BridgeManager, PROBE_SCRIPT } from '../../../src/core/bridge/bridgeManager';
+import { BridgeManager } from '../../../src/core/bridge/bridgeManager';
+import { PROBE_SCRIPT } from '../../../src/core/bridge/bridgeSweep';
 import type { ExecTransport, PodRef } from '../../../src/core/bridge/podExec';
-import { ANNOTATION_HEARTBEAT, ANNOTATION_NODE, BRIDGE_CONTAINER, LABEL_SESSION } from '../../../src/core/bridge/podSpec';
+import { ANNOTATION_HEARTBEAT, ANNOTATION_NODE, LABEL_SESSION } from '../../../src/core/bridge/podSpec';
 import { describeStranded } from '../../../src/core/bridge/stranded';
-import { ApiError } from '../../../src/core/cluster/kubeApi';
-import type { ApiRequest, KubeRequester } from '../../../src/core/cluster/kubeApi';
+import type { ApiRequest } from '../../../src/core/cluster/kubeApi';
+import { FakeKubeApi } from '../../fakes/fakeKubeApi';
+import type { FakePod } from '../../fakes/fakeKubeApi';
 import { NodeDoctorError } from '../../../src/core/errors';
 import type { RunResult } from '../../../src/core/node/nodeAccess';
 
-type Pod = { metadata: { name: string; labels: Record<string, string>; annotations: Record<string, string>; creationTimestamp?: string }; spec: { activeDeadlineSeconds?: number }; status?: Record<string, unknown> };
+type Pod = FakePod;
 
-/** The few API calls the bridge makes, in memory; `deleteFails` makes every DELETE fail as an unreachable server does. */
-class FakeApi implements KubeRequester {
-  readonly context = 'prod \'eu\'';
-  readonly pods = new Map<string, Pod>();
-  readonly calls: string[] = [];
-  deleteFails = false;
-
-  async request<T>(req: ApiRequest): Promise<T> {
-    this.calls.push(`${req.method} ${req.path}`);
-    if (req.path.endsWith('/selfsubjectaccessreviews')) return { status: { allowed: true } } as T;
-    const m = /^\/api\/v1\/namespaces\/([^/]+)\/pods(?:\/([^/]+))?$/.exec(req.path);
-    if (!m) throw new Error(`unexpected ${req.path}`);
-    const [, , name] = m;
-    if (req.method === 'POST') {
-      const pod = req.body as Pod;
-      this.pods.set(pod.metadata.name, pod);
-      return pod as T;
-    }
-    if (req.method === 'GET' && !name) {
-      const selector = String(req.query?.labelSelector ?? '').split(',').filter(Boolean).map((s) => s.split('='));
-      return { items: [...this.pods.values()].filter((p) => selector.every(([k, v]) => p.metadata.labels[k] === v)) } as T;
-    }
-    const pod = name ? this.pods.get(name) : undefined;
-    if (!pod) throw new ApiError('not-found', 'not found', 404, undefined, { cluster: this.context });
-    if (req.method === 'GET') {
-      return { ...pod, status: pod.status ?? { phase: 'Running', containerStatuses: [{ name: BRIDGE_CONTAINER, state: { running: {} } }] } } as T;
-    }
-    if (req.method === 'DELETE') {
-      if (this.deleteFails) throw new NodeDoctorError('unreachable', `Cannot reach the API server of context "${this.context}" (ECONNREFUSED).`);
-      this.pods.delete(pod.metadata.name);
-      return pod as T;
-    }
-    throw new Error(`unexpected ${req.method}`);
+/** The API in memory; this suite's context name needs quoting in the commands it prints. */
+class FakeApi extends FakeKubeApi {
+  constructor() {
+    super('prod \'eu\'');
   }
 }
 

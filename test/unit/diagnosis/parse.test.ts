@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
-import { normaliseQuotes, parseLogfmt, parseLogLine } from '../../../src/core/diagnosis/parse';
+import { normaliseQuotes, parseLogLine } from '../../../src/core/diagnosis/parse';
+import { parseLogfmt } from '../../../src/core/diagnosis/structuredLine';
 
 const SEED = '055b221e44a28ce8d9120f771d5e1ef201f2457ce49c58999a0147104cca2708';
 

@@ -3,11 +3,12 @@ import type { NodeSummary } from '../../../src/core/cluster/nodes';
 import type { Inventory } from '../../../src/core/inventory/types';
 import type { NodeRef } from '../../../src/core/session/nodeRef';
 import {
-  buildNodeContent, formatAge, groupChildren, groupElement, groupSize, sandboxElementIn, moreLabel, nodeGroups, page, parentGroupOf,
+  buildNodeContent, groupChildren, groupIdsText, groupElement, groupSize, sandboxElementIn, moreLabel, nodeGroups, page, parentGroupOf,
   shownToInclude, sortNodes, visibleCount,
 } from '../../../src/ui/tree/treeContent';
 import type { MoreElement } from '../../../src/ui/tree/treeContent';
 import type { TreeElement } from '../../../src/ui/tree/treeModel';
+import { absoluteTime, relativeTime } from '../../../src/core/model/relativeTime';
 import {
   NOW, SEED, container, hexId, inventoryOf, pileUpNode, rawCacheFile, sandbox, seedNode,
 } from './inventories';
@@ -155,6 +156,22 @@ describe('tree content of an inspected node', () => {
   });
 });
 
+describe('Copy IDs on a group', () => {
+  it('copies every item of the group, full IDs (paths for cache files), one per line, not only the page shown', async () => {
+    const content = buildNodeContent(local, await pileUpNode(500));
+    const sandboxes = groupIdsText(content, groupElement(local, 'sandboxes'));
+    assert.equal(sandboxes.count, 500);
+    assert.equal(sandboxes.what, 'sandbox ID');
+    assert.equal(sandboxes.text.split('\n').filter((l) => l !== '').length, 500);
+    assert.ok(sandboxes.text.split('\n').filter((l) => l !== '').every((l) => /^[0-9a-f]{64}$/.test(l)));
+    const cache = groupIdsText(content, groupElement(local, 'cniCache'));
+    assert.ok(cache.text.startsWith('/var/lib/cni/results/cbr0-'));
+    const exited = groupIdsText(content, groupElement(local, 'containers', 'exited'));
+    assert.equal(exited.count, 50);
+    assert.equal(groupIdsText(content, groupElement(local, 'findings')).what, 'finding ID');
+  });
+});
+
 describe('tree paging of a 5,000-sandbox node', () => {
   let pileUp: Inventory;
   before(async function () {
@@ -257,11 +274,15 @@ describe('tree cluster nodes and formatting', () => {
     assert.deepEqual(sorted.map((n) => n.name), ['b', 'e', 'd', 'a', 'c']);
   });
 
-  it('formats ages like kubectl and refuses to guess a missing creation time', () => {
-    assert.equal(formatAge(NOW - 45_000, NOW), '45s');
-    assert.equal(formatAge(NOW - 12 * 60_000, NOW), '12m');
-    assert.equal(formatAge(NOW - 3 * 3_600_000, NOW), '3h');
-    assert.equal(formatAge(NOW - 40 * 86_400_000, NOW), '40d');
-    assert.equal(formatAge(0, NOW), '?');
+  it('says how long ago in words ("3 min ago"), with the absolute UTC time for tooltips, and refuses to guess an unknown or future time', () => {
+    assert.equal(relativeTime(NOW - 20_000, NOW), 'just now');
+    assert.equal(relativeTime(NOW - 3 * 60_000, NOW), '3 min ago');
+    assert.equal(relativeTime(NOW - 3 * 3_600_000, NOW), '3 h ago');
+    assert.equal(relativeTime(NOW - 86_400_000, NOW), '1 day ago');
+    assert.equal(relativeTime(NOW - 40 * 86_400_000, NOW), '40 days ago');
+    assert.equal(relativeTime(0, NOW), 'unknown time');
+    assert.equal(relativeTime(NOW + 3_600_000, NOW), 'unknown time');
+    assert.equal(absoluteTime(NOW - 3 * 60_000), '2026-11-23 09:57:00 UTC');
+    assert.equal(absoluteTime(0), undefined);
   });
 });

@@ -66,7 +66,7 @@ describe('Force-Stop Stuck Sandbox: log, tree and modal texts', () => {
     const finding: Finding = { id: `sandbox-stop-timeout:${ID}`, category: 'sandbox-stop-timeout', rule: 'pod-terminating-sandbox-ready', severity: 'error', title: 't', detail: 'd', repair: 'force-stop-stuck-sandbox', sandboxId: ID };
     const ctx = { nowMs: 0, pageSize: 100, nodeView: () => undefined, nodeElement: () => undefined } as unknown as PresentationContext;
     const item = present(findingElement({ kind: 'local', name: 'Local node' }, finding), ctx);
-    assert.equal(item.contextValue, 'finding.repairable.stuck');
+    assert.equal(item.contextValue, 'finding.error.repairable.stuck');
     assert.equal(matches(item.contextValue), true);
     assert.equal(matches('sandbox.ready'), true);
     assert.equal(matches('sandbox.notReady.badCache'), false);
