@@ -29,7 +29,7 @@ const builds = [
   { ...nodeTarget, entryPoints: { cliNode: 'src/cli/cliNode.ts' }, outdir: 'dist' },
 ];
 if (fs.existsSync('webview/main.ts')) {
-  builds.push({ ...common, platform: 'browser', target: 'es2022', format: 'iife', entryPoints: { report: 'webview/main.ts' }, outdir: 'dist/webview' });
+  builds.push({ ...common, platform: 'browser', target: 'es2022', format: 'iife', entryPoints: { report: 'webview/main.ts', fleet: 'webview/fleet.ts' }, outdir: 'dist/webview' });
 }
 
 if (watch) {

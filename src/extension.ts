@@ -5,6 +5,7 @@ import type * as LogPartModule from './ui/parts/logPart';
 import type * as NodePartModule from './ui/parts/nodePart';
 import type { TreeElement } from './ui/tree/treeModel';
 import { NODES_VIEW_ID } from './ui/tree/viewIds';
+import { connectKubernetesExplorer, KUBERNETES_EXTENSION_ID } from './ui/fleet/kubernetesExplorer';
 
 /** The commands of the log part (src/ui/commands/logCommands.ts, preventionCommands.ts); every other one is the node part's. */
 const LOG_COMMANDS = new Set([
@@ -43,6 +44,10 @@ export function activate(context: vscode.ExtensionContext): void {
     nodesView.view,
     { dispose: () => { logs.loaded?.dispose(); nodes?.loaded?.dispose(); } },
   );
+  // The Kubernetes extension's Cluster Explorer: Node Doctor findings under each node, only when that extension is installed.
+  if (vscode.extensions.getExtension(KUBERNETES_EXTENSION_ID)) {
+    void connectKubernetesExplorer((node) => (nodes as LazyPart<NodePartModule.NodePart>).get().fleet.explorerChildren(node), log);
+  }
   log.info(`Kube Node Doctor ${manifest.version} activated`);
 }
 

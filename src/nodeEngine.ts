@@ -3,3 +3,4 @@
 export { NodeDoctor } from './core/session/nodeDoctor';
 export { JsonLinesAuditSink } from './core/repair/audit';
 export { reportModelFromInventory } from './core/report/fromInventory';
+export { clusterHealth, nodeServiceLog, scanCluster } from './core/fleet/clusterScan';

@@ -14,6 +14,8 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { WebSocketServer } from 'ws';
 import type { WebSocket } from 'ws';
+import { kubeletLogAnswer, matchesLabels, parseLabelSelector } from './nodeFleet';
+import type { NodeLogBehaviour } from './nodeFleet';
 import { CLOSE, STATUS, STDERR, STDIN, STDOUT, SUBPROTOCOLS, exitStatus, frame, negotiate, startFailureStatus } from './execProtocol';
 
 type Json = Record<string, unknown>;
@@ -33,6 +35,11 @@ export interface StandInOptions {
   readonly subprotocols?: readonly string[];
   /** Pending → Running after this long (default 150 ms). */
   readonly startDelayMs?: number;
+  /** Per node: extra `status.conditions` (e.g. node-problem-detector's) and labels. */
+  readonly nodeConditions?: (name: string, index: number) => readonly Json[];
+  readonly nodeLabels?: (name: string, index: number) => Readonly<Record<string, string>>;
+  /** Per node: Ready status (default True). */
+  readonly nodeReady?: (name: string, index: number) => 'True' | 'False' | 'Unknown';
 }
 
 interface PodState {
@@ -63,8 +70,12 @@ export class ApiStandIn {
   readonly workloadPods: Json[] = [];
   /** Every pod manifest accepted, in order (pods are removed from `pods` when deleted; they stay here). */
   readonly created: Json[] = [];
+  /** What each node's kubelet answers to the node log query (absent: the log handler is off, 404). */
+  readonly nodeLogs = new Map<string, NodeLogBehaviour>();
+  /** Nodes whose pods never start (their image pull fails there), for per-node failures. */
+  readonly failingNodes = new Set<string>();
   /** Counters for tests and benches. */
-  readonly stats = { requests: 0, execs: 0, v4Execs: 0, nodePages: 0 };
+  readonly stats = { requests: 0, execs: 0, v4Execs: 0, nodePages: 0, nodeLogQueries: 0 };
   private readonly server: http.Server;
   private readonly wss: WebSocketServer;
   private readonly scratch: string;
@@ -75,7 +86,7 @@ export class ApiStandIn {
     this.token = options.token ?? `standin-${randomUUID()}`;
     this.scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'knd-standin-'));
     const names = [...Array.from({ length: options.nodeCount ?? 1 }, (_, i) => `node-${String(i).padStart(4, '0')}`), ...(options.extraNodes ?? [])];
-    for (const name of names) this.nodes.push(this.nodeObject(name));
+    names.forEach((name, index) => this.nodes.push(this.nodeObject(name, index)));
     this.server = http.createServer((req, res) => void this.handle(req, res));
     const offered = options.subprotocols ?? SUBPROTOCOLS;
     this.wss = new WebSocketServer({ noServer: true, handleProtocols: (protocols) => negotiate(protocols, offered) ?? false });
@@ -137,15 +148,17 @@ export class ApiStandIn {
     state.pod.status = { ...state.pod.status, phase: 'Failed', reason: 'Evicted', message: 'The node was low on resource: memory.' };
   }
 
-  private nodeObject(name: string): Json {
+  private nodeObject(name: string, index: number): Json {
+    const at = '2026-01-01T00:00:00Z';
     return {
       kind: 'Node', apiVersion: 'v1',
-      metadata: { name, uid: randomUUID(), resourceVersion: String(this.resourceVersion), labels: { 'kubernetes.io/hostname': name, 'kubernetes.io/os': 'linux' } },
+      metadata: { name, uid: randomUUID(), resourceVersion: String(this.resourceVersion), labels: { 'kubernetes.io/hostname': name, 'kubernetes.io/os': 'linux', ...this.options.nodeLabels?.(name, index) } },
       spec: { podCIDR: '10.244.0.0/24', taints: name.endsWith('0') ? [{ key: 'node-role.kubernetes.io/control-plane', effect: 'NoSchedule' }] : undefined },
       status: {
         conditions: [
-          { type: 'MemoryPressure', status: 'False', reason: 'KubeletHasSufficientMemory', message: 'kubelet has sufficient memory available' },
-          { type: 'Ready', status: 'True', reason: 'KubeletReady', message: 'kubelet is posting ready status' },
+          { type: 'MemoryPressure', status: 'False', lastHeartbeatTime: at, lastTransitionTime: at, reason: 'KubeletHasSufficientMemory', message: 'kubelet has sufficient memory available' },
+          this.readyCondition(this.options.nodeReady?.(name, index) ?? 'True', at),
+          ...(this.options.nodeConditions?.(name, index) ?? []),
         ],
         addresses: [{ type: 'InternalIP', address: '10.0.0.10' }, { type: 'Hostname', address: name }],
         nodeInfo: {
@@ -156,10 +169,21 @@ export class ApiStandIn {
     };
   }
 
+  private readyCondition(status: 'True' | 'False' | 'Unknown', at: string): Json {
+    if (status === 'True') return { type: 'Ready', status, lastHeartbeatTime: at, lastTransitionTime: at, reason: 'KubeletReady', message: 'kubelet is posting ready status' };
+    if (status === 'False') return { type: 'Ready', status, lastHeartbeatTime: at, lastTransitionTime: at, reason: 'KubeletNotReady', message: 'container runtime is down' };
+    return { type: 'Ready', status, lastHeartbeatTime: at, lastTransitionTime: at, reason: 'NodeStatusUnknown', message: 'Kubelet stopped posting node status.' };
+  }
+
   private send(res: http.ServerResponse, code: number, body: Json): void {
     const text = JSON.stringify(body);
     res.writeHead(code, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(text) });
     res.end(text);
+  }
+
+  private sendText(res: http.ServerResponse, code: number, type: string, body: string): void {
+    res.writeHead(code, { 'Content-Type': type, 'Content-Length': Buffer.byteLength(body) });
+    res.end(body);
   }
 
   private authorised(req: http.IncomingMessage): boolean {
@@ -212,9 +236,25 @@ export class ApiStandIn {
       }
       if (parts[0] === 'api' && parts[1] === 'v1' && parts[2] === 'nodes') {
         if (this.denied.has('list nodes') && parts.length === 3) { this.send(res, 403, this.forbidden('list', 'nodes')); return; }
-        if (parts.length === 3) { this.stats.nodePages += 1; this.send(res, 200, { kind: 'NodeList', apiVersion: 'v1', ...this.page(this.nodes, url) }); return; }
+        if (parts.length === 3) {
+          const selector = parseLabelSelector(url.searchParams.get('labelSelector') ?? '');
+          if (!selector) { this.send(res, 400, statusBody(400, 'BadRequest', `unable to parse requirement: ${url.searchParams.get('labelSelector')}`)); return; }
+          this.stats.nodePages += 1;
+          const items = this.nodes.filter((n) => matchesLabels(selector, ((n.metadata as Json).labels ?? {}) as Record<string, string>));
+          this.send(res, 200, { kind: 'NodeList', apiVersion: 'v1', ...this.page(items, url) });
+          return;
+        }
         const node = this.nodes.find((n) => (n.metadata as Json).name === parts[3]);
         if (!node) { this.send(res, 404, statusBody(404, 'NotFound', `nodes "${parts[3]}" not found`, { name: parts[3], kind: 'nodes' })); return; }
+        if (parts[4] === 'proxy' && method === 'GET') {
+          if (this.denied.has('get nodes/proxy')) { this.send(res, 403, this.forbidden('get', 'nodes/proxy', undefined, parts[3])); return; }
+          // The node proxy relays the kubelet's answer as is (the trailing slash of /logs/ is kept in parts as an empty tail).
+          if (parts[5] !== 'logs') { this.sendText(res, 404, 'text/plain; charset=utf-8', '404 page not found\n'); return; }
+          const answer = kubeletLogAnswer(this.nodeLogs.get(parts[3]), url);
+          this.stats.nodeLogQueries += 1;
+          this.sendText(res, answer.code, answer.type, answer.body);
+          return;
+        }
         this.send(res, 200, node);
         return;
       }
@@ -315,7 +355,7 @@ export class ApiStandIn {
     const image = spec.containers[0].image;
     const containerStatus = (stateField: Json, ready: boolean): Json => ({ name: (spec.containers[0] as unknown as { name: string }).name, image, imageID: '', ready, restartCount: 0, started: ready, state: stateField });
     state.timers.push(setTimeout(() => {
-      if (this.failingImages.has(image)) {
+      if (this.failingImages.has(image) || this.failingNodes.has(String((stored.spec as { nodeName?: string }).nodeName))) {
         stored.status = { ...stored.status, containerStatuses: [containerStatus({ waiting: { reason: 'ErrImagePull', message: `failed to pull and unpack image "${image}": failed to resolve reference "${image}": dial tcp: lookup registry on 10.96.0.10:53: no such host` } }, false)] };
         state.timers.push(setTimeout(() => {
           stored.status = { ...stored.status, containerStatuses: [containerStatus({ waiting: { reason: 'ImagePullBackOff', message: `Back-off pulling image "${image}"` } }, false)] };

@@ -29,6 +29,15 @@ export class ApiError extends NodeDoctorError {
   }
 }
 
+/** A non-JSON answer, as `requestRaw` returns it. */
+export interface RawAnswer {
+  readonly statusCode: number;
+  readonly contentType: string;
+  readonly text: string;
+  /** The server sent more than the caller's `maxBytes`; `text` holds the first `maxBytes`. */
+  readonly truncated: boolean;
+}
+
 export interface ApiRequest {
   readonly method: 'GET' | 'POST' | 'DELETE' | 'PATCH';
   /** Path under the server URL, e.g. `/api/v1/nodes`. */
@@ -116,6 +125,63 @@ export class KubeApi implements KubeRequester {
   }
 
   private async send<T>(req: ApiRequest, signal: AbortSignal): Promise<T> {
+    const { statusCode, body } = await this.exchange(req, signal, Number.POSITIVE_INFINITY);
+    const text = body.toString('utf8');
+    let parsed: unknown;
+    try {
+      parsed = text === '' ? undefined : JSON.parse(text);
+    } catch {
+      parsed = undefined;
+    }
+    if (statusCode >= 200 && statusCode < 300) {
+      if (parsed === undefined) throw new NodeDoctorError('internal', `The API server of context "${this.context}" sent a non-JSON answer to ${req.method} ${req.path}.`, { cluster: this.context });
+      return parsed as T;
+    }
+    throw this.statusError(statusCode, parsed as ApiStatus | undefined, req);
+  }
+
+  /**
+   * A request whose answer is not JSON (a node's log through the API server's node proxy): whatever the status, the
+   * answer comes back, at most `maxBytes` of its body (`truncated` says when more was sent). Timeouts, aborts and
+   * unreachable servers throw as `request` does; `errorFor` turns a status the caller does not handle into an `ApiError`.
+   */
+  async requestRaw(req: ApiRequest & { readonly maxBytes: number }): Promise<RawAnswer> {
+    const timeoutMs = req.timeoutMs ?? this.defaultTimeoutMs;
+    const controller = new AbortController();
+    let timedOut = false;
+    const timer = setTimeout(() => { timedOut = true; controller.abort(); }, timeoutMs);
+    const onAbort = (): void => controller.abort();
+    req.signal?.addEventListener('abort', onAbort, { once: true });
+    try {
+      if (req.signal?.aborted) throw new NodeDoctorError('cancelled', 'Cancelled.', { cluster: this.context });
+      const answer = await this.exchange(req, controller.signal, req.maxBytes);
+      return { statusCode: answer.statusCode, contentType: answer.contentType, text: answer.body.toString('utf8'), truncated: answer.truncated };
+    } catch (error) {
+      if (error instanceof NodeDoctorError) throw error;
+      if (timedOut) {
+        throw new NodeDoctorError('timeout', `The API server of context "${this.context}" did not answer within ${Math.round(timeoutMs / 1000)} s.`, { cluster: this.context });
+      }
+      if (req.signal?.aborted) throw new NodeDoctorError('cancelled', 'Cancelled.', { cluster: this.context });
+      throw this.networkError(error);
+    } finally {
+      clearTimeout(timer);
+      req.signal?.removeEventListener('abort', onAbort);
+    }
+  }
+
+  /** The `ApiError` for a status a raw request's caller does not handle itself (the body parsed as a `Status` when it is one). */
+  errorFor(answer: RawAnswer, req: ApiRequest): ApiError {
+    let status: ApiStatus | undefined;
+    try {
+      const parsed = JSON.parse(answer.text) as ApiStatus;
+      status = parsed && typeof parsed === 'object' && parsed.kind === 'Status' ? parsed : undefined;
+    } catch {
+      status = undefined;
+    }
+    return this.statusError(answer.statusCode, status, req);
+  }
+
+  private async exchange(req: ApiRequest, signal: AbortSignal, maxBytes: number): Promise<{ statusCode: number; contentType: string; body: Buffer; truncated: boolean }> {
     const server = this.server;
     if (!server) throw new NodeDoctorError('bad-input', `Context "${this.context}" has no cluster server URL.`, { cluster: this.context });
     const url = apiUrl(server, req.path, this.context);
@@ -136,27 +202,31 @@ export class KubeApi implements KubeRequester {
       });
     }
     const transport = url.protocol === 'https:' ? https : http;
-    const { statusCode, text } = await new Promise<{ statusCode: number; text: string }>((resolve, reject) => {
+    return new Promise((resolve, reject) => {
       const request = transport.request(url, { ...options, signal }, (response) => {
         const chunks: Buffer[] = [];
-        response.on('data', (chunk: Buffer) => chunks.push(chunk));
-        response.on('end', () => resolve({ statusCode: response.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }));
-        response.on('error', reject);
+        let size = 0;
+        let truncated = false;
+        const done = (): void => resolve({ statusCode: response.statusCode ?? 0, contentType: String(response.headers['content-type'] ?? ''), body: Buffer.concat(chunks), truncated });
+        response.on('data', (chunk: Buffer) => {
+          if (truncated) return;
+          if (size + chunk.length > maxBytes) {
+            chunks.push(chunk.subarray(0, maxBytes - size));
+            size = maxBytes;
+            truncated = true;
+            done();
+            response.destroy();
+            return;
+          }
+          chunks.push(chunk);
+          size += chunk.length;
+        });
+        response.on('end', () => { if (!truncated) done(); });
+        response.on('error', (error) => { if (!truncated) reject(error); });
       });
-      request.on('error', reject);
+      request.on('error', (error) => reject(error));
       request.end(body);
     });
-    let parsed: unknown;
-    try {
-      parsed = text === '' ? undefined : JSON.parse(text);
-    } catch {
-      parsed = undefined;
-    }
-    if (statusCode >= 200 && statusCode < 300) {
-      if (parsed === undefined) throw new NodeDoctorError('internal', `The API server of context "${this.context}" sent a non-JSON answer to ${req.method} ${req.path}.`, { cluster: this.context });
-      return parsed as T;
-    }
-    throw this.statusError(statusCode, parsed as ApiStatus | undefined, req);
   }
 
   private statusError(httpStatus: number, status: ApiStatus | undefined, req: ApiRequest): ApiError {

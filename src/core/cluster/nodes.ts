@@ -6,6 +6,8 @@ export interface NodeCondition {
   readonly status: string;
   readonly reason?: string;
   readonly message?: string;
+  /** RFC 3339, when the condition last changed status (node-problem-detector sets it on each transition). */
+  readonly lastTransitionTime?: string;
 }
 
 export interface NodeTaint {
@@ -49,6 +51,8 @@ interface WireNodeList {
 export interface ListNodesOptions {
   /** Page size sent as `limit` (default 500, kubectl's chunk size). */
   readonly pageSize?: number;
+  /** Sent as `labelSelector`: the API server filters (e.g. `node-role.kubernetes.io/worker`, `pool in (a,b)`). */
+  readonly labelSelector?: string;
   readonly signal?: AbortSignal;
   readonly timeoutMs?: number;
 }
@@ -69,7 +73,9 @@ function nodeRoles(labels: Readonly<Record<string, string>> | undefined): string
 }
 
 function toSummary(node: WireNode): NodeSummary {
-  const conditions = (node.status?.conditions ?? []).map((c) => ({ type: c.type, status: c.status, reason: c.reason, message: c.message }));
+  const conditions = (node.status?.conditions ?? []).map((c) => ({
+    type: c.type, status: c.status, reason: c.reason, message: c.message, ...(c.lastTransitionTime ? { lastTransitionTime: c.lastTransitionTime } : {}),
+  }));
   const ready = conditions.find((c) => c.type === 'Ready');
   const info = node.status?.nodeInfo ?? {};
   return {
@@ -95,7 +101,7 @@ export async function listNodes(api: KubeRequester, options: ListNodesOptions = 
   let pages = 0;
   do {
     const page = await api.request<WireNodeList>({
-      method: 'GET', path: '/api/v1/nodes', query: { limit: options.pageSize ?? 500, continue: token },
+      method: 'GET', path: '/api/v1/nodes', query: { limit: options.pageSize ?? 500, continue: token, labelSelector: options.labelSelector },
       signal: options.signal, timeoutMs: options.timeoutMs,
     });
     pages += 1;

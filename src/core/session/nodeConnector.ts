@@ -2,7 +2,10 @@ import { BridgeManager } from '../bridge/bridgeManager';
 import { bridgeAccessFor } from '../bridge/openBridge';
 import type { ExecTransport } from '../bridge/podExec';
 import type { BridgeProfile } from '../bridge/podSpec';
+import { describeStranded } from '../bridge/stranded';
 import type { StrandedPod } from '../bridge/stranded';
+import type { PodsLeft } from '../fleet/scan';
+import { shellLine } from '../model/shell';
 import { KubeApi } from '../cluster/kubeApi';
 import type { KubeRequester } from '../cluster/kubeApi';
 import { loadKubeconfigs } from '../cluster/kubeconfig';
@@ -12,7 +15,7 @@ import { getNode } from '../cluster/nodes';
 import { podIdentities, sharedPodsOnNode } from '../cluster/podsOnNode';
 import { discoverEndpoint } from '../cri/endpoints';
 import { DEFAULT_DOCKER_ENDPOINT } from '../docker/dockershim';
-import { NodeDoctorError } from '../errors';
+import { describeError, NodeDoctorError } from '../errors';
 import { LocalNodeAccess } from '../node/localNodeAccess';
 import { DEFAULT_RUNTIME_ENDPOINT } from '../node/nodePaths';
 import { nodeKey } from './nodeRef';
@@ -337,6 +340,37 @@ export class NodeConnector {
     const left = await Promise.all(managers.map(async (m) => (await (await m.catch(() => undefined))?.dispose()) ?? []));
     for (const pod of left.flat()) this.options.onStranded?.(pod);
     return left.flat();
+  }
+
+  /** The concrete API client of a context: text answers (the node log query) need more than `api`'s requester. */
+  async kubeApi(context: string): Promise<KubeApi> {
+    const configs = await this.kubeconfigs();
+    return new KubeApi(context, configs.forContext(context), this.settings.requestTimeoutMs ?? 10_000);
+  }
+
+  /**
+   * Deletes every bridge pod of a context now (its opened nodes closed first), then proves what is left by listing the
+   * session's pods there: `count` 0 only when that list is empty; unknown, with the reason, when it fails.
+   */
+  async releaseBridges(context: string): Promise<PodsLeft> {
+    await this.closeWhere((ref) => ref.kind === 'bridge' && ref.context === context);
+    const pending = this.managers.get(context);
+    this.managers.delete(context);
+    const manager = await pending?.catch(() => undefined);
+    if (!manager) return { count: 0, pods: [] };
+    const stranded = await manager.dispose();
+    for (const pod of stranded) this.log(describeStranded(pod));
+    const why = new Map(stranded.map((p) => [p.name, p.error]));
+    try {
+      const listed = await manager.listSessionPods();
+      const pods = listed.map((p) => ({ name: p.name, node: p.node, ...(why.has(p.name) ? { error: why.get(p.name) } : {}) }));
+      return { count: pods.length, pods, ...(stranded.length ? { detail: `remove with: ${stranded.map((p) => shellLine(p.command)).join('; ')}` } : {}) };
+    } catch (error) {
+      return {
+        count: undefined, pods: stranded.map((p) => ({ name: p.name, node: p.node, error: p.error })),
+        detail: `listing the session's bridge pods after the cleanup failed: ${describeError(error)}`,
+      };
+    }
   }
 
   /**

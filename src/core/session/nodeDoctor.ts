@@ -1,4 +1,6 @@
 import type { StrandedPod } from '../bridge/stranded';
+import type { KubeApi } from '../cluster/kubeApi';
+import type { PodsLeft } from '../fleet/scan';
 import type { BridgeProfile } from '../bridge/podSpec';
 import type { ContextInfo, Kubeconfigs } from '../cluster/kubeconfig';
 import { listNodes } from '../cluster/nodes';
@@ -305,6 +307,19 @@ export class NodeDoctor {
       for (const id of ids) matches.push({ ref, sandboxId: id, inventory });
     }
     return matches;
+  }
+
+  /** The API client of a context (node list, node log query), with the request timeout of the settings. */
+  kubeApi(context: string): Promise<KubeApi> {
+    return this.connector.kubeApi(context);
+  }
+
+  /**
+   * Deletes every bridge pod of a context now (a cluster scan's, and any reused from earlier inspections), then proves
+   * what is left by listing the session's pods: `count` 0 only when that list is empty; unknown when it fails.
+   */
+  releaseBridges(context: string): Promise<PodsLeft> {
+    return this.connector.releaseBridges(context);
   }
 
   /** Bridge pods labelled as ours in a context that this session does not use; deleted unless `dryRun`. */

@@ -10,6 +10,7 @@ import { EngineHost } from '../nodeEngineHost';
 import type { ErrorReporter } from '../errors';
 import { ReportController } from '../report/reportController';
 import { NodeTreeProvider } from '../tree/nodeTreeProvider';
+import { FleetCommands } from '../fleet/fleetCommands';
 import { registerTreeCommands } from '../tree/treeCommands';
 import type { TreeElement } from '../tree/treeModel';
 
@@ -25,13 +26,17 @@ export interface NodePart extends vscode.Disposable {
   readonly tree: vscode.TreeDataProvider<TreeElement>;
   /** Deletes the bridge pods of this window (deactivate awaits it); failures go to the log and a notification. */
   shutdown(): Promise<void>;
+  /** Scan Cluster, node logs, and the findings the Kubernetes extension's Cluster Explorer shows under a node. */
+  readonly fleet: FleetCommands;
 }
 
 export function startNodePart({ context, log, errors, attachView }: NodePartDeps): NodePart {
   const engine = new EngineHost(context, log);
   const tree = new NodeTreeProvider(engine, log, { attachView });
   const reports = new ReportController(context.extensionUri, engine, errors, log);
+  const fleet = new FleetCommands({ extensionUri: context.extensionUri, engine, errors, log });
   const owned = vscode.Disposable.from(
+    fleet,
     tree,
     reports,
     registerNodeCommands({ engine, tree, reports, errors, log }),
@@ -40,5 +45,5 @@ export function startNodePart({ context, log, errors, attachView }: NodePartDeps
     registerTreeCommands({ engine, tree, errors, log }),
     onSettingsChanged(() => tree.refreshAll()),
   );
-  return { tree, shutdown: () => engine.dispose(), dispose: () => owned.dispose() };
+  return { tree, fleet, shutdown: () => engine.dispose(), dispose: () => owned.dispose() };
 }

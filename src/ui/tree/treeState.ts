@@ -3,6 +3,7 @@
 // derived from the NodeDoctor's inventory store (`doctor.store`), and the tree redraws a node when the store says it
 // changed. nodeTreeProvider.ts is the thin vscode layer over it.
 import { describeError, NodeDoctorError } from '../../core/errors';
+import { treeHealth } from '../../core/fleet/conditions';
 import { incompleteText } from '../../core/inventory/completeness';
 import type { Inventory } from '../../core/inventory/types';
 import { shortId } from '../../core/model/ids';
@@ -188,6 +189,26 @@ export class TreeState {
     };
   }
 
+  /**
+   * The fleet view's contribution from the node list the tree already has: the Node Doctor conditions NPD wrote, as a
+   * per-node badge and the context's "N nodes with findings" summary (no extra request, no bridge pod).
+   */
+  private applyClusterHealth(context: string, state: ClusterNodes): void {
+    if (!state.nodes) return;
+    const { summary, badges } = treeHealth(state.nodes);
+    for (const n of state.nodes) {
+      const badge = badges.get(n.name);
+      const key = nodeKey({ kind: 'bridge', context, node: n.name });
+      if (badge) this.badges.set(key, badge);
+      else this.badges.delete(key);
+    }
+    // Stored now (the node rows about to be drawn read their badges); the context's row is redrawn once the view has
+    // taken this load's children: a change event for a row whose children are still being fetched drops them.
+    this.summaries.set(context, summary);
+    const timer = setTimeout(() => { if (!this.lifetime.signal.aborted) this.fireId(clusterId(context)); }, 0);
+    timer.unref?.();
+  }
+
   /** A short badge shown first in a node's description (undefined removes it). */
   setNodeBadge(ref: NodeRef, badge: NodeView['badge'] | undefined): void {
     if (badge) this.badges.set(nodeKey(ref), badge);
@@ -337,7 +358,11 @@ export class TreeState {
         });
       const current = load;
       this.clusterLoads.set(context, current);
-      void current.then((state) => { if (this.clusterLoads.get(context) === current) this.clusters.set(context, state); });
+      void current.then((state) => {
+        if (this.clusterLoads.get(context) !== current) return;
+        this.clusters.set(context, state);
+        this.applyClusterHealth(context, state);
+      });
     }
     return load;
   }
