@@ -197,7 +197,7 @@ describe('the node tree, repairs and report in VS Code, on a real containerd nod
       await card.locator('vscode-button', { hasText: 'Repair…' }).click();
       await wb.dialog.waitFor({ timeout: 20_000 });
       assert.ok((await wb.dialog.innerText()).includes(demo.summary.leakedCache.sandboxId));
-      await wb.dialog.locator('.monaco-button').filter({ hasNotText: 'Cancel' }).first().click();
+      await wb.dialog.locator('.monaco-button', { hasText: /^(Release|Remove) / }).first().click();
       await until('the leaked cache file is gone', () => !fs.existsSync(leakedFile));
       await until('the audit log records the CNI DEL and the removal', () => auditEntries(wb).some((e) => e.action === 'cni-del' && e.result === 'done'));
     });

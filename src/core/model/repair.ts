@@ -14,6 +14,8 @@ export const REPAIR_IDS = [
   'force-stop-stuck-sandbox',
   /** Docker nodes: a dockershim/cri-dockerd sandbox checkpoint whose sandbox container is gone and that no container references. */
   'remove-stale-checkpoint',
+  /** One sandbox or container the user asked to remove (the tree's Remove Sandbox… / Remove Container…), not a finding's repair. */
+  'remove-object',
 ] as const;
 
 export type RepairId = (typeof REPAIR_IDS)[number];

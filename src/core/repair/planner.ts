@@ -364,6 +364,19 @@ export function planRepairs(inventory: Inventory, selection: readonly string[] |
         plannedSandboxes.add(f.sandboxId);
         break;
       }
+      case 'remove-object': {
+        // One object the user chose (removeObject.ts checked its state): an exited container, or a NotReady sandbox.
+        const c = f.containerId ? inventory.containers.find((x) => x.id === f.containerId) : undefined;
+        const s = !f.containerId && f.sandboxId ? sandboxes.get(f.sandboxId) : undefined;
+        if (c && !plannedContainers.has(c.id)) {
+          drafts.push(removeContainerDraft(ctx, f, c, 'exited'));
+          plannedContainers.add(c.id);
+        } else if (s && s.state === 'SANDBOX_NOTREADY' && !plannedSandboxes.has(s.id)) {
+          sandboxSteps.push(removeSandboxDraft(ctx, f, s, ''));
+          plannedSandboxes.add(s.id);
+        }
+        break;
+      }
       case 'force-remove-sandbox':
       case 'retry-sandbox-stop':
       case 'remove-name-holder':

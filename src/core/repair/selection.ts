@@ -6,6 +6,8 @@ import { shortId } from '../model/ids';
 import type { NodeAccess } from '../node/nodeAccess';
 import { planRepairs, withRequiredFindings } from './planner';
 import { discoverShimsFor } from './stuckSandbox';
+import { selectRemoval, withRemovalFinding } from './removeObject';
+import type { RemovableObject } from './removeObject';
 import type { PlanOptions } from './planner';
 import type { RepairPlan } from './types';
 import { plural } from '../model/plural';
@@ -38,7 +40,9 @@ export type RepairObject =
 export type RepairSelection =
   | { readonly kind: 'findings'; readonly findingIds: readonly string[] }
   | { readonly kind: 'all' }
-  | { readonly kind: 'object'; readonly command: RepairCommand; readonly object: RepairObject; readonly subject?: string };
+  | { readonly kind: 'object'; readonly command: RepairCommand; readonly object: RepairObject; readonly subject?: string }
+  /** Remove one sandbox or container the user picked (refused when Ready / running): see removeObject.ts. */
+  | { readonly kind: 'remove'; readonly object: RemovableObject };
 
 export interface FindingSelection {
   readonly findingIds: readonly string[];
@@ -88,6 +92,10 @@ export function selectFindings(selection: RepairSelection, inventory: Inventory,
   if (selection.kind === 'all') {
     const ids = inventory.findings.filter((f) => f.repair !== undefined).map((f) => f.id);
     return ids.length > 0 ? { findingIds: ids, subject: node } : { findingIds: [], subject: node, nothing: `None of the ${plural(inventory.findings.length, 'finding')} of ${node} has an automatic repair.` };
+  }
+  if (selection.kind === 'remove') {
+    const { findingIds, subject, nothing } = selectRemoval(selection.object, inventory, node);
+    return { findingIds, subject, ...(nothing !== undefined ? { nothing } : {}) };
   }
   if (selection.kind === 'findings') return { findingIds: [...selection.findingIds], subject: selection.findingIds.length === 1 ? `finding ${selection.findingIds[0]}` : node };
   const { command, object } = selection;
@@ -190,9 +198,13 @@ export async function planSelection(
   const chosen = selectFindings(selection, inventory, inventory.node);
   if (chosen.findingIds.length === 0 && selection.kind !== 'findings') return { selection: chosen };
   const ids = selection.kind === 'all' ? 'all' : chosen.findingIds;
+  // Removing one object: the request is a finding of its own (repair remove-object), with the removal's notes.
+  const planned = selection.kind === 'remove' ? withRemovalFinding(inventory, selection.object) : inventory;
+  const extraNotes = selection.kind === 'remove' ? selectRemoval(selection.object, inventory, inventory.node).notes : [];
   const files = releasedFiles(inventory, ids);
   const cacheContents = options.cacheContents ?? (access ? await readPlanInputs(access, files, options.signal) : new Map<string, Buffer>());
   // Stuck sandboxes: their shims are looked for on the node, so the plan names the PID it would kill.
   const shims = options.shims ?? (access ? await discoverShimsFor(access, inventory, ids, { endpoint: options.endpoint, signal: options.signal }) : undefined);
-  return { selection: chosen, plan: planRepairs(inventory, ids, { ...options, cacheContents, shims }) };
+  const plan = planRepairs(planned, ids, { ...options, cacheContents, shims });
+  return { selection: chosen, plan: extraNotes.length > 0 ? { ...plan, notes: [...plan.notes, ...extraNotes] } : plan };
 }

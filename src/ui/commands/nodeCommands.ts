@@ -17,6 +17,7 @@ import {
   nodeRefOf, objectJson, tooLargeText,
 } from './nodeText';
 import { ReadOnlyDocuments } from './readOnlyDocuments';
+import { withProgress } from '../progress';
 import { findingsAbout, manualCommandsText } from './repairText';
 import { plural } from '../../core/model/plural';
 
@@ -65,17 +66,7 @@ async function openCacheFile(deps: NodeCommandDeps, documents: ReadOnlyDocuments
     return;
   }
   const node = describeNode(element.ref);
-  const bytes = await vscode.window.withProgress(
-    { location: vscode.ProgressLocation.Notification, title: `Reading ${file.name} on ${node}`, cancellable: true },
-    async (_progress, token) => {
-      const controller = new AbortController();
-      const subscription = token.onCancellationRequested(() => controller.abort());
-      try {
-        return await doctor.readFile(element.ref, file.path, MAX_CACHE_FILE_BYTES, controller.signal);
-      } finally {
-        subscription.dispose();
-      }
-    });
+  const bytes = await withProgress(`Reading ${file.name} on ${node}`, (signal) => doctor.readFile(element.ref, file.path, MAX_CACHE_FILE_BYTES, signal));
   const view = cacheFileView(file.path, bytes);
   deps.log.info(`opened ${file.path} on ${node}: ${view.note}`);
   await documents.show(view.language === 'json' ? `${file.name}.json` : file.name, view.text, view.language);
@@ -152,17 +143,9 @@ async function cleanupBridgePods(deps: NodeCommandDeps, arg: unknown): Promise<v
   }
   if (!context) return;
   const name = context;
-  const sweep = (dryRun: boolean): Thenable<string[]> => vscode.window.withProgress(
-    { location: vscode.ProgressLocation.Notification, title: dryRun ? `Looking for leftover bridge pods in ${name}` : `Deleting leftover bridge pods in ${name}`, cancellable: true },
-    async (_progress, token) => {
-      const controller = new AbortController();
-      const subscription = token.onCancellationRequested(() => controller.abort());
-      try {
-        return await doctor.cleanupLeftovers(name, { dryRun, signal: controller.signal });
-      } finally {
-        subscription.dispose();
-      }
-    });
+  const sweep = (dryRun: boolean): Promise<string[]> => withProgress(
+    dryRun ? `Looking for leftover bridge pods in ${name}` : `Deleting leftover bridge pods in ${name}`,
+    (signal) => doctor.cleanupLeftovers(name, { dryRun, signal }));
   const leftovers = await sweep(true);
   if (leftovers.length === 0) {
     void vscode.window.showInformationMessage(`No leftover bridge pods in context ${name}. Pods of live sessions, this window's included, are kept.`);

@@ -12,14 +12,20 @@ import type { TreeController } from '../tree/treeModel';
 import { findSandboxForLog, sandboxPrefixOf } from './findSandboxForLog';
 import { hostPidConfirmation, isStopTimeoutLogFinding } from './stuckSandboxText';
 import { forceStopStuckSandbox } from './stuckSandboxCommands';
+import { withProgress } from '../progress';
 import { ReadOnlyDocuments } from './readOnlyDocuments';
+import { registerDryRunCommands, TURN_OFF_DRY_RUN } from './repairDryRun';
+import { registerRepairHistoryCommands } from './repairHistoryCommands';
+import { registerRemoveObjectCommands } from './repairRemoveObject';
 import {
-  auditEntriesOfRun, COMMAND_TITLES, confirmation, dryRunSummary, emptyPlanMessage, executionSummary, isBackup, manualCommandsText,
-  planLogLines, repairTargetOf, selectFindings, undoConfirmation, undoSummary,
+  auditEntriesOfRun, COMMAND_TITLES, confirmation, dryRunSummary, emptyPlanMessage, executionSummary, fullPlanText, isBackup, manualCommandsText,
+  planLogLines, repairTargetOf, selectFindings, SHOW_FULL_PLAN, undoConfirmation, undoSummary,
 } from './repairText';
+import { shortenIds } from './repairDialogText';
 import type { ExecutionSummary, RepairCommand, RepairTarget } from './repairText';
 
 export const AUDIT_SCHEME = 'kube-node-doctor-audit';
+export const PLAN_SCHEME = 'kube-node-doctor-plan';
 /** The most of the audit file one run's lookup reads (a run appends one short line per step). */
 const MAX_AUDIT_READ = 16 * 1024 * 1024;
 
@@ -30,6 +36,8 @@ export interface RepairCommandDeps {
   readonly reports: { updateOpen(ref: NodeRef): void };
   readonly errors: ErrorReporter;
   readonly log: vscode.LogOutputChannel;
+  /** Read-only documents of the full plans ("Show Full Plan"); made by registerRepairCommands. */
+  readonly plans?: ReadOnlyDocuments;
 }
 
 /** Arguments of kubeNodeDoctor.showAuditEntry: the entries one run appended after byte `since`. */
@@ -40,7 +48,7 @@ interface AuditQuery {
 }
 
 /** Arguments of kubeNodeDoctor.undoRepair. */
-interface UndoRequest {
+export interface UndoRequest {
   readonly ref: NodeRef;
   readonly backups: readonly Backup[];
   readonly removed?: { readonly sandboxes: number; readonly containers: number; readonly released?: number };
@@ -91,13 +99,16 @@ async function refreshAfter(deps: RepairCommandDeps, ref: NodeRef): Promise<void
 }
 
 function showSummary(deps: RepairCommandDeps, ref: NodeRef, plan: RepairPlan, summary: ExecutionSummary, auditFrom: number): void {
-  const actions = ['Show Audit Entry', ...(summary.backups.length > 0 ? ['Undo'] : [])];
+  // Undo stays reachable after this notification is gone: Show Repair History lists the run with its own Undo.
+  const actions = [...(summary.backups.length > 0 ? ['Undo'] : []), 'Show Repair History', 'Show Audit Entry'];
   const shown = summary.ok ? vscode.window.showInformationMessage(summary.message, ...actions) : vscode.window.showWarningMessage(summary.message, ...actions);
   void shown.then(async (choice) => {
     try {
       if (choice === 'Show Audit Entry') {
         const query: AuditQuery = { node: plan.node, stepIds: plan.steps.map((s) => s.id), since: auditFrom };
         await vscode.commands.executeCommand('kubeNodeDoctor.showAuditEntry', query);
+      } else if (choice === 'Show Repair History') {
+        await vscode.commands.executeCommand('kubeNodeDoctor.showRepairHistory', { ref });
       } else if (choice === 'Undo') {
         const request: UndoRequest = { ref, backups: summary.backups, removed: { sandboxes: summary.removedSandboxes, containers: summary.removedContainers, released: summary.released.length } };
         await vscode.commands.executeCommand('kubeNodeDoctor.undoRepair', request);
@@ -106,6 +117,22 @@ function showSummary(deps: RepairCommandDeps, ref: NodeRef, plan: RepairPlan, su
       await deps.errors.report(choice ?? 'Repair summary', error);
     }
   });
+}
+
+/**
+ * The modal of a plan, short enough for the window: "Show Full Plan" is its first (default) button and opens every
+ * step in a read-only editor, then the same modal asks again; only the explicitly named button runs the plan.
+ */
+async function confirmPlan(deps: RepairCommandDeps, plan: RepairPlan, node: string, options: { dryRun: boolean; inspectedAt: string }): Promise<boolean> {
+  const ask = confirmation(plan, node, options);
+  for (;;) {
+    const choice = await vscode.window.showWarningMessage(ask.message, { modal: true, detail: ask.detail }, ...ask.buttons);
+    if (choice === ask.button) return true;
+    if (choice !== SHOW_FULL_PLAN) return false;
+    const stamp = plan.createdAt.replace(/[:.]/g, '-');
+    if (deps.plans) await deps.plans.show(`plan-${plan.node}-${stamp}.md`, fullPlanText(plan, node, options), 'markdown');
+    else for (const line of planLogLines(plan, node)) deps.log.info(line);
+  }
 }
 
 /**
@@ -124,7 +151,7 @@ export async function runRepair(deps: RepairCommandDeps, command: RepairCommand,
   const selection = selectFindings(command, target, inventory, node);
   if (selection.findingIds.length === 0) {
     log.info(`${COMMAND_TITLES[command]} on ${node}: ${selection.nothing ?? 'nothing selected'}`);
-    void vscode.window.showInformationMessage(selection.nothing ?? `Nothing to repair on ${node}.`);
+    void vscode.window.showInformationMessage(shortenIds(selection.nothing ?? `Nothing to repair on ${node}.`));
     return;
   }
   const planned = async (): Promise<RepairPlan | undefined> => (await doctor.plan(ref, { kind: 'findings', findingIds: selection.findingIds })).plan;
@@ -169,18 +196,16 @@ export async function runPlan(deps: RepairCommandDeps, ref: NodeRef, planned: Re
   }
 
   const { dryRun } = readRepairSettings();
-  const ask = confirmation(plan, node, { dryRun, inspectedAt });
-  const choice = await vscode.window.showWarningMessage(ask.message, { modal: true, detail: ask.detail }, ask.button);
-  if (choice !== ask.button) {
+  if (!(await confirmPlan(deps, plan, node, { dryRun, inspectedAt }))) {
     log.info(`repair on ${node} declined (${plan.steps.length} steps)`);
     return;
   }
   if (dryRun) {
     const text = dryRunSummary(plan, node);
     log.info(text);
-    void vscode.window.showInformationMessage(text, 'Copy Manual Commands', 'Turn Off Dry Run').then(async (action) => {
+    void vscode.window.showInformationMessage(text, 'Copy Manual Commands', TURN_OFF_DRY_RUN).then(async (action) => {
       if (action === 'Copy Manual Commands') await vscode.env.clipboard.writeText(manualCommandsText(plan, node));
-      if (action === 'Turn Off Dry Run') await vscode.commands.executeCommand('workbench.action.openSettings', 'kubeNodeDoctor.repair.dryRun');
+      if (action === TURN_OFF_DRY_RUN) await vscode.commands.executeCommand('kubeNodeDoctor.turnOffDryRun');
     });
     return;
   }
@@ -191,23 +216,17 @@ export async function runPlan(deps: RepairCommandDeps, ref: NodeRef, planned: Re
   log.info(`repair on ${node}: running ${total} steps`);
   let failure: unknown;
   try {
-    await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Repairing ${node}`, cancellable: true }, async (progress, token) => {
-      const controller = new AbortController();
-      const subscription = token.onCancellationRequested(() => controller.abort());
-      progress.report({ message: `step 1/${total}: ${plan.steps[0].title}` });
-      try {
-        await doctor.execute(ref, plan, {
-          signal: controller.signal,
-          onStep: (step, result) => {
-            results.push(result);
-            log.info(`repair ${node} ${step.id} → ${result.outcome}: ${step.title} · ${step.object} · ${result.detail}${result.error ? ` · error: ${result.error}` : ''}`);
-            const next = plan.steps[results.length];
-            progress.report({ increment: 100 / total, message: next ? `step ${results.length + 1}/${total}: ${next.title}` : `${total}/${total} steps run` });
-          },
-        });
-      } finally {
-        subscription.dispose();
-      }
+    await withProgress(`Repairing ${node}`, async (signal, report) => {
+      report(`step 1/${total}: ${plan.steps[0].title}`);
+      await doctor.execute(ref, plan, {
+        signal,
+        onStep: (step, result) => {
+          results.push(result);
+          log.info(`repair ${node} ${step.id} → ${result.outcome}: ${step.title} · ${step.object} · ${result.detail}${result.error ? ` · error: ${result.error}` : ''}`);
+          const next = plan.steps[results.length];
+          report(next ? `step ${results.length + 1}/${total}: ${next.title}` : `${total}/${total} steps run`, 100 / total);
+        },
+      });
     });
   } catch (error) {
     failure = error;
@@ -241,13 +260,12 @@ async function showAuditEntry(deps: RepairCommandDeps, documents: ReadOnlyDocume
   await documents.show(`audit-${arg.node}-${stamp}.json`, `${JSON.stringify(entries, null, 2)}\n`, 'json');
 }
 
-/** Undo: copies each backed-up file back (the engine refuses over a file that exists again or a changed backup). */
-async function undoRepair(deps: RepairCommandDeps, arg: unknown): Promise<void> {
-  if (!isUndoRequest(arg)) {
-    void vscode.window.showInformationMessage('Undo runs from the summary of a repair that backed files up.');
-    return;
-  }
-  const { ref, backups } = arg;
+/**
+ * Undo: asks (which files, what is not undone), then copies each backed-up file back; the engine refuses over a file
+ * that exists again or from a changed backup. Used by the summary's Undo and by the repair history.
+ */
+export async function undoBackups(deps: RepairCommandDeps, request: UndoRequest): Promise<void> {
+  const { ref, backups } = request;
   // Backups of released networks never come back (see undoConfirmation); the summary only offers Undo for the others.
   const node = describeNode(ref);
   const restorable = backups.filter((b) => b.released !== true);
@@ -255,31 +273,25 @@ async function undoRepair(deps: RepairCommandDeps, arg: unknown): Promise<void> 
     void vscode.window.showInformationMessage(`Nothing to undo on ${node}: the files this repair moved are cache files of released networks, which stay in quarantine.`);
     return;
   }
-  const ask = undoConfirmation(restorable, node, arg.removed ?? { sandboxes: 0, containers: 0 });
+  const ask = undoConfirmation(restorable, node, request.removed ?? { sandboxes: 0, containers: 0 });
   const choice = await vscode.window.showWarningMessage(ask.message, { modal: true, detail: ask.detail }, ask.button);
   if (choice !== ask.button) return;
   const doctor = await deps.engine.nodeDoctor();
   const outcomes: { backup: Backup; error?: string }[] = [];
   let failure: unknown;
   try {
-    await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Restoring files on ${node}`, cancellable: true }, async (progress, token) => {
-      const controller = new AbortController();
-      const subscription = token.onCancellationRequested(() => controller.abort());
-      try {
-        for (const [i, backup] of restorable.entries()) {
-          progress.report({ message: `${i + 1}/${restorable.length}: ${backup.original}`, increment: 100 / restorable.length });
-          try {
-            await doctor.restore(ref, backup, controller.signal);
-            deps.log.info(`undo on ${node}: restored ${backup.original} from ${backup.quarantinePath}`);
-            outcomes.push({ backup });
-          } catch (error) {
-            if (error instanceof NodeDoctorError && error.reason === 'cancelled') throw error;
-            deps.log.warn(`undo on ${node}: ${backup.original} not restored: ${describeError(error)}`);
-            outcomes.push({ backup, error: describeError(error) });
-          }
+    await withProgress(`Restoring files on ${node}`, async (signal, report) => {
+      for (const [i, backup] of restorable.entries()) {
+        report(`${i + 1}/${restorable.length}: ${backup.original}`, 100 / restorable.length);
+        try {
+          await doctor.restore(ref, backup, signal);
+          deps.log.info(`undo on ${node}: restored ${backup.original} from ${backup.quarantinePath}`);
+          outcomes.push({ backup });
+        } catch (error) {
+          if (error instanceof NodeDoctorError && error.reason === 'cancelled') throw error;
+          deps.log.warn(`undo on ${node}: ${backup.original} not restored: ${describeError(error)}`);
+          outcomes.push({ backup, error: describeError(error) });
         }
-      } finally {
-        subscription.dispose();
       }
     });
   } catch (error) {
@@ -294,8 +306,18 @@ async function undoRepair(deps: RepairCommandDeps, arg: unknown): Promise<void> 
   if (failure !== undefined) throw failure;
 }
 
+async function undoRepair(deps: RepairCommandDeps, arg: unknown): Promise<void> {
+  if (!isUndoRequest(arg)) {
+    await vscode.commands.executeCommand('kubeNodeDoctor.undoLastRepair');
+    return;
+  }
+  await undoBackups(deps, arg);
+}
+
 /** The repair commands of the tree, the report and the log lens; all of them run `runRepair`. */
-export function registerRepairCommands(deps: RepairCommandDeps): vscode.Disposable {
+export function registerRepairCommands(base: RepairCommandDeps): vscode.Disposable {
+  const plans = new ReadOnlyDocuments(PLAN_SCHEME);
+  const deps: RepairCommandDeps = { ...base, plans };
   const { errors } = deps;
   const audit = new ReadOnlyDocuments(AUDIT_SCHEME);
   const repair = (id: string, command: RepairCommand): vscode.Disposable =>
@@ -308,7 +330,10 @@ export function registerRepairCommands(deps: RepairCommandDeps): vscode.Disposab
       await runRepair(deps, command, target);
     }));
   return vscode.Disposable.from(
-    audit,
+    audit, plans,
+    registerRepairHistoryCommands(deps),
+    registerDryRunCommands(deps),
+    registerRemoveObjectCommands(deps),
     repair('kubeNodeDoctor.repairFinding', 'repairFinding'),
     repair('kubeNodeDoctor.repairAllOnNode', 'repairAllOnNode'),
     repair('kubeNodeDoctor.removeCacheFileAndSandbox', 'removeCacheFileAndSandbox'),

@@ -4,11 +4,17 @@ import type { Inventory } from '../../core/inventory/types';
 import { shortId } from '../../core/model/ids';
 import { repairableFindingsOn, selectFindings as selectOnNode } from '../../core/repair/selection';
 import type { FindingSelection, RepairCommand, RepairObject } from '../../core/repair/selection';
+import type { RemovableObject } from '../../core/repair/removeObject';
 import type { AuditEntry, Backup, PlanStep, RepairPlan, StepOutcome, StepResult } from '../../core/repair/types';
 import { isNodeRef } from '../../core/session/nodeRef';
 import type { NodeRef } from '../../core/session/nodeRef';
 import type { NodeElement, TreeElement } from '../tree/treeModel';
 import { plural } from '../../core/model/plural';
+import { joinAnd, shortenIds } from './repairDialogText';
+import type { Confirmation } from './repairDialogText';
+
+export type { Confirmation, PlanConfirmation } from './repairDialogText';
+export { buttonLabel, confirmation, dryRunSummary, emptyPlanMessage, fullPlanText, SHOW_FULL_PLAN } from './repairDialogText';
 
 export type { RepairCommand } from '../../core/repair/selection';
 export { COMMAND_TITLES } from '../../core/repair/selection';
@@ -20,13 +26,6 @@ export type RepairTarget =
   | { readonly kind: 'sandbox'; readonly ref: NodeRef; readonly sandboxId: string };
 
 export type { FindingSelection } from '../../core/repair/selection';
-
-export interface Confirmation {
-  readonly message: string;
-  readonly detail: string;
-  /** The verb-labelled button of the modal; anything else (Cancel, Escape) declines. */
-  readonly button: string;
-}
 
 export interface ExecutionSummary {
   /** Every step done or already done. */
@@ -47,25 +46,6 @@ export interface ExecutionSummary {
 
 const NODE_ELEMENT_KINDS = new Set(['node', 'group', 'finding', 'sandbox', 'container', 'cniCache', 'inspect']);
 const HEX_ID = /^[0-9a-f]{12,64}$/;
-/** Steps listed one by one in the confirmation; the rest are counted (the log has all of them). */
-export const MAX_LISTED_STEPS = 100;
-/** Above this, one line per step instead of three. */
-const COMPACT_AFTER = 8;
-
-
-function joinAnd(parts: readonly string[]): string {
-  if (parts.length <= 1) return parts.join('');
-  return `${parts.slice(0, -1).join(', ')} and ${parts[parts.length - 1]}`;
-}
-
-function capitalize(text: string): string {
-  return text.charAt(0).toUpperCase() + text.slice(1);
-}
-
-function lowerFirst(text: string): string {
-  return text.charAt(0).toLowerCase() + text.slice(1);
-}
-
 /** Narrows a command argument: a tree element of a node, `{ref, findingId}` (report, lens) or `{ref, sandboxId}`. */
 export function repairTargetOf(arg: unknown): RepairTarget | undefined {
   if (typeof arg !== 'object' || arg === null) return undefined;
@@ -128,96 +108,6 @@ export function findingsAbout(element: TreeElement, inventory: Inventory): strin
   return repairableFindingsOn(objectOfElement(element), inventory);
 }
 
-interface StepCounts {
-  readonly files: number;
-  readonly sandboxes: number;
-  readonly containers: number;
-  readonly releases: number;
-}
-
-function countSteps(steps: readonly PlanStep[]): StepCounts {
-  const count = (...kinds: PlanStep['action']['kind'][]): number => steps.filter((s) => kinds.includes(s.action.kind)).length;
-  return {
-    files: count('remove-cache-file', 'remove-checkpoint'), sandboxes: count('remove-sandbox', 'docker-remove-sandbox'),
-    containers: count('remove-container', 'docker-remove-container'), releases: count('cni-del'),
-  };
-}
-
-/** The modal's button: what will happen, counted (`Remove 1 file and 1 sandbox`, `Prune 240 objects`). */
-export function buttonLabel(plan: RepairPlan): string {
-  const steps = plan.steps;
-  if (steps.length > 0 && steps.every((s) => s.repair === 'prune-dead-objects')) return `Prune ${plural(steps.length, 'object')}`;
-  if (steps.length > 0 && steps.every((s) => s.action.kind === 'force-stop-sandbox')) return `Force-Stop ${plural(steps.length, 'Sandbox', 'Sandboxes')}`;
-  const c = countSteps(steps);
-  const removals = [
-    c.files > 0 ? plural(c.files, 'file') : '',
-    c.containers > 0 ? plural(c.containers, 'container') : '',
-    c.sandboxes > 0 ? plural(c.sandboxes, 'sandbox', 'sandboxes') : '',
-  ].filter((p) => p !== '');
-  const parts = [
-    c.releases > 0 ? `release ${plural(c.releases, 'network')}` : '',
-    removals.length > 0 ? `remove ${joinAnd(removals)}` : '',
-  ].filter((p) => p !== '');
-  return parts.length > 0 ? capitalize(joinAnd(parts)) : `Run ${plural(steps.length, 'step')}`;
-}
-
-function stepLines(step: PlanStep, index: number, compact: boolean): string[] {
-  if (compact) return [`${index + 1}. ${step.title} · ${step.object} · risk ${step.risk} · only if ${step.precondition}`];
-  return [
-    `${index + 1}. ${step.title}`,
-    `    Object: ${step.object}`,
-    `    Risk: ${step.risk} · runs only if ${step.precondition}`,
-  ];
-}
-
-/**
- * The modal confirmation of a plan: the node, every step (title, exact object, risk, the precondition re-checked right
- * before it runs) and the notes. Past MAX_LISTED_STEPS the rest are counted; the log has the whole plan.
- */
-export function confirmation(plan: RepairPlan, node: string, options: { dryRun: boolean; inspectedAt?: string }): Confirmation {
-  const label = buttonLabel(plan);
-  const lines: string[] = [`Node: ${node}`];
-  if (options.inspectedAt) lines.push(`Planned from the inspection of ${options.inspectedAt}; each step's condition is checked again right before it runs.`);
-  lines.push('');
-  const compact = plan.steps.length > COMPACT_AFTER;
-  plan.steps.slice(0, MAX_LISTED_STEPS).forEach((step, i) => lines.push(...stepLines(step, i, compact)));
-  if (plan.steps.length > MAX_LISTED_STEPS) {
-    lines.push(`… and ${plural(plan.steps.length - MAX_LISTED_STEPS, 'more step')} of the same kinds (the Kube Node Doctor log lists every step).`);
-  }
-  if (plan.notes.length > 0) lines.push('', 'Notes:', ...plan.notes.map((n) => `• ${n}`));
-  lines.push('');
-  if (options.dryRun) {
-    lines.push('Dry run (setting kubeNodeDoctor.repair.dryRun): nothing will be changed; the summary lists what would have been done.');
-  } else {
-    const c = countSteps(plan.steps);
-    if (c.files > 0) lines.push('Each file is copied to the quarantine directory on the node before it is removed (Undo restores it).');
-    lines.push('Every step is recorded in the audit log.');
-  }
-  return {
-    message: options.dryRun
-      ? `Dry run: ${lowerFirst(label)} on ${node}? Nothing will be changed.`
-      : `${label} on ${node}?`,
-    detail: lines.join('\n'),
-    button: options.dryRun ? `${label} (Dry Run)` : label,
-  };
-}
-
-/** Why there is nothing to confirm: the plan has no step. */
-export function emptyPlanMessage(plan: RepairPlan, subject: string, node: string): string {
-  const notes = plan.notes.length > 0 ? ` ${plan.notes.join(' ')}` : '';
-  return `Nothing to repair on ${node} for ${subject}.${notes}`;
-}
-
-function listTitles(steps: readonly PlanStep[], max: number): string {
-  const shown = steps.slice(0, max).map((s, i) => `${i + 1}) ${s.title}`).join('; ');
-  return steps.length > max ? `${shown}; and ${plural(steps.length - max, 'more step')}` : shown;
-}
-
-/** The summary of a dry run: nothing was changed, and what a real run would do. */
-export function dryRunSummary(plan: RepairPlan, node: string): string {
-  return `Dry run: nothing was changed on ${node}. A real run would ${lowerFirst(buttonLabel(plan))} in ${plural(plan.steps.length, 'step')}: ${listTitles(plan.steps, 5)}.`;
-}
-
 function problemLine(step: PlanStep | undefined, result: StepResult): string | undefined {
   const title = step?.title ?? result.stepId;
   switch (result.outcome) {
@@ -254,8 +144,8 @@ export function executionSummary(plan: RepairPlan, results: readonly StepResult[
   const tally = parts.length > 0 ? parts.join(', ') : 'no step ran';
   const ok = options.interrupted === undefined && results.length === plan.steps.length && problems.length === 0;
   let headline: string;
-  if (options.interrupted === 'cancelled') headline = `Repair on ${node} cancelled after ${results.length} of ${plan.steps.length} steps (${tally}).`;
-  else if (options.interrupted === 'error') headline = `Repair on ${node} stopped by an error after ${results.length} of ${plan.steps.length} steps (${tally}).`;
+  if (options.interrupted === 'cancelled') headline = `Repair on ${node} cancelled after ${results.length} of ${plural(plan.steps.length, 'step')} (${tally}).`;
+  else if (options.interrupted === 'error') headline = `Repair on ${node} stopped by an error after ${results.length} of ${plural(plan.steps.length, 'step')} (${tally}).`;
   else if (ok) headline = `Repaired ${node}: ${plural(plan.steps.length, 'step')}, ${tally}.`;
   else headline = `Repair on ${node} did not complete: ${tally}.`;
   const shown = problems.slice(0, 2);
@@ -268,20 +158,31 @@ export function executionSummary(plan: RepairPlan, results: readonly StepResult[
   const dockerNote = docker ? ' A removed Docker container cannot be put back; its inspect JSON is in the audit log.' : '';
   return {
     ok, problems, backups, released, counts, removedSandboxes, removedContainers,
-    message: [headline, ...shown].join(' ') + more + undo + dockerNote,
+    message: shortenIds([headline, ...shown].join(' ') + more + undo + dockerNote),
   };
 }
 
-/** The modal confirmation of Undo: which files come back from where, and what is not undone. */
+/** Files listed one by one in the Undo modal (one line each), so it fits the window. */
+const UNDO_LISTED = 6;
+
+function dirOf(file: string): string {
+  return file.slice(0, file.lastIndexOf('/')) || '/';
+}
+
+/** The modal confirmation of Undo: which files come back from where, and what is not undone; one line per file. */
 export function undoConfirmation(backups: readonly Backup[], node: string, removed: { sandboxes: number; containers: number; released?: number }): Confirmation {
   const files = plural(backups.length, 'file');
-  const lines = [`Node: ${node}`, ''];
-  backups.forEach((b, i) => lines.push(`${i + 1}. ${b.original}`, `    from ${b.quarantinePath} (${plural(b.size, 'byte')}, sha256 ${b.sha256.slice(0, 12)})`));
-  lines.push('', 'Only files are restored. A file is not written over one that exists again, nor from a backup whose bytes changed.');
+  const lines: string[] = [];
+  backups.slice(0, UNDO_LISTED).forEach((b, i) => lines.push(`${i + 1}. ${shortenIds(b.original.slice(b.original.lastIndexOf('/') + 1))} (${plural(b.size, 'byte')}, sha256 ${b.sha256.slice(0, 12)})`));
+  if (backups.length > UNDO_LISTED) lines.push(`… and ${plural(backups.length - UNDO_LISTED, 'more file')} (Show Repair History lists every one).`);
+  const into = [...new Set(backups.map((b) => dirOf(b.original)))];
+  const from = [...new Set(backups.map((b) => dirOf(b.quarantinePath)))];
+  lines.push(into.length === 1 ? `Back into ${into[0]} from ${from.length === 1 ? from[0] : 'the quarantine directory'}.` : 'Back to their original paths from the quarantine directory.');
+  lines.push('', 'Only files come back: never over a file that exists again, nor from a backup whose bytes changed.');
   const gone = [removed.sandboxes > 0 ? plural(removed.sandboxes, 'sandbox', 'sandboxes') : '', removed.containers > 0 ? plural(removed.containers, 'container') : ''].filter((p) => p !== '');
   if (gone.length > 0) lines.push(`The ${joinAnd(gone)} the repair removed ${removed.sandboxes + removed.containers === 1 ? 'is' : 'are'} not recreated (kubelet creates new sandboxes for pods that still exist).`);
   if ((removed.released ?? 0) > 0) {
-    lines.push(`The ${plural(removed.released ?? 0, 'cache file')} of released networks ${removed.released === 1 ? 'stays' : 'stay'} in quarantine: their IPs and veths were given back by the CNI DEL, and restoring a file would not take them back (it would only be reported as a leak again).`);
+    lines.push(`The ${plural(removed.released ?? 0, 'cache file')} of released networks ${removed.released === 1 ? 'stays' : 'stay'} in quarantine: their IPs and veths were given back by the CNI DEL.`);
   }
   lines.push('A restored bad CNI cache file blocks its sandbox\'s teardown again.');
   return { message: `Restore ${files} on ${node}?`, detail: lines.join('\n'), button: `Restore ${files}` };
@@ -295,7 +196,7 @@ export function undoSummary(outcomes: readonly { readonly backup: Backup; readon
   const first = failed[0];
   return {
     ok: false,
-    message: `Restored ${restored} of ${plural(outcomes.length, 'file')} on ${node}. ${first.backup.original}: ${first.error ?? ''}${failed.length > 1 ? ` (${plural(failed.length - 1, 'more failure')} in the log.)` : ''}`,
+    message: shortenIds(`Restored ${restored} of ${plural(outcomes.length, 'file')} on ${node}. ${first.backup.original}: ${first.error ?? ''}${failed.length > 1 ? ` (${plural(failed.length - 1, 'more failure')} in the log.)` : ''}`),
   };
 }
 
@@ -344,4 +245,32 @@ export function isBackup(value: unknown): value is Backup {
   const b = value as Record<string, unknown>;
   return typeof b.original === 'string' && b.original.startsWith('/') && typeof b.quarantinePath === 'string' && b.quarantinePath.startsWith('/')
     && typeof b.size === 'number' && typeof b.sha256 === 'string' && /^[0-9a-f]{64}$/.test(b.sha256);
+}
+
+/**
+ * The object of Remove Sandbox… / Remove Container…, from the command argument. Accepted shapes (the tree's elements
+ * change with the tree; these all carry `ref`, a NodeRef):
+ * - a tree element: `{kind: 'sandbox', ref, sandbox: {id}}` / `{kind: 'container', ref, container: {id}}`;
+ * - `{ref, sandboxId}` / `{ref, containerId}`;
+ * - `{ref, id}` where `id` is the 64-hex object ID, or a tree item ID ending in `:<64-hex>` (`…#sandbox:<id>`).
+ * IDs are lower-cased; anything else is undefined.
+ */
+export function removalTargetOf(arg: unknown, kind: 'sandbox' | 'container'): { ref: NodeRef; object: RemovableObject } | undefined {
+  if (typeof arg !== 'object' || arg === null) return undefined;
+  const value = arg as Record<string, unknown>;
+  if (!isNodeRef(value.ref)) return undefined;
+  const nested = value[kind];
+  const candidates = [
+    typeof nested === 'object' && nested !== null ? (nested as { id?: unknown }).id : undefined,
+    kind === 'sandbox' ? value.sandboxId : value.containerId,
+    value.kind === undefined || value.kind === kind ? value.id : undefined,
+  ];
+  for (const candidate of candidates) {
+    if (typeof candidate !== 'string') continue;
+    const m = /(?:^|:)([0-9a-fA-F]{64})$/.exec(candidate);
+    if (!m) continue;
+    const id = m[1].toLowerCase();
+    return { ref: value.ref, object: kind === 'sandbox' ? { kind, sandboxId: id } : { kind, containerId: id } };
+  }
+  return undefined;
 }

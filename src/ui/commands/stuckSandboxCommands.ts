@@ -3,6 +3,8 @@ import { stuckFindingId } from '../../core/repair/stuckSandbox';
 import type { RepairPlan } from '../../core/repair/types';
 import { describeNode } from '../../core/session/nodeRef';
 import type { NodeRef } from '../../core/session/nodeRef';
+import { shortId } from '../../core/model/ids';
+import { withProgress } from '../progress';
 import { runPlan } from './repairCommands';
 import type { RepairCommandDeps } from './repairCommands';
 import { repairTargetOf } from './repairText';
@@ -30,7 +32,7 @@ export async function forceStopStuckSandbox(deps: RepairCommandDeps, target: For
   if (!inventory) return;
   const sandbox = inventory.sandboxes.find((s) => s.id === sandboxId);
   if (!sandbox) {
-    void vscode.window.showInformationMessage(`The last inspection of ${node} (${inventory.generatedAt}) lists no sandbox ${sandboxId}: it may be gone already. Refresh the node to check.`);
+    void vscode.window.showInformationMessage(`The last inspection of ${node} (${inventory.generatedAt}) lists no sandbox ${shortId(sandboxId)}: it may be gone already. Refresh the node to check.`);
     return;
   }
   const finding = inventory.findings.find((f) => f.id === stuckFindingId(sandboxId));
@@ -43,18 +45,8 @@ export async function forceStopStuckSandbox(deps: RepairCommandDeps, target: For
     if (choice !== ask.button) return;
     reason = `asserted in VS Code: the pod ${sandbox.namespace}/${sandbox.name} is meant to be gone.`;
   }
-  const plan = (): Promise<RepairPlan> => Promise.resolve(vscode.window.withProgress(
-    { location: vscode.ProgressLocation.Notification, title: `Looking for the shim of sandbox ${sandboxId.slice(0, 12)} on ${node}`, cancellable: true },
-    async (_progress, token) => {
-      const controller = new AbortController();
-      const subscription = token.onCancellationRequested(() => controller.abort());
-      try {
-        return await doctor.planForceStop(ref, sandboxId, reason, controller.signal);
-      } finally {
-        subscription.dispose();
-      }
-    },
-  ));
+  const plan = (): Promise<RepairPlan> => withProgress(`Looking for the shim of sandbox ${shortId(sandboxId)} on ${node}`,
+    (signal) => doctor.planForceStop(ref, sandboxId, reason, signal));
   log.info(`force-stop of sandbox ${sandboxId} on ${node}: ${reason}`);
   await runPlan(deps, ref, await plan(), `sandbox ${sandboxId.slice(0, 12)}`, inventory.generatedAt, plan);
 }

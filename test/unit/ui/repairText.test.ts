@@ -6,8 +6,8 @@ import type { AuditEntry, Backup, StepResult } from '../../../src/core/repair/ty
 import { describeNode } from '../../../src/core/session/nodeRef';
 import type { NodeRef } from '../../../src/core/session/nodeRef';
 import {
-  auditEntriesOfRun, buttonLabel, confirmation, dryRunSummary, emptyPlanMessage, executionSummary, findingsAbout, isBackup,
-  manualCommandsText, MAX_LISTED_STEPS, repairTargetOf, selectFindings, undoConfirmation, undoSummary,
+  auditEntriesOfRun, buttonLabel, confirmation, dryRunSummary, emptyPlanMessage, executionSummary, findingsAbout, fullPlanText, isBackup,
+  manualCommandsText, removalTargetOf, repairTargetOf, SHOW_FULL_PLAN, selectFindings, undoConfirmation, undoSummary,
 } from '../../../src/ui/commands/repairText';
 import type { TreeElement } from '../../../src/ui/tree/treeModel';
 
@@ -145,23 +145,23 @@ describe('repair commands: findings, confirmation and summary text', () => {
     assert.deepEqual([...selectFindings('repairOnNode', target, seedInventory, NODE).findingIds].sort(), [`cni-cache-orphaned:${GONE}`, `runtime-object-missing:${orphan.id}`].sort());
   });
 
-  it('lists the node, every step with its exact object, risk and precondition, and the notes in the modal', () => {
+  it('asks in a short modal: the node, the steps counted per kind, the risk, each step with its exact object, and "Show Full Plan" first', () => {
     const p = plan([`cni-cache-corrupt:${seedFile.name}`]);
     const ask = confirmation(p, NODE, { dryRun: false, inspectedAt: seedInventory.generatedAt });
     assert.equal(ask.message, 'Remove 1 file and 1 sandbox on worker-3 (context prod-eu1)?');
     assert.equal(ask.button, 'Remove 1 file and 1 sandbox');
+    assert.deepEqual(ask.buttons, [SHOW_FULL_PLAN, 'Remove 1 file and 1 sandbox'], 'the default (first) button is not the destructive one');
     const lines = ask.detail.split('\n');
-    assert.equal(lines[0], 'Node: worker-3 (context prod-eu1)');
+    assert.equal(lines[0], '2 steps: 1 file moved to quarantine and 1 sandbox removed. Risk: medium at most.');
+    assert.equal(lines[1], 'Inspected 2026-11-23 09:00:00 UTC; each step is re-checked before it runs.');
     assert.ok(lines.includes(`1. Move the empty CNI cache file ${seedFile.name} into quarantine`));
-    assert.ok(lines.includes(`    Object: ${seedFile.path}`));
-    assert.ok(lines.includes(`    Risk: low · runs only if the file is still a regular file of the same 0 bytes (sha256 e3b0c44298fc)`));
-    assert.ok(lines.includes(`    Object: sandbox ${SEED}`));
-    assert.ok(lines.includes('    Risk: medium · runs only if the sandbox is not Ready (or already gone)'));
-    assert.match(ask.detail, /copied to the quarantine directory on the node before it is removed \(Undo restores it\)/);
-    assert.match(ask.detail, /audit log/);
+    assert.ok(lines.includes(`    ${seedFile.path}`), 'the exact file');
+    assert.ok(lines.includes(`    sandbox ${SEED}`), 'the sandbox by its full ID');
+    assert.match(ask.detail, /Files are backed up first \(Undo restores them\)\. Every step is audited\./);
+    assert.ok(lines.length <= 12, `${lines.length} lines`);
   });
 
-  it('asks "Prune 240 objects" for a pile-up, one line per step, and counts the steps past the listed ones', () => {
+  it('keeps a 240-step prune to 6 step lines and a one-line GC note, with every step, check and command in the full plan', () => {
     const ready = sandbox(READY, 'SANDBOX_READY', 10 * HOUR);
     const dead = Array.from({ length: 120 }, (_, i) => sandbox(`${(i + 1).toString(16).padStart(4, '0')}${'ab'.repeat(30)}`, 'SANDBOX_NOTREADY', (3 + i) * HOUR));
     const exited = Array.from({ length: 121 }, (_, i) => container(`${(i + 1).toString(16).padStart(4, '0')}${'cd'.repeat(30)}`, READY, 'CONTAINER_EXITED', (2 + i) * HOUR));
@@ -173,11 +173,18 @@ describe('repair commands: findings, confirmation and summary text', () => {
     assert.equal(p.steps.length, 240);
     const ask = confirmation(p, NODE, { dryRun: false });
     assert.equal(ask.button, 'Prune 240 objects');
-    const stepLines = ask.detail.split('\n').filter((l) => /^\d+\. /.test(l));
-    assert.equal(stepLines.length, MAX_LISTED_STEPS);
-    assert.match(stepLines[0], /^1\. Remove exited container app \(\w{12}\) · container [0-9a-f]{64} · risk low · only if the container is still exited$/);
-    assert.match(ask.detail, /… and 140 more steps of the same kinds/);
-    assert.match(ask.detail, /--maximum-dead-containers-per-container=1/, 'the kubelet GC note is shown');
+    const lines = ask.detail.split('\n');
+    assert.match(lines[0], /^240 steps: 120 containers removed and 120 sandboxes removed\. Risk: medium at most\.$/);
+    const stepLines = lines.filter((l) => /^\d+\. /.test(l));
+    assert.equal(stepLines.length, 5);
+    assert.match(stepLines[0], /^1\. Remove exited container app \(\w{12}\)$/);
+    assert.match(ask.detail, /… and 235 more steps: Show Full Plan lists each one\./);
+    assert.ok(lines.length <= 14, `${lines.length} lines`);
+    assert.ok(lines.slice(1).every((l) => l.length <= 76), 'steps and notes take one line each in a 75-character dialog');
+    const full = fullPlanText(p, NODE, { dryRun: false });
+    assert.equal(full.split('\n').filter((l) => /^## \d+\. /.test(l)).length, 240, 'the full plan has every step');
+    assert.match(full, /--maximum-dead-containers-per-container=1/, 'and the whole kubelet GC note');
+    assert.equal(full.split('\n').filter((l) => l.startsWith('crictl ')).length, 240, 'with each step\'s command');
   });
 
   it('says in a dry run that nothing will change, and summarises what a real run would do', () => {
@@ -188,7 +195,7 @@ describe('repair commands: findings, confirmation and summary text', () => {
     assert.match(ask.detail, /nothing will be changed/);
     assert.doesNotMatch(ask.detail, /copied to the quarantine directory/);
     assert.equal(dryRunSummary(p, NODE),
-      `Dry run: nothing was changed on worker-3 (context prod-eu1). A real run would remove 1 file and 1 sandbox in 2 steps: 1) Move the empty CNI cache file ${seedFile.name} into quarantine; 2) Stop and remove NotReady sandbox 055b221e44a2 (prod/web), which its bad cache file kept from being removed.`);
+      `Dry run: nothing was changed on worker-3 (context prod-eu1). A real run would remove 1 file and 1 sandbox in 2 steps: 1) Move the empty CNI cache file cbr0-055b221e44a2…-eth0 into quarantine; 2) Stop and remove NotReady sandbox 055b221e44a2 (prod/web), which its bad cache file kept from being removed.`);
   });
 
   it('says why a plan has no step (its notes) instead of asking', () => {
@@ -240,7 +247,8 @@ describe('repair commands: findings, confirmation and summary text', () => {
     assert.equal(summary.backups.length, 1);
     const ask = undoConfirmation(summary.backups, NODE, { sandboxes: 1, containers: 0 });
     assert.equal(ask.button, 'Restore 1 file');
-    assert.match(ask.detail, new RegExp(`1\\. ${seedFile.path}\\n {4}from /q/x \\(0 bytes, sha256 e3b0c44298fc\\)`));
+    assert.equal(ask.detail.split('\n')[0], '1. cbr0-055b221e44a2…-eth0 (0 bytes, sha256 e3b0c44298fc)');
+    assert.equal(ask.detail.split('\n')[1], 'Back into /var/lib/cni/results from /q.');
     assert.match(ask.detail, /The 1 sandbox the repair removed is not recreated/);
     assert.match(ask.detail, /blocks its sandbox's teardown again/);
   });
@@ -300,5 +308,16 @@ describe('repair commands: findings, confirmation and summary text', () => {
     assert.equal(isBackup({ original: seedFile.path, quarantinePath: '/q/x', size: 0, sha256: EMPTY_SHA }), true);
     assert.equal(isBackup({ original: 'relative/path', quarantinePath: '/q/x', size: 0, sha256: EMPTY_SHA }), false);
     assert.equal(isBackup({ original: seedFile.path, quarantinePath: '/q/x', size: 0, sha256: 'nope' }), false);
+  });
+
+  it('takes the object of Remove Sandbox… / Remove Container… from a tree element, {ref, sandboxId} or {ref, id}', () => {
+    const sandboxElement = { kind: 'sandbox', id: `bridge/prod-eu1/worker-3#sandbox:${SEED}`, ref: REF, sandbox: seedInventory.sandboxes[0], badCache: true };
+    assert.deepEqual(removalTargetOf(sandboxElement, 'sandbox'), { ref: REF, object: { kind: 'sandbox', sandboxId: SEED } });
+    assert.deepEqual(removalTargetOf({ ref: REF, id: SEED.toUpperCase() }, 'sandbox'), { ref: REF, object: { kind: 'sandbox', sandboxId: SEED } });
+    assert.deepEqual(removalTargetOf({ ref: REF, containerId: orphan.id }, 'container'), { ref: REF, object: { kind: 'container', containerId: orphan.id } });
+    assert.deepEqual(removalTargetOf({ kind: 'container', id: 'tree#container:x', ref: REF, container: orphan }, 'container'), { ref: REF, object: { kind: 'container', containerId: orphan.id } });
+    assert.equal(removalTargetOf(sandboxElement, 'container'), undefined, 'a sandbox element is no container');
+    assert.equal(removalTargetOf({ ref: REF, id: 'abc' }, 'sandbox'), undefined, 'a short ID is refused');
+    assert.equal(removalTargetOf({ id: SEED }, 'sandbox'), undefined, 'no node');
   });
 });

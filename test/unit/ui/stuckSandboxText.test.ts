@@ -15,7 +15,7 @@ const ID = '1539506e4ba8fa3452b2388f2536f6c6a5f83331ec77049cc139bba4dd27cda3';
 const repoRoot = path.resolve(__dirname, '../../../..');
 
 const plan: RepairPlan = {
-  node: 'w1', createdAt: '', endpoint: 'unix:///run/containerd/containerd.sock', quarantineDir: '/var/lib/kube-node-doctor/quarantine', findingIds: [`sandbox-stop-timeout:${ID}`], notes: ['Why: r', 'If the stop does not finish within 30 s, PID 4242 is killed: containerd-shim-runc-v2 -id x'],
+  node: 'w1', createdAt: '', endpoint: 'unix:///run/containerd/containerd.sock', quarantineDir: '/var/lib/kube-node-doctor/quarantine', findingIds: [`sandbox-stop-timeout:${ID}`], notes: ['Why: r', `If the stop does not finish within 30 s, PID 4242 is killed: /usr/bin/containerd-shim-runc-v2 -namespace k8s.io -id ${ID} -address /run/containerd/containerd.sock`],
   steps: [{
     id: '01-force-stop-sandbox', findingId: `sandbox-stop-timeout:${ID}`, repair: 'force-stop-stuck-sandbox', title: 'Force-stop stuck sandbox 1539506e4ba8 (prod/web-0): …', risk: 'high',
     object: `sandbox ${ID}`, precondition: 'the sandbox still exists', manualCommand: 'crictl …',
@@ -46,7 +46,7 @@ describe('Force-Stop Stuck Sandbox: log, tree and modal texts', () => {
   it('the repair modal says "Force-Stop 1 Sandbox" and lists the notes naming the process', () => {
     assert.equal(buttonLabel(plan), 'Force-Stop 1 Sandbox');
     const ask = confirmation(plan, 'w1', { dryRun: false });
-    assert.match(ask.detail, /• If the stop does not finish within 30 s, PID 4242 is killed/);
+    assert.ok(ask.detail.includes(`• If the stop does not finish within 30 s, PID 4242 is killed: /usr/bin/containerd-shim-runc-v2 -namespace k8s.io -id ${ID} -address`), 'the exact process, with the full sandbox ID');
     assert.match(ask.detail, /Risk: high/);
   });
 
