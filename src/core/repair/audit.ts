@@ -47,10 +47,10 @@ export class MemoryAuditSink implements AuditSink {
 }
 
 /** What an audit record is about: who acted, on which node and through what, and which step on which object. */
-export type AuditSubject = Pick<AuditEntry, 'actor' | 'node' | 'access' | 'stepId' | 'findingId' | 'repair' | 'action' | 'object'>;
+export type AuditSubject = Pick<AuditEntry, 'runId' | 'actor' | 'node' | 'access' | 'stepId' | 'findingId' | 'repair' | 'action' | 'object'>;
 
 /** The subject of a plan step's records. */
-export function stepSubject(step: PlanStep, by: Pick<AuditEntry, 'actor' | 'node' | 'access'>): AuditSubject {
+export function stepSubject(step: PlanStep, by: Pick<AuditEntry, 'runId' | 'actor' | 'node' | 'access'>): AuditSubject {
   return { ...by, stepId: step.id, findingId: step.findingId, repair: step.repair, action: step.action.kind, object: step.object };
 }
 

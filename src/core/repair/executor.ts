@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { classifyCacheBytes } from '../cni/cacheFile';
 import { CriError, isNotFound } from '../cri/criError';
 import type { CriRuntime } from '../cri/types';
@@ -92,6 +93,9 @@ class StepFailure extends NodeDoctorError {
  * run), act, verify, record the outcome. Safe to re-run: finished steps report `already-done`.
  */
 export class RepairExecutor {
+  /** The run ID of the plan being executed, on each of its audit records. */
+  private runId = '';
+
   constructor(private readonly options: ExecuteOptions) {}
 
   private get call(): { signal?: AbortSignal; timeoutMs: number } {
@@ -99,6 +103,7 @@ export class RepairExecutor {
   }
 
   async execute(plan: RepairPlan): Promise<ExecutionReport> {
+    this.runId = randomUUID();
     const results: StepResult[] = [];
     const blocked = new Set<string>();
     const blockedSandboxes = new Set<string>();
@@ -186,7 +191,7 @@ export class RepairExecutor {
   }
 
   private subject(plan: RepairPlan, step: PlanStep): AuditSubject {
-    return stepSubject(step, { actor: this.options.actor, node: plan.node, access: this.options.access.description });
+    return stepSubject(step, { runId: this.runId, actor: this.options.actor, node: plan.node, access: this.options.access.description });
   }
 
   /** The outcome record; when it cannot be written the repair stops (the result so far goes with the error). */

@@ -132,7 +132,8 @@ function restoreKey(original: string, sha256Prefix: string): string {
 }
 
 /**
- * Groups audit records into runs, newest first. The audit has no run ID, so a run is the records of one node and actor
+ * Groups audit records into runs, newest first. Records with a run ID (written since the executor and the restore stamp
+ * one) are grouped by it, exactly. Older records have none: for them a run is the records of one node and actor
  * in file order until the step number does not go on (a new plan starts again at 01: a lower number, or the same number
  * for another step), a step that already has its outcome starts again, a record of the other kind (repair / undo) comes, or more than 10 minutes (1 minute between restores) pass.
  * `node` keeps only that node's runs.
@@ -142,13 +143,13 @@ export function repairHistory(records: readonly AuditEntry[], options: { readonl
   const open = new Map<string, OpenRun>();
   records.forEach((r, index) => {
     if (options.node !== undefined && r.node !== options.node) return;
-    const key = `${r.node}\0${r.actor}`;
+    const key = r.runId !== undefined ? `run\0${r.runId}` : `${r.node}\0${r.actor}`;
     const kind = r.repair === 'undo' || r.action === 'restore-file' ? 'undo' : 'repair';
     const ms = Date.parse(r.at);
     const number = stepNumber(r.stepId) ?? 0;
     const current = open.get(key);
-    const continues = current !== undefined && current.kind === kind && ms - current.lastMs <= (kind === 'undo' ? UNDO_GAP_MS : RUN_GAP_MS)
-      && (kind === 'undo' || (number > current.lastStep || (number === current.lastStep && r.stepId === current.lastStepId)) && !(current.finished.has(r.stepId) && r.phase === 'intent'));
+    const continues = current !== undefined && (r.runId !== undefined || (current.kind === kind && ms - current.lastMs <= (kind === 'undo' ? UNDO_GAP_MS : RUN_GAP_MS)
+      && (kind === 'undo' || (number > current.lastStep || (number === current.lastStep && r.stepId === current.lastStepId)) && !(current.finished.has(r.stepId) && r.phase === 'intent'))));
     const run: OpenRun = continues ? current : { first: index, kind, records: [], lastMs: ms, lastStep: number, lastStepId: r.stepId, finished: new Set() };
     if (!continues) {
       runs.push(run);

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { NodeDoctorError } from '../errors';
 import type { NodeAccess } from '../node/nodeAccess';
 import { auditRecord } from './audit';
@@ -22,8 +22,9 @@ export interface RestoreOptions {
  */
 export async function restoreBackup(backup: Backup, options: RestoreOptions): Promise<void> {
   const { access, signal } = options;
+  const runId = randomUUID();
   const record = (result: 'done' | 'refused', detail: string, after: string, error?: string): Promise<void> => options.audit.append(auditRecord({
-    actor: options.actor, node: options.node, access: access.description,
+    runId, actor: options.actor, node: options.node, access: access.description,
     stepId: `undo-${backup.sha256.slice(0, 12)}`, findingId: '', repair: 'undo', action: 'restore-file', object: backup.original,
   }, { before: `absent; backup ${backup.quarantinePath} (${backup.size} bytes, sha256 ${backup.sha256})`, after, result, detail, error }));
   if (await access.stat(backup.original, signal)) {

@@ -139,6 +139,8 @@ export interface AuditEntry {
    * cannot be recorded is not run; an `intent` without its `outcome` is a step interrupted while acting.
    */
   readonly phase?: 'intent' | 'outcome';
+  /** One ID per run of a plan (or per restore): the repair history groups records by it. Absent in older logs. */
+  readonly runId?: string;
   readonly at: string;
   readonly actor: string;
   readonly node: string;

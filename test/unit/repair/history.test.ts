@@ -96,6 +96,19 @@ describe('repair history from the audit log', () => {
     assert.deepEqual(repairHistory(records, { node: 'worker-4' }).map((e) => e.node), ['worker-4']);
   });
 
+  it('groups records by their run ID exactly, even two interleaved runs that the step numbers alone would split wrongly', () => {
+    const a = (r: AuditEntry): AuditEntry => ({ ...r, runId: 'run-a' });
+    const b = (r: AuditEntry): AuditEntry => ({ ...r, runId: 'run-b' });
+    const [a1i, a1o] = step(0, '01-remove-cache-file', 'remove-cache-file', FILE, 'done', { backup });
+    const [b1i, b1o] = step(1, '01-remove-container', 'remove-container', `container ${'4d'.repeat(32)}`, 'done');
+    const [a2i, a2o] = step(2, '02-remove-sandbox', 'remove-sandbox', `sandbox ${SEED}`, 'done');
+    const history = repairHistory([a(a1i), b(b1i), a(a1o), b(b1o), a(a2i), a(a2o)]);
+    assert.equal(history.length, 2);
+    const byFirstStep = new Map(history.map((h) => [h.steps[0].stepId, h.steps.map((s) => s.stepId)]));
+    assert.deepEqual(byFirstStep.get('01-remove-cache-file'), ['01-remove-cache-file', '02-remove-sandbox']);
+    assert.deepEqual(byFirstStep.get('01-remove-container'), ['01-remove-container']);
+  });
+
   it('knows how to reach the node again from the recorded access', () => {
     assert.deepEqual(nodeRefOf({ node: 'worker-3', access: BRIDGE }), { kind: 'bridge', context: 'prod-eu1', node: 'worker-3' });
     assert.deepEqual(nodeRefOf({ node: 'demo', access: 'local (host root /host)' }), { kind: 'local', name: 'demo' });

@@ -82,8 +82,14 @@ describe('repair planning and execution on in-memory fakes', () => {
     assert.ok(outcomes.every((e) => e.actor === 'unit@test' && e.node === plan.node && e.result === 'done' && e.before !== '' && e.after !== ''));
     assert.equal(outcomes[0].before, `${w.file}: 0 bytes, sha256 ${backup?.sha256}`, 'the audit "before" is what was moved');
 
-    const again = await executor(w, new MemoryAuditSink()).execute(plan);
+    const runIds = new Set(audit.entries.map((e) => e.runId));
+    assert.equal(runIds.size, 1, 'every record of one run carries the same run ID');
+    assert.match([...runIds][0] ?? '', /^[0-9a-f-]{36}$/);
+
+    const againAudit = new MemoryAuditSink();
+    const again = await executor(w, againAudit).execute(plan);
     assert.deepEqual(again.results.map((r) => r.outcome), plan.steps.map(() => 'already-done'));
+    assert.ok(againAudit.entries.every((e) => e.runId !== undefined && !runIds.has(e.runId)), 'a second run gets its own ID');
   });
 
   it('refuses with precondition-changed when the file changed since the plan, and does not touch the sandbox', async () => {
