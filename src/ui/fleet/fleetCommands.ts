@@ -4,6 +4,7 @@
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
+import { withProgress } from '../progress';
 import type { ClusterHealth, NodeHealth } from '../../core/fleet/conditions';
 import { explorerItems } from '../../core/fleet/explorerItems';
 import type { ExplorerItem } from '../../core/fleet/explorerItems';
@@ -140,25 +141,12 @@ export class FleetCommands implements vscode.Disposable {
     const doctor = await this.deps.engine.nodeDoctor();
     const engine = this.deps.engine.load();
     const concurrency = readScanConcurrency();
-    const result = await vscode.window.withProgress(
-      { location: vscode.ProgressLocation.Notification, title: `Scanning ${context}`, cancellable: true },
-      async (progress, token) => {
-        const controller = new AbortController();
-        const subscription = token.onCancellationRequested(() => controller.abort());
-        let total = 0;
-        try {
-          return await engine.scanCluster(doctor, context, selection, {
-            concurrency, signal: controller.signal,
-            onSelected: (nodes) => { total = nodes.length; progress.report({ message: `${plural(nodes.length, 'node')}, ${concurrency} at a time` }); },
-            onProgress: (p) => progress.report({
-              increment: total > 0 ? 100 / total : 0,
-              message: `${p.done}/${p.total} · ${p.result.node}${p.result.status === 'failed' ? ' failed' : ''}`,
-            }),
-          });
-        } finally {
-          subscription.dispose();
-        }
-      });
+    let total = 0;
+    const result = await withProgress(`Scanning ${context}`, (signal, report) => engine.scanCluster(doctor, context, selection, {
+      concurrency, signal,
+      onSelected: (nodes) => { total = nodes.length; report(`${plural(nodes.length, 'node')}, ${concurrency} at a time`); },
+      onProgress: (p) => report(`${p.done}/${p.total} · ${p.result.node}${p.result.status === 'failed' ? ' failed' : ''}`, total > 0 ? 100 / total : 0),
+    }));
     this.health.clear();
     const { model, outcome } = result;
     const summary = fleetSummary(model);
@@ -233,17 +221,8 @@ export class FleetCommands implements vscode.Disposable {
       { title: `Which log of ${target.node}?` }))?.label as NodeLogService | undefined;
     if (!chosen) return undefined;
     const doctor = await this.deps.engine.nodeDoctor();
-    const log = await vscode.window.withProgress(
-      { location: vscode.ProgressLocation.Notification, title: `Reading the ${chosen} log of ${target.node}`, cancellable: true },
-      async (_progress, token) => {
-        const controller = new AbortController();
-        const subscription = token.onCancellationRequested(() => controller.abort());
-        try {
-          return await this.deps.engine.load().nodeServiceLog(doctor, target.context, target.node, chosen, { signal: controller.signal });
-        } finally {
-          subscription.dispose();
-        }
-      });
+    const log = await withProgress(`Reading the ${chosen} log of ${target.node}`,
+      (signal) => this.deps.engine.load().nodeServiceLog(doctor, target.context, target.node, chosen, { signal }));
     this.deps.log.info(`node log query ${target.context}: GET ${log.request} → ${Buffer.byteLength(log.text)} bytes${log.truncated ? ' (cut at the size bound)' : ''}`);
     const document = await vscode.workspace.openTextDocument({ language: 'log', content: log.text });
     await vscode.window.showTextDocument(document, { preview: false });
@@ -257,17 +236,7 @@ export class FleetCommands implements vscode.Disposable {
     if (!target) return;
     const ref: NodeRef = { kind: 'bridge', context: target.context, node: target.node };
     const doctor = await this.deps.engine.nodeDoctor();
-    await vscode.window.withProgress(
-      { location: vscode.ProgressLocation.Notification, title: `Inspecting ${target.node}`, cancellable: true },
-      async (progress, token) => {
-        const controller = new AbortController();
-        const subscription = token.onCancellationRequested(() => controller.abort());
-        try {
-          await doctor.inspect(ref, { signal: controller.signal, onProgress: (message) => progress.report({ message }) });
-        } finally {
-          subscription.dispose();
-        }
-      });
+    await withProgress(`Inspecting ${target.node}`, (signal, report) => doctor.inspect(ref, { signal, onProgress: (message) => report(message) }));
     void (await clusterExplorerApi().catch(() => undefined))?.refresh();
     await vscode.commands.executeCommand('kubeNodeDoctor.openReport', ref);
   }

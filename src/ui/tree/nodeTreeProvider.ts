@@ -1,4 +1,5 @@
 import * as vscode from 'vscode';
+import { withProgress } from '../progress';
 import type { Inventory } from '../../core/inventory/types';
 import type { NodeRef } from '../../core/session/nodeRef';
 import { readNodeSettings, readRepairSettings, readTreePageSize, SECTION } from '../config';
@@ -52,13 +53,9 @@ export class NodeTreeProvider implements vscode.TreeDataProvider<TreeElement>, T
       pageSize: options.pageSize ?? readTreePageSize,
       explicitKubeconfig: options.explicitKubeconfig ?? (() => readNodeSettings().kubeconfig !== undefined),
       progress: (title, notify, abort, run) => Promise.resolve(vscode.window.withProgress({ location: { viewId: NODES_VIEW_ID } }, () => (notify
-        ? vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title, cancellable: true }, async (progress, token) => {
-          const subscription = token.onCancellationRequested(abort);
-          try {
-            return await run((message) => progress.report({ message }));
-          } finally {
-            subscription.dispose();
-          }
+        ? withProgress({ title }, (signal, report) => {
+          signal.addEventListener('abort', abort, { once: true });
+          return run((message) => report(message));
         })
         : run(() => undefined)))),
     });

@@ -211,15 +211,13 @@ export class TreeState {
 
   /** A short badge shown first in a node's description (undefined removes it). */
   setNodeBadge(ref: NodeRef, badge: NodeView['badge'] | undefined): void {
-    if (badge) this.badges.set(nodeKey(ref), badge);
-    else this.badges.delete(nodeKey(ref));
+    void (badge ? this.badges.set(nodeKey(ref), badge) : this.badges.delete(nodeKey(ref)));
     this.fireId(nodeId(ref));
   }
 
   /** A summary shown in a context's description instead of its server (undefined removes it). */
   setClusterSummary(context: string, summary: string | undefined): void {
-    if (summary) this.summaries.set(context, summary);
-    else this.summaries.delete(context);
+    void (summary ? this.summaries.set(context, summary) : this.summaries.delete(context));
     this.fireId(clusterId(context));
   }
 
