@@ -92,6 +92,11 @@ export class KubeApi implements KubeRequester {
   }
 
   async request<T>(req: ApiRequest): Promise<T> {
+    return this.withDeadline(req, (signal) => this.send<T>(req, signal));
+  }
+
+  /** Runs one exchange under the request's deadline and the caller's signal; timeouts, aborts and network errors become typed errors. */
+  private async withDeadline<T>(req: ApiRequest, exchange: (signal: AbortSignal) => Promise<T>): Promise<T> {
     const timeoutMs = req.timeoutMs ?? this.defaultTimeoutMs;
     const controller = new AbortController();
     let timedOut = false;
@@ -100,7 +105,7 @@ export class KubeApi implements KubeRequester {
     req.signal?.addEventListener('abort', onAbort, { once: true });
     try {
       if (req.signal?.aborted) throw new NodeDoctorError('cancelled', 'Cancelled.', { cluster: this.context });
-      return await this.send<T>(req, controller.signal);
+      return await exchange(controller.signal);
     } catch (error) {
       if (error instanceof NodeDoctorError) throw error;
       if (timedOut) {
@@ -146,27 +151,10 @@ export class KubeApi implements KubeRequester {
    * unreachable servers throw as `request` does; `errorFor` turns a status the caller does not handle into an `ApiError`.
    */
   async requestRaw(req: ApiRequest & { readonly maxBytes: number }): Promise<RawAnswer> {
-    const timeoutMs = req.timeoutMs ?? this.defaultTimeoutMs;
-    const controller = new AbortController();
-    let timedOut = false;
-    const timer = setTimeout(() => { timedOut = true; controller.abort(); }, timeoutMs);
-    const onAbort = (): void => controller.abort();
-    req.signal?.addEventListener('abort', onAbort, { once: true });
-    try {
-      if (req.signal?.aborted) throw new NodeDoctorError('cancelled', 'Cancelled.', { cluster: this.context });
-      const answer = await this.exchange(req, controller.signal, req.maxBytes);
+    return this.withDeadline(req, async (signal) => {
+      const answer = await this.exchange(req, signal, req.maxBytes);
       return { statusCode: answer.statusCode, contentType: answer.contentType, text: answer.body.toString('utf8'), truncated: answer.truncated };
-    } catch (error) {
-      if (error instanceof NodeDoctorError) throw error;
-      if (timedOut) {
-        throw new NodeDoctorError('timeout', `The API server of context "${this.context}" did not answer within ${Math.round(timeoutMs / 1000)} s.`, { cluster: this.context });
-      }
-      if (req.signal?.aborted) throw new NodeDoctorError('cancelled', 'Cancelled.', { cluster: this.context });
-      throw this.networkError(error);
-    } finally {
-      clearTimeout(timer);
-      req.signal?.removeEventListener('abort', onAbort);
-    }
+    });
   }
 
   /** The `ApiError` for a status a raw request's caller does not handle itself (the body parsed as a `Status` when it is one). */
