@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import type { KubeRequester } from '../cluster/kubeApi';
 import { listNodes } from '../cluster/nodes';
 import type { NodeSummary } from '../cluster/nodes';
@@ -118,6 +119,9 @@ export async function scanNodes(nodes: readonly string[], inspector: FleetInspec
   const concurrency = Math.max(1, Math.floor(options.concurrency ?? DEFAULT_SCAN_CONCURRENCY));
   const started = now();
   const controller = new AbortController();
+  // Every running inspection listens on this one signal (its requests, execs and gRPC calls): more than Node's default
+  // of 10 listeners is expected, not a leak, and each inspection removes its own when it ends.
+  setMaxListeners(concurrency * 16, controller.signal);
   const onAbort = (): void => controller.abort();
   options.signal?.addEventListener('abort', onAbort, { once: true });
   if (options.signal?.aborted) controller.abort();
