@@ -192,7 +192,7 @@ describe('deploy/: node-problem-detector manifests', () => {
     // The chart mounts custom_monitor_definitions at /custom-config.
     assert.deepEqual(values.settings.custom_plugin_monitors, ['/custom-config/kube-node-doctor-monitor.json']);
     assert.deepEqual(values.rbac.clusterRole.extraRules, [{ apiGroups: [''], resources: ['pods'], verbs: ['list'] }]);
-    const base: PodParts = { init: values.extraInitContainers[0], mounts: values.extraVolumeMounts, volumes: values.extraVolumes };
+    const base: PodParts = { init: values.initContainers[0], mounts: values.extraVolumeMounts, volumes: values.extraVolumes };
     checkPod(base, loaded.config, SOCKET_DIRS.default);
     for (const variant of ['k3s', 'rke2', 'talos']) {
       const overlay = loadYaml(deploy('helm', `values-${variant}.yaml`));
