@@ -95,9 +95,20 @@ export class Workbench {
 
   /** Runs a command from the palette, clicking the row whose label is exactly `label` (palette matching is fuzzy). */
   async runCommand(label: string): Promise<void> {
-    await this.page.keyboard.press('F1');
     const input = this.page.locator('.quick-input-widget input');
-    await input.waitFor({ state: 'visible' });
+    // The palette can miss a key press while another quick input is still closing or focus is moving between the
+    // workbench and a webview: try again (Escape first) with the other key binding before giving up.
+    for (let attempt = 0; ; attempt += 1) {
+      await this.page.keyboard.press(attempt % 2 === 0 ? 'F1' : 'Control+Shift+P');
+      try {
+        await input.waitFor({ state: 'visible', timeout: 8_000 });
+        break;
+      } catch (error) {
+        if (attempt >= 3) throw error;
+        await this.page.keyboard.press('Escape');
+        await this.page.waitForTimeout(500);
+      }
+    }
     await input.fill(`>${label}`);
     const row = this.page.locator('.quick-input-list .monaco-list-row').filter({ has: this.page.locator('.label-name', { hasText: label }) }).first();
     await row.waitFor({ state: 'visible', timeout: 15_000 });
