@@ -1,5 +1,5 @@
-import { randomBytes } from 'node:crypto';
 import * as vscode from 'vscode';
+import { openWebviewPanel } from '../webviewShell';
 import type { FleetHostMessage, FleetModel, FleetView } from '../../shared/fleetProtocol';
 import { isFleetWebviewMessage } from '../../shared/fleetProtocol';
 
@@ -23,27 +23,11 @@ export class FleetPanel implements vscode.Disposable {
   }
 
   static create(extensionUri: vscode.Uri, model: FleetModel, actions: FleetActions, onDispose: () => void = () => undefined): FleetPanel {
-    const roots = [vscode.Uri.joinPath(extensionUri, 'dist', 'webview'), vscode.Uri.joinPath(extensionUri, 'media')];
-    const panel = vscode.window.createWebviewPanel('kubeNodeDoctor.fleet', `Fleet report: ${model.context}`, vscode.ViewColumn.Active, {
-      enableScripts: true, localResourceRoots: roots, retainContextWhenHidden: false,
+    const panel = openWebviewPanel(extensionUri, {
+      viewType: 'kubeNodeDoctor.fleet', title: `Fleet report: ${model.context}`, script: 'fleet.js', style: 'fleet.css', pageTitle: 'Fleet report',
+      body: '<div id="notice" role="status"></div><div id="root">Loading…</div>',
     });
-    panel.webview.html = FleetPanel.html(panel.webview, extensionUri);
     return new FleetPanel(panel, model, actions, onDispose);
-  }
-
-  static html(webview: vscode.Webview, extensionUri: vscode.Uri): string {
-    const nonce = randomBytes(16).toString('base64');
-    const script = webview.asWebviewUri(vscode.Uri.joinPath(extensionUri, 'dist', 'webview', 'fleet.js'));
-    const style = webview.asWebviewUri(vscode.Uri.joinPath(extensionUri, 'media', 'fleet.css'));
-    const csp = [`default-src 'none'`, `style-src ${webview.cspSource}`, `font-src ${webview.cspSource}`, `script-src 'nonce-${nonce}'`].join('; ');
-    return `<!DOCTYPE html>
-<html lang="en"><head><meta charset="UTF-8">
-<meta http-equiv="Content-Security-Policy" content="${csp}">
-<meta name="viewport" content="width=device-width, initial-scale=1.0">
-<link rel="stylesheet" href="${style.toString()}">
-<title>Fleet report</title></head>
-<body><div id="notice" role="status"></div><div id="root">Loading…</div>
-<script nonce="${nonce}" src="${script.toString()}"></script></body></html>`;
   }
 
   reveal(): void {

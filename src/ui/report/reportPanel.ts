@@ -1,5 +1,5 @@
-import { randomBytes } from 'node:crypto';
 import * as vscode from 'vscode';
+import { openWebviewPanel } from '../webviewShell';
 import type { HostMessage, ReportModel, WebviewMessage } from '../../shared/reportProtocol';
 import { isWebviewMessage } from '../../shared/reportProtocol';
 
@@ -36,11 +36,10 @@ export class ReportPanel implements vscode.Disposable {
 
   /** Opens a panel; `title` names the node (`Node report: node-1`), `onDispose` tells the owner it closed. */
   static create(extensionUri: vscode.Uri, title: string, model: ReportModel, actions: ReportActions, onDispose: () => void): ReportPanel {
-    const roots = [vscode.Uri.joinPath(extensionUri, 'dist', 'webview'), vscode.Uri.joinPath(extensionUri, 'media')];
-    const panel = vscode.window.createWebviewPanel('kubeNodeDoctor.report', title, vscode.ViewColumn.Active, {
-      enableScripts: true, localResourceRoots: roots, retainContextWhenHidden: false,
+    const panel = openWebviewPanel(extensionUri, {
+      viewType: 'kubeNodeDoctor.report', title, script: 'report.js', style: 'report.css', pageTitle: 'Node report', inlineStyles: true,
+      body: '<main id="root" aria-busy="true">Loading…</main><div id="notice" role="status" aria-live="polite"></div>',
     });
-    panel.webview.html = ReportPanel.html(panel.webview, extensionUri);
     return new ReportPanel(panel, model, actions, onDispose);
   }
 
@@ -59,21 +58,6 @@ export class ReportPanel implements vscode.Disposable {
     const { stale: _previous, ...rest } = this.model;
     this.model = text ? { ...rest, stale: text } : rest;
     if (!this.disposed) void this.post({ type: 'stale', ...(text ? { text } : {}) });
-  }
-
-  static html(webview: vscode.Webview, extensionUri: vscode.Uri): string {
-    const nonce = randomBytes(16).toString('base64');
-    const script = webview.asWebviewUri(vscode.Uri.joinPath(extensionUri, 'dist', 'webview', 'report.js'));
-    const style = webview.asWebviewUri(vscode.Uri.joinPath(extensionUri, 'media', 'report.css'));
-    const csp = [`default-src 'none'`, `style-src ${webview.cspSource} 'unsafe-inline'`, `font-src ${webview.cspSource}`, `script-src 'nonce-${nonce}'`].join('; ');
-    return `<!DOCTYPE html>
-<html lang="en"><head><meta charset="UTF-8">
-<meta http-equiv="Content-Security-Policy" content="${csp}">
-<meta name="viewport" content="width=device-width, initial-scale=1.0">
-<link rel="stylesheet" href="${style.toString()}">
-<title>Node report</title></head>
-<body><main id="root" aria-busy="true">Loading…</main><div id="notice" role="status" aria-live="polite"></div>
-<script nonce="${nonce}" src="${script.toString()}"></script></body></html>`;
   }
 
   update(model: ReportModel): void {
