@@ -3,7 +3,7 @@
 // No vscode import, so test/unit/ui runs it in plain Node.
 import { absoluteTime } from '../../core/model/relativeTime';
 import { plural } from '../../core/model/plural';
-import type { PlanStep, RepairPlan, Risk } from '../../core/repair/types';
+import type { PlanStep, RepairPlan, Risk, StepOutcome } from '../../core/repair/types';
 
 export interface Confirmation {
   readonly message: string;
@@ -26,6 +26,16 @@ const WITH_OBJECTS_UP_TO = 3;
 const MODAL_NOTES = 2;
 /** The dialog is about 75 characters wide: a step title or a note gets one line (IDs shortened), the full plan has all. */
 const LINE_CHARS = 76;
+
+/** The outcomes of a run's steps, in this order: `2 done, 1 refused`, or `no step ran`. */
+const TALLY: readonly (readonly [StepOutcome | 'interrupted', string])[] = [
+  ['done', 'done'], ['already-done', 'already done'], ['refused', 'refused'], ['failed', 'failed'], ['skipped', 'skipped'], ['interrupted', 'interrupted'],
+];
+
+export function outcomeTally(counts: Readonly<Partial<Record<StepOutcome | 'interrupted', number>>>): string {
+  const parts = TALLY.filter(([outcome]) => (counts[outcome] ?? 0) > 0).map(([outcome, words]) => `${counts[outcome]} ${words}`);
+  return parts.length > 0 ? parts.join(', ') : 'no step ran';
+}
 
 /** An ISO time as the tree shows absolute times (`2026-12-06 07:10:26 UTC`), or as it is when it does not parse. */
 export function isoTime(iso: string): string {

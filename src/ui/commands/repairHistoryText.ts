@@ -3,7 +3,7 @@
 import { plural } from '../../core/model/plural';
 import { relativeTime } from '../../core/model/relativeTime';
 import type { HistoryEntry, HistoryStep } from '../../core/repair/history';
-import { isoTime, joinAnd, shortenIds } from './repairDialogText';
+import { isoTime, joinAnd, outcomeTally, shortenIds } from './repairDialogText';
 
 export interface HistoryItemText {
   readonly label: string;
@@ -40,16 +40,7 @@ export function whatWasDone(entry: HistoryEntry): string {
 
 /** The result of a run: `2 done`, `1 done, 1 refused, 1 interrupted`. */
 export function resultOf(entry: HistoryEntry): string {
-  const c = entry.counts;
-  const parts = [
-    c.done > 0 ? `${c.done} done` : '',
-    c['already-done'] > 0 ? `${c['already-done']} already done` : '',
-    c.refused > 0 ? `${c.refused} refused` : '',
-    c.failed > 0 ? `${c.failed} failed` : '',
-    c.skipped > 0 ? `${c.skipped} skipped` : '',
-    c.interrupted > 0 ? `${c.interrupted} interrupted` : '',
-  ].filter((p) => p !== '');
-  return parts.length > 0 ? parts.join(', ') : 'no step ran';
+  return outcomeTally(entry.counts);
 }
 
 /** The backup state of a run: what Undo can still restore, and what it already did. */

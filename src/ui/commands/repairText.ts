@@ -10,7 +10,7 @@ import { isNodeRef } from '../../core/session/nodeRef';
 import type { NodeRef } from '../../core/session/nodeRef';
 import type { NodeElement, TreeElement } from '../tree/treeModel';
 import { plural } from '../../core/model/plural';
-import { joinAnd, shortenIds } from './repairDialogText';
+import { joinAnd, outcomeTally, shortenIds } from './repairDialogText';
 import type { Confirmation } from './repairDialogText';
 
 export type { Confirmation, PlanConfirmation } from './repairDialogText';
@@ -134,14 +134,7 @@ export function executionSummary(plan: RepairPlan, results: readonly StepResult[
   const removedSandboxes = doneKinds.filter((k) => k === 'remove-sandbox' || k === 'force-stop-sandbox' || k === 'docker-remove-sandbox').length;
   const removedContainers = doneKinds.filter((k) => k === 'remove-container' || k === 'docker-remove-container').length;
   const docker = doneKinds.some((k) => k === 'docker-remove-container' || k === 'docker-remove-sandbox');
-  const parts = [
-    counts.done > 0 ? `${counts.done} done` : '',
-    counts['already-done'] > 0 ? `${counts['already-done']} already done` : '',
-    counts.refused > 0 ? `${counts.refused} refused` : '',
-    counts.failed > 0 ? `${counts.failed} failed` : '',
-    counts.skipped > 0 ? `${counts.skipped} skipped` : '',
-  ].filter((p) => p !== '');
-  const tally = parts.length > 0 ? parts.join(', ') : 'no step ran';
+  const tally = outcomeTally(counts);
   const ok = options.interrupted === undefined && results.length === plan.steps.length && problems.length === 0;
   let headline: string;
   if (options.interrupted === 'cancelled') headline = `Repair on ${node} cancelled after ${results.length} of ${plural(plan.steps.length, 'step')} (${tally}).`;
