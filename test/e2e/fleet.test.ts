@@ -11,21 +11,11 @@ import type * as LabModule from '../integration/support/lab';
 import type * as StandInModule from '../standin/labStandIn';
 import type { LabStandIn } from '../standin/labStandIn';
 import { npdCondition } from '../standin/nodeFleet';
-import { REPO, Workbench } from './workbench';
+import { importEsm, REPO, until, Workbench } from './workbench';
 
 interface DemoNode { readonly env: Record<string, string>; readonly workspace: string; stop(): Promise<void> }
-const importEsm = new Function('p', 'return import(p)') as <T>(p: string) => Promise<T>;
 const AT = '2026-12-01T08:00:00Z';
 const NODES = 24;
-
-async function until(what: string, check: () => Promise<boolean> | boolean, timeoutMs = 60_000): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (Date.now() < end) {
-    if (await check()) return;
-    await new Promise((r) => setTimeout(r, 250));
-  }
-  throw new Error(`timed out waiting until ${what}`);
-}
 
 /** The active webview's content (code-server nests it in two iframes). */
 function webview(wb: Workbench): FrameLocator {

@@ -19,7 +19,7 @@ describe('Kube Node Doctor in VS Code, installed from the .vsix', function () {
     await wb?.close();
   });
   afterEach(async function () {
-    if (this.currentTest?.state === 'failed') await wb.screenshot(`failed-${this.currentTest.title.replace(/\W+/g, '-').slice(0, 60)}`);
+    await wb?.screenshotIfFailed(this.currentTest);
   });
 
   it('shows the Node Doctor view with its no-kubeconfig welcome, a Choose Kubeconfig button and a Paste Log button', async () => {

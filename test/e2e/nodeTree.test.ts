@@ -12,7 +12,7 @@ import type { AuditEntry } from '../../src/core/repair/types';
 import type * as LabModule from '../integration/support/lab';
 import type * as StandInModule from '../standin/labStandIn';
 import type { LabStandIn } from '../standin/labStandIn';
-import { REPO, Workbench } from './workbench';
+import { importEsm, REPO, until, Workbench } from './workbench';
 
 interface DemoSummary {
   readonly node: string;
@@ -23,7 +23,6 @@ interface DemoSummary {
 }
 interface DemoNode { readonly env: Record<string, string>; readonly workspace: string; readonly summary: DemoSummary; stop(): Promise<void> }
 
-const importEsm = new Function('p', 'return import(p)') as <T>(p: string) => Promise<T>;
 const short = (id: string): string => id.slice(0, 12);
 
 /** A cache file's row label: its network and the short ID of its sandbox (`cbr0 055b221e44a2`), never the 64-hex name. */
@@ -50,15 +49,6 @@ async function toggleSetting(wb: Workbench, key: string): Promise<void> {
 /** The text of the visible lines of the active editor (Monaco renders spaces as no-break spaces). */
 async function editorText(wb: Workbench): Promise<string> {
   return (await wb.page.locator('.editor-instance .view-lines').first().innerText()).replace(/\u00a0/g, ' ');
-}
-
-async function until(what: string, check: () => Promise<boolean> | boolean, timeoutMs = 60_000): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (Date.now() < end) {
-    if (await check()) return;
-    await new Promise((r) => setTimeout(r, 250));
-  }
-  throw new Error(`timed out waiting until ${what}`);
 }
 
 async function sandboxGone(cri: CriRuntime, id: string): Promise<boolean> {
@@ -100,7 +90,7 @@ describe('the node tree, repairs and report in VS Code, on a real containerd nod
     });
     after(async () => wb?.close());
     afterEach(async function () {
-      if (this.currentTest?.state === 'failed') await wb.screenshot(`failed-${this.currentTest.title.replace(/\W+/g, '-').slice(0, 60)}`);
+      await wb?.screenshotIfFailed(this.currentTest);
     });
 
     it('lists the demo node and, after Inspect node, shows findings with short labels that read apart at the default side-bar width', async () => {
@@ -251,7 +241,7 @@ describe('the node tree, repairs and report in VS Code, on a real containerd nod
       await env?.close();
     });
     afterEach(async function () {
-      if (this.currentTest?.state === 'failed') await wb.screenshot(`failed-${this.currentTest.title.replace(/\W+/g, '-').slice(0, 60)}`);
+      await wb?.screenshotIfFailed(this.currentTest);
     });
 
     it('lists the cluster and its node, inspects it through one bridge pod, and repairs the seed failure from its finding', async () => {

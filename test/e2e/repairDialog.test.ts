@@ -5,24 +5,13 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Locator } from 'playwright-core';
 import type { AuditEntry } from '../../src/core/repair/types';
-import { REPO, Workbench } from './workbench';
+import { importEsm, REPO, until, Workbench } from './workbench';
 
 interface DemoSummary {
   readonly node: string;
   readonly seedBug: { readonly sandboxId: string; readonly cacheFile: string; readonly pod: string };
 }
 interface DemoNode { readonly workspace: string; readonly summary: DemoSummary; stop(): Promise<void> }
-
-const importEsm = new Function('p', 'return import(p)') as <T>(p: string) => Promise<T>;
-
-async function until(what: string, check: () => Promise<boolean> | boolean, timeoutMs = 60_000): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (Date.now() < end) {
-    if (await check()) return;
-    await new Promise((r) => setTimeout(r, 250));
-  }
-  throw new Error(`timed out waiting until ${what}`);
-}
 
 function auditEntries(wb: Workbench): AuditEntry[] {
   const file = path.join(wb.globalStorage, 'audit.jsonl');
@@ -75,7 +64,7 @@ describe('the repair dialog, repair history and Undo, and the dry-run toggle, on
     await demo?.stop();
   });
   afterEach(async function () {
-    if (this.currentTest?.state === 'failed') await wb.screenshot(`failed-${this.currentTest.title.replace(/\W+/g, '-').slice(0, 60)}`);
+    await wb?.screenshotIfFailed(this.currentTest);
   });
 
   it('asks to repair every finding in a dialog that fits 1400×900 and 1024×700, "Show Full Plan" focused, the destructive button named', async () => {

@@ -4,15 +4,13 @@
 import * as assert from 'node:assert/strict';
 import * as path from 'node:path';
 import type { FrameLocator } from 'playwright-core';
-import { REPO, Workbench } from './workbench';
+import { importEsm, REPO, Workbench } from './workbench';
 
 interface DemoSummary { readonly node: string; readonly seedBug: { readonly sandboxId: string } }
 interface DemoNode { readonly workspace: string; readonly summary: DemoSummary; stop(): Promise<void> }
 
 /** The page's getComputedStyle (the tests compile without the DOM library). */
 interface Styles { getComputedStyle(element: unknown): { backgroundColor: string; color: string } }
-
-const importEsm = new Function('p', 'return import(p)') as <T>(p: string) => Promise<T>;
 
 /** The report webview's content (code-server nests it in two iframes). */
 function reportFrame(wb: Workbench): FrameLocator {
@@ -43,7 +41,7 @@ describe('the node report and the Getting Started walkthrough in VS Code', funct
     await demo?.stop();
   });
   afterEach(async function () {
-    if (this.currentTest?.state === 'failed') await wb.screenshot(`failed-${this.currentTest.title.replace(/\W+/g, '-').slice(0, 60)}`);
+    await wb?.screenshotIfFailed(this.currentTest);
   });
 
   it('opens the report with the errors first, short IDs (full in the tooltip), wrapped commands and a name on every control', async () => {

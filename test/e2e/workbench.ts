@@ -15,6 +15,19 @@ interface Harness {
 export const REPO = path.resolve(__dirname, '../../..');
 export const ARTIFACTS = path.join(REPO, 'test/e2e/artifacts');
 
+/** `import()` of an ES module (the harness's .mjs files) that TypeScript's CommonJS output would turn into `require`. */
+export const importEsm = new Function('p', 'return import(p)') as <T>(p: string) => Promise<T>;
+
+/** Polls `check` every 250 ms until it holds; throws, naming `what`, after `timeoutMs`. */
+export async function until(what: string, check: () => Promise<boolean> | boolean, timeoutMs = 60_000): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (Date.now() < end) {
+    if (await check()) return;
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  throw new Error(`timed out waiting until ${what}`);
+}
+
 export class Workbench {
   private constructor(readonly page: Page, private readonly server: CodeServer, private readonly browser: Browser, readonly workspace: string) {}
 
@@ -24,7 +37,7 @@ export class Workbench {
     const vsix = process.env.KND_VSIX;
     if (!bin || !vsix) throw new Error('CODE_SERVER_BIN and KND_VSIX must be set (npm run test:e2e sets them).');
     // The harness is plain ESM (shared with npm start); load it at run time.
-    const harness = await (new Function('p', 'return import(p)') as (p: string) => Promise<Harness>)(path.join(REPO, 'test/harness/codeServer.mjs'));
+    const harness = await importEsm<Harness>(path.join(REPO, 'test/harness/codeServer.mjs'));
     const workspace = fs.mkdtempSync(path.join(os.tmpdir(), 'knd-e2e-ws-'));
     fs.cpSync(from, workspace, { recursive: true });
     const server = await harness.startCodeServer({ bin, workspace, vsix, settings });
@@ -86,6 +99,11 @@ export class Workbench {
   /** The modal dialog (VS Code's custom dialog in the browser). */
   get dialog(): Locator {
     return this.page.locator('.monaco-dialog-box');
+  }
+
+  /** For `afterEach`: a picture of the workbench when the test that just ran failed, named after it. */
+  async screenshotIfFailed(test: Mocha.Test | undefined): Promise<void> {
+    if (test?.state === 'failed') await this.screenshot(`failed-${test.title.replace(/\W+/g, '-').slice(0, 60)}`);
   }
 
   async screenshot(name: string): Promise<void> {
